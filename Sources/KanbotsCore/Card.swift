@@ -1,0 +1,63 @@
+import Foundation
+
+/// A unit of work: a local card or an imported issue.
+///
+/// Stored as the tip commit of `refs/kanbots/cards/<number>`: the message
+/// holds the fields, the tree holds `body.md`.
+public struct Card: Sendable, Equatable {
+    public enum State: String, Sendable { case open, closed }
+    /// Where a card without runs sits: Todo by default, Backlog if filed so.
+    public enum Lane: String, Sendable { case todo, backlog }
+
+    public var number: Int
+    public var title: String
+    public var body: String
+    public var state: State
+    public var lane: Lane
+    public var source: String
+    /// Cards that must be done before this one (autopilot honours it).
+    public var after: [Int]
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(number: Int, title: String, body: String = "", createdAt: Date, source: String = "local") {
+        self.number = number
+        self.title = title
+        self.body = body
+        state = .open
+        lane = .todo
+        self.source = source
+        after = []
+        self.createdAt = createdAt
+        updatedAt = createdAt
+    }
+
+    public var message: TrailerMessage {
+        var m = TrailerMessage(subject: "card \(number): \(title)")
+        m.append("Card", String(number))
+        m.append("Title", title)
+        m.append("State", state.rawValue)
+        m.append("Lane", lane.rawValue)
+        m.append("Source", source)
+        m.append("After", after.isEmpty ? nil : after.map(String.init).joined(separator: " "))
+        m.append("Created", Timestamp.format(createdAt))
+        m.append("Updated", Timestamp.format(updatedAt))
+        return m
+    }
+
+    /// Reads the fields from a message; the body comes from the tree.
+    public init(parsing text: String, body: String) throws {
+        guard let m = TrailerMessage(parsing: text) else { throw RecordError.malformed("not a Key: value record") }
+        guard let numberText = m["Card"], let number = Int(numberText) else {
+            throw RecordError.badField("Card", m["Card"] ?? "")
+        }
+        guard let title = m["Title"] else { throw RecordError.missingField("Title") }
+        guard let created = m["Created"].flatMap(Timestamp.parse) else { throw RecordError.missingField("Created") }
+        self.init(number: number, title: title, body: body, createdAt: created, source: m["Source"] ?? "local")
+        guard let state = State(rawValue: m["State"] ?? "open") else { throw RecordError.badField("State", m["State"]!) }
+        self.state = state
+        lane = Lane(rawValue: m["Lane"] ?? "todo") ?? .todo
+        after = (m["After"] ?? "").split(separator: " ").compactMap { Int($0) }
+        updatedAt = m["Updated"].flatMap(Timestamp.parse) ?? created
+    }
+}

@@ -1,0 +1,37 @@
+/// Where a run is in its lifecycle (docs/state-format.md, "Run lifecycle").
+public enum RunState: String, Sendable, Codable, CaseIterable {
+    case queued
+    case running
+    case awaitingDecision = "awaiting_decision"
+    case completed
+    case failed
+    case cancelled
+    /// The worktree and branch were removed on purpose; the history stays.
+    case discarded
+    /// The branch was pushed and a pull request opened.
+    case promoted
+    /// The branch was merged into its base.
+    case merged
+
+    /// States in which a supervisor is expected to be alive.
+    public var isActive: Bool {
+        switch self {
+        case .queued, .running, .awaitingDecision: true
+        default: false
+        }
+    }
+
+    public var isFinished: Bool { !isActive }
+}
+
+/// The well-known reasons recorded with a state. Free text is allowed too.
+public enum Reason {
+    public static let supervisorLost = "supervisor_lost"
+    public static let dispatchInterrupted = "dispatch_interrupted"
+    public static let costCapped = "cost_capped"
+    public static let stoppedByUser = "stopped_by_user"
+    public static let noDiff = "no_diff"
+    public static let rateLimited = "rate_limited"
+    public static func agentExited(_ status: Int32) -> String { "agent_exited \(status)" }
+    public static func agentKilled(_ signal: Int32) -> String { "agent_killed \(signal)" }
+}

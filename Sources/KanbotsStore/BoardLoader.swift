@@ -1,0 +1,84 @@
+import Foundation
+import KanbotsCore
+import KanbotsGit
+
+/// Reads every record and observes the world (branches, supervisors) to feed
+/// the pure `BoardProjection`.
+public struct BoardLoader {
+    let repository: KanbotsRepository
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    /// A run whose dispatch is still setting it up has no lock file for a
+    /// moment; within this grace it counts as alive.
+    static let dispatchGrace: TimeInterval = 30
+
+    public struct Snapshot {
+        public var board: Board
+        /// Records that could not be read: reported, never overwritten.
+        public var unreadable: [KanbotsError]
+    }
+
+    public func load() throws -> Snapshot {
+        let (cards, unreadableCards) = try CardStore(repository).all()
+        let (records, unreadableRuns) = try RunIndex(repository).records()
+        let branchTips = Dictionary(
+            try repository.git.references(matching: "refs/heads/kanbots/*").map { ($0.name, $0.target) },
+            uniquingKeysWith: { first, _ in first })
+        var baseTips: [String: ObjectID?] = [:]
+        let observed = try records.map { record -> (RunRecord, RunObservation) in
+            let tip = branchTips["refs/heads/" + record.branch]
+            var ahead: Int?, behind: Int?
+            if let tip {
+                if baseTips[record.base] == nil { baseTips[record.base] = try repository.git.resolveCommit(record.base) }
+                if let baseTip = baseTips[record.base] ?? nil {
+                    (ahead, behind) = try repository.git.aheadBehind(tip, baseTip)
+                }
+            }
+            let supervisor = liveness(of: record)
+            let live = supervisor == .alive ? LiveStatusFile.read(runDirectory: repository.runDirectory(record.id)) : nil
+            let observation = RunObservation(
+                branchTip: tip?.hex, ahead: ahead, behind: behind, supervisor: supervisor, live: live)
+            return (record, observation)
+        }
+        return Snapshot(
+            board: BoardProjection.board(cards: cards, runs: observed), unreadable: unreadableCards + unreadableRuns)
+    }
+
+    /// Whether the run's supervisor is alive, from the lock it holds: a pid
+    /// can be reused, a released lock cannot lie.
+    public func liveness(of record: RunRecord) -> Liveness {
+        guard record.state.isActive else { return .gone }
+        if !record.host.isEmpty, record.host != KanbotsRepository.hostName { return .elsewhere }
+        let lockPath = repository.supervisorLockPath(record.id)
+        if FileLock.isHeld(at: lockPath) { return .alive }
+        if record.state == .queued, !FileManager.default.fileExists(atPath: lockPath),
+           Date().timeIntervalSince(record.createdAt) < Self.dispatchGrace {
+            return .alive
+        }
+        return .gone
+    }
+}
+
+/// Lists every run record. Separate from the board so it can grow a cache
+/// (derived from the refs, safe to delete) without touching callers.
+public struct RunIndex {
+    let repository: KanbotsRepository
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    public func records() throws -> (records: [RunRecord], unreadable: [KanbotsError]) {
+        var records: [RunRecord] = []
+        var unreadable: [KanbotsError] = []
+        for (_, ref, tip) in try RunStore(repository).allIDs() {
+            do {
+                records.append(try RunRecord(parsing: try repository.git.commitMessage(tip)))
+            } catch let error as RecordError {
+                unreadable.append(.corruptRecord(ref: ref, reason: error.description))
+            } catch {
+                unreadable.append(.corruptRecord(ref: ref, reason: "\(error)"))
+            }
+        }
+        return (records, unreadable)
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import KanbotsCore
+import KanbotsGit
+
+/// Cards in git: `refs/kanbots/cards/<number>`, one commit per edit; the
+/// message holds the fields, the tree holds `body.md`.
+public final class CardStore {
+    let repository: KanbotsRepository
+    var git: Repository { repository.git }
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    static func ref(_ number: Int) -> String { KanbotsRepository.cardsRefPrefix + String(number) }
+
+    /// Files a card under the next free number, claimed by creating its ref.
+    /// Numbers are never reused because card refs are never deleted (closing
+    /// a card is an edit).
+    public func create(title: String, body: String, lane: Card.Lane = .todo) throws -> Card {
+        let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !title.isEmpty else { throw KanbotsError.invalidArgument("a card needs a title") }
+        var number = (try numbers().max() ?? 0) + 1
+        for _ in 0..<Contention.maxAttempts {
+            var card = Card(number: number, title: title, body: body, createdAt: Date())
+            card.lane = lane
+            do {
+                try RecordChain(git: git, ref: Self.ref(number)).create(
+                    message: card.message.text, files: ["body.md": Data(body.utf8)], signature: git.defaultSignature())
+                return card
+            } catch let error as GitError where error.isContention {
+                number += 1
+            }
+        }
+        throw KanbotsError.contention(ref: KanbotsRepository.cardsRefPrefix, attempts: Contention.maxAttempts)
+    }
+
+    public func numbers() throws -> [Int] {
+        try git.references(matching: KanbotsRepository.cardsRefPrefix + "*")
+            .compactMap { Int($0.name.dropFirst(KanbotsRepository.cardsRefPrefix.count)) }
+    }
+
+    public func card(_ number: Int) throws -> Card {
+        let chain = RecordChain(git: git, ref: Self.ref(number))
+        guard let message = try chain.tipMessage() else { throw KanbotsError.unknownCard(number) }
+        let body = try chain.attachment("body.md").map { String(decoding: $0, as: UTF8.self) } ?? ""
+        do {
+            return try Card(parsing: message, body: body)
+        } catch let error as RecordError {
+            throw KanbotsError.corruptRecord(ref: Self.ref(number), reason: error.description)
+        }
+    }
+
+    /// All readable cards, and the refs that could not be read.
+    public func all() throws -> (cards: [Card], unreadable: [KanbotsError]) {
+        var cards: [Card] = []
+        var unreadable: [KanbotsError] = []
+        for number in try numbers().sorted() {
+            do { cards.append(try card(number)) } catch let error as KanbotsError { unreadable.append(error) }
+        }
+        return (cards, unreadable)
+    }
+
+    /// Edits a card with compare-and-swap.
+    @discardableResult
+    public func update(_ number: Int, _ change: (inout Card) throws -> Void) throws -> Card {
+        var result: Card?
+        do {
+            try RecordChain(git: git, ref: Self.ref(number)).update(signature: git.defaultSignature()) { message, files in
+                let body = try files["body.md"].map { String(decoding: try git.readBlob($0), as: UTF8.self) } ?? ""
+                var card: Card
+                do {
+                    card = try Card(parsing: message, body: body)
+                } catch let error as RecordError {
+                    throw KanbotsError.corruptRecord(ref: Self.ref(number), reason: error.description)
+                }
+                try change(&card)
+                card.updatedAt = Date()
+                result = card
+                return (card.message.text, ["body.md": Data(card.body.utf8)])
+            }
+        } catch RecordChainError.missing {
+            throw KanbotsError.unknownCard(number)
+        }
+        return result!
+    }
+}

@@ -1,0 +1,59 @@
+/// Errors a user can act on. Each message is one line and says what to do.
+public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
+    case notARepository(String)
+    case bareRepository(String)
+    case notInitialized
+    case unknownCard(Int)
+    case badCardNumber(String)
+    case unknownRun(String)
+    case ambiguousRun(String, [String])
+    case unknownBase(String)
+    case unknownAgent(String, known: [String])
+    case branchExists(String)
+    case worktreeExists(String)
+    case corruptRecord(ref: String, reason: String)
+    case runNotFinished(String, state: String)
+    case contention(ref: String, attempts: Int)
+    case invalidArgument(String)
+    case agentNotFound(agent: String, binary: String, configKey: String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .notARepository(let path):
+            "not a git repository: \(path) (run inside a repository, or `git init` one first)"
+        case .bareRepository(let path):
+            "\(path) is a bare repository; runs need a working tree (use a clone with a checkout)"
+        case .notInitialized:
+            "this repository is not set up for git-kanbots; run `git kanbots init` first"
+        case .unknownCard(let number):
+            "unknown card \(number); `git kanbots card list` shows the cards, `git kanbots card new TITLE` files one"
+        case .badCardNumber(let text):
+            "'\(text)' is not a card number (expected a positive whole number such as 42)"
+        case .unknownRun(let text):
+            "unknown run '\(text)'; `git kanbots status` lists the runs"
+        case .ambiguousRun(let text, let candidates):
+            "run '\(text)' is ambiguous: it could be \(candidates.joined(separator: ", ")); give the full id"
+        case .unknownBase(let ref):
+            "base '\(ref)' does not name a commit; give a branch, tag or commit that exists (`git branch -a`)"
+        case .unknownAgent(let name, let known):
+            "unknown agent '\(name)'; known agents: \(known.joined(separator: ", "))"
+        case .branchExists(let name):
+            "branch \(name) already exists and is not a run's; delete or rename it (`git branch -m`) and dispatch again"
+        case .worktreeExists(let path):
+            "folder \(path) already exists; move it away and dispatch again"
+        case .corruptRecord(let ref, let reason):
+            "the record at \(ref) cannot be read (\(reason)); it was left untouched: inspect it with `git log \(ref)`"
+        case .runNotFinished(let id, let state):
+            "run \(id) is still \(state); stop it first with `git kanbots stop \(id)`"
+        case .contention(let ref, let attempts):
+            "gave up writing \(ref) after \(attempts) attempts against concurrent writers; try again"
+        case .invalidArgument(let text):
+            text
+        case .agentNotFound(let agent, let binary, let key):
+            "agent '\(agent)' needs the program '\(binary)', which is not on PATH; install it or set `git config \(key) /path/to/\(binary)`"
+        case .io(let text):
+            text
+        }
+    }
+}

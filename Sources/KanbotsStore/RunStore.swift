@@ -1,0 +1,129 @@
+import Foundation
+import KanbotsCore
+import KanbotsGit
+
+/// Run records in git: `refs/kanbots/runs/<id>`, one commit per transition.
+public final class RunStore {
+    let repository: KanbotsRepository
+    var git: Repository { repository.git }
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    static func ref(_ id: RunID) -> String { KanbotsRepository.runsRefPrefix + id.description }
+
+    func chain(_ id: RunID) -> RecordChain { RecordChain(git: git, ref: Self.ref(id)) }
+
+    /// Claims the next run number of this clone by creating the run's ref
+    /// with its `queued` record: the claim and the first record are one
+    /// atomic step, so concurrent dispatches can neither collide nor leave a
+    /// claimed id without a record.
+    public func create(clone: CloneTag, _ make: (RunID) throws -> RunRecord) throws -> RunRecord {
+        var number = try highestNumber(clone: clone) + 1
+        for _ in 0..<Contention.maxAttempts {
+            let record = try make(RunID(number: number, clone: clone))
+            do {
+                try chain(record.id).create(message: record.message.text, files: [:], signature: signature)
+                return record
+            } catch let error as GitError where error.isContention {
+                number += 1
+            }
+        }
+        throw KanbotsError.contention(ref: KanbotsRepository.runsRefPrefix, attempts: Contention.maxAttempts)
+    }
+
+    private func highestNumber(clone: CloneTag) throws -> Int {
+        try git.references(matching: KanbotsRepository.runsRefPrefix + "*-\(clone)")
+            .compactMap { RunID(String($0.name.dropFirst(KanbotsRepository.runsRefPrefix.count)))?.number }
+            .max() ?? 0
+    }
+
+    /// The current record of a run.
+    public func record(_ id: RunID) throws -> RunRecord {
+        let ref = Self.ref(id)
+        guard let message = try chain(id).tipMessage() else { throw KanbotsError.unknownRun(id.description) }
+        do {
+            return try RunRecord(parsing: message)
+        } catch let error as RecordError {
+            throw KanbotsError.corruptRecord(ref: ref, reason: error.description)
+        }
+    }
+
+    /// Applies a transition with compare-and-swap, re-reading and re-applying
+    /// `change` if another writer moved the ref meanwhile. `change` may throw
+    /// to refuse (e.g. the run already finished); returning false writes nothing.
+    @discardableResult
+    public func update(
+        _ id: RunID, attachments: [String: Data?] = [:], _ change: (inout RunRecord) throws -> Bool
+    ) throws -> RunRecord {
+        var result: RunRecord?
+        do {
+            try chain(id).update(signature: signature) { message, _ in
+                var record: RunRecord
+                do {
+                    record = try RunRecord(parsing: message)
+                } catch let error as RecordError {
+                    throw KanbotsError.corruptRecord(ref: Self.ref(id), reason: error.description)
+                }
+                guard try change(&record) else {
+                    result = record
+                    return nil
+                }
+                record.updatedAt = Date()
+                result = record
+                return (record.message.text, attachments)
+            }
+        } catch RecordChainError.missing {
+            throw KanbotsError.unknownRun(id.description)
+        }
+        return result!
+    }
+
+    /// Records a new state (and reason), stamping start and end times.
+    @discardableResult
+    public func transition(
+        _ id: RunID, to state: RunState, reason: String? = nil, attachments: [String: Data?] = [:],
+        _ more: (inout RunRecord) -> Void = { _ in }
+    ) throws -> RunRecord {
+        try update(id, attachments: attachments) { record in
+            record.state = state
+            record.reason = reason
+            if state == .running, record.startedAt == nil { record.startedAt = Date() }
+            if state.isFinished, record.endedAt == nil { record.endedAt = Date() }
+            more(&record)
+            return true
+        }
+    }
+
+    /// Every version of a run's record, oldest first: its lifecycle.
+    public func history(_ id: RunID) throws -> [(commit: CommitInfo, record: RunRecord?)] {
+        try chain(id).history().map { ($0, try? RunRecord(parsing: $0.message)) }
+    }
+
+    public func attachment(_ name: String, of id: RunID) throws -> Data? {
+        try chain(id).attachment(name)
+    }
+
+    /// Every run id with a ref, parsed or not.
+    public func allIDs() throws -> [(id: RunID?, ref: String, tip: ObjectID)] {
+        try git.references(matching: KanbotsRepository.runsRefPrefix + "*").map {
+            (RunID(String($0.name.dropFirst(KanbotsRepository.runsRefPrefix.count))), $0.name, $0.target)
+        }
+    }
+
+    /// Resolves what a user typed: a full id (`7-k3qz`), or just the number
+    /// when it is unambiguous (this clone's run wins over other clones').
+    public func resolve(_ text: String, clone: CloneTag?) throws -> RunID {
+        if let id = RunID(text) {
+            guard try git.referenceTarget(Self.ref(id)) != nil else { throw KanbotsError.unknownRun(text) }
+            return id
+        }
+        guard let number = Int(text), number > 0 else { throw KanbotsError.unknownRun(text) }
+        let matches = try allIDs().compactMap(\.id).filter { $0.number == number }
+        if let clone, let own = matches.first(where: { $0.clone == clone }) { return own }
+        if matches.count == 1 { return matches[0] }
+        if matches.isEmpty { throw KanbotsError.unknownRun(text) }
+        throw KanbotsError.ambiguousRun(text, matches.map(\.description).sorted())
+    }
+
+    var signature: Signature { repository.git.defaultSignature() }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import KanbotsCore
+import KanbotsGit
+
+/// Creates and removes the branch + worktree pair of a run.
+public struct Worktrees {
+    let repository: KanbotsRepository
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    /// Fails with a clear error when the branch or folder a run would use is
+    /// already there (someone made it by hand): we never adopt or overwrite.
+    public func checkFree(branch: String, folder: String) throws {
+        if try repository.git.referenceTarget("refs/heads/" + branch) != nil { throw KanbotsError.branchExists(branch) }
+        if FileManager.default.fileExists(atPath: repository.absolutePath(folder)) {
+            throw KanbotsError.worktreeExists(folder)
+        }
+    }
+
+    /// Creates `branch` at `base` and registers its worktree under the
+    /// metadata lock (milliseconds), then checks the files out outside it so
+    /// concurrent dispatches check out in parallel. On any failure, whatever
+    /// this call created is removed again: no orphan branch or worktree.
+    public func create(name: String, branch: String, folder: String, base: ObjectID) throws {
+        let path = repository.absolutePath(folder)
+        let branchRef = "refs/heads/" + branch
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            try repository.metadataLock.withLock {
+                try checkFree(branch: branch, folder: folder)
+                try repository.git.updateReference(branchRef, to: base, expecting: nil, message: "kanbots: dispatch")
+                try repository.git.addWorktree(name: name, path: path, branchRef: branchRef)
+            }
+        } catch let error as KanbotsError {
+            throw error
+        } catch {
+            try? remove(name: name, branch: branch, folder: folder, onlyIfAt: base)
+            throw KanbotsError.io("could not create worktree \(folder): \(error)")
+        }
+        do {
+            try Repository.open(at: path).checkOutHead()
+        } catch {
+            try? remove(name: name, branch: branch, folder: folder, onlyIfAt: base)
+            throw KanbotsError.io("could not check out \(folder): \(error)")
+        }
+    }
+
+    /// Removes a run's worktree folder, its registration, and its branch.
+    /// With `onlyIfAt`, the branch is deleted only if it still points there.
+    public func remove(name: String, branch: String, folder: String, onlyIfAt: ObjectID? = nil) throws {
+        let path = repository.absolutePath(folder)
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try repository.metadataLock.withLock {
+            try repository.git.pruneWorktree(name, removeFiles: false)
+            let branchRef = "refs/heads/" + branch
+            if let tip = try repository.git.referenceTarget(branchRef) {
+                if let onlyIfAt, tip != onlyIfAt { return }
+                try repository.git.deleteReference(branchRef, expecting: tip)
+            }
+        }
+    }
+
+    /// Bytes used by a folder tree, for `gc` to report what it freed.
+    public static func diskUsage(_ path: String) -> Int64 {
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return 0 }
+        var total: Int64 = 0
+        while let item = enumerator.nextObject() as? String {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + item)
+            if attributes?[.type] as? FileAttributeType == .typeRegular {
+                total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+            }
+        }
+        return total
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+/// How to start one kind of agent for a run.
+public struct AgentCommand: Sendable {
+    public var executable: String
+    public var arguments: [String]
+}
+
+/// The agents git-kanbots knows how to run, and how each is invoked.
+public enum AgentCatalog {
+    public static let names = ["demo", "claude", "codex"]
+
+    /// The program each agent needs, for the "missing binary" check at dispatch.
+    static func binaryName(_ agent: String) -> String? {
+        switch agent {
+        case "claude": "claude"
+        case "codex": "codex"
+        default: nil
+        }
+    }
+
+    public static func validate(_ agent: String) throws {
+        guard names.contains(agent) else { throw KanbotsError.unknownAgent(agent, known: names) }
+    }
+
+    /// Finds the agent's program: `kanbots.agent.<name>.path`, else PATH.
+    /// Called at dispatch so a missing binary is an error now, not a failed
+    /// run later.
+    public static func locate(_ agent: String, settings: Settings) throws -> String {
+        guard let binary = binaryName(agent) else { return ProcessLauncher.currentExecutable }
+        let key = "kanbots.agent.\(agent).path"
+        if let configured = settings.string(key) {
+            guard let found = ProcessLauncher.locate(configured) else {
+                throw KanbotsError.agentNotFound(agent: agent, binary: configured, configKey: key)
+            }
+            return found
+        }
+        guard let found = ProcessLauncher.locate(binary) else {
+            throw KanbotsError.agentNotFound(agent: agent, binary: binary, configKey: key)
+        }
+        return found
+    }
+
+    public static func command(
+        for record: RunRecord, prompt: String, settings: Settings
+    ) throws -> AgentCommand {
+        let executable = try locate(record.agent, settings: settings)
+        let extra = (settings.string("kanbots.agent.\(record.agent).args") ?? "")
+            .split(separator: " ").map(String.init)
+        var arguments: [String]
+        switch record.agent {
+        case "claude":
+            let mode = settings.string("kanbots.agent.claude.permission-mode") ?? "bypassPermissions"
+            arguments = ["-p", prompt, "--output-format", "stream-json", "--verbose", "--permission-mode", mode]
+            if let cap = record.capUSD { arguments += ["--max-budget-usd", String(format: "%.2f", cap)] }
+            if let model = record.model { arguments += ["--model", model] }
+            if let session = record.sessionID, record.replyTo != nil { arguments += ["--resume", session] }
+        case "codex":
+            arguments = ["exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write"]
+            if let model = record.model { arguments += ["--model", model] }
+            arguments.append(prompt)
+        default:
+            arguments = ["demo-agent", "--prompt", prompt]
+            if let model = record.model { arguments += ["--model", model] }
+        }
+        return AgentCommand(executable: executable, arguments: arguments + extra)
+    }
+
+    /// Variables an agent must never see: they would let it push or act as
+    /// the user on a forge (design invariant 4). Documented in docs/agents.md.
+    public static let strippedVariables: Set<String> = [
+        "GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "GITLAB_TOKEN",
+        "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_SSH", "GIT_SSH_COMMAND",
+        // Set by git when it runs us; the agent must discover its own worktree.
+        "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY",
+        "KANBOTS_LOCK_FD",
+    ]
+
+    /// The agent's environment: ours minus credentials, plus the run's facts,
+    /// with git credential helpers switched off for every git it runs.
+    public static func environment(for record: RunRecord, worktree: String,
+                                   base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        var environment = base.filter { !strippedVariables.contains($0.key) && !$0.key.hasPrefix("GIT_CONFIG_") }
+        environment["GIT_TERMINAL_PROMPT"] = "0"
+        environment["GIT_CONFIG_COUNT"] = "2"
+        environment["GIT_CONFIG_KEY_0"] = "credential.helper"
+        environment["GIT_CONFIG_VALUE_0"] = ""
+        environment["GIT_CONFIG_KEY_1"] = "core.sshCommand"
+        environment["GIT_CONFIG_VALUE_1"] = "false"
+        environment["KANBOTS_RUN_ID"] = record.id.description
+        environment["KANBOTS_CARD"] = String(record.card)
+        environment["KANBOTS_BRANCH"] = record.branch
+        environment["KANBOTS_WORKTREE"] = worktree
+        return environment
+    }
+}

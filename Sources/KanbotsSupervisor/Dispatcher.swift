@@ -1,0 +1,105 @@
+import Foundation
+import KanbotsCore
+import KanbotsGit
+import KanbotsStore
+
+/// What the user asked `dispatch` for; nil fields take the configured defaults.
+public struct DispatchRequest: Sendable {
+    public var card: Int
+    public var agent: String?
+    public var model: String?
+    public var base: String?
+    public var capUSD: Double?
+    public var persona: String?
+
+    public init(card: Int, agent: String? = nil, model: String? = nil, base: String? = nil,
+                capUSD: Double? = nil, persona: String? = nil) {
+        self.card = card
+        self.agent = agent
+        self.model = model
+        self.base = base
+        self.capUSD = capUSD
+        self.persona = persona
+    }
+}
+
+/// Turns a card into a running, supervised run: id, record, branch,
+/// worktree, supervisor. Returns as soon as the supervisor is started.
+public struct Dispatcher {
+    let repository: KanbotsRepository
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    public func dispatch(_ request: DispatchRequest) throws -> RunRecord {
+        let settings = Settings(repository)
+        guard settings.isInitialized else { throw KanbotsError.notInitialized }
+        _ = try CardStore(repository).card(request.card)
+        let agent = request.agent ?? settings.defaultAgent
+        try AgentCatalog.validate(agent)
+        _ = try AgentCatalog.locate(agent, settings: settings)
+        let baseName = try request.base ?? settings.defaultBase()
+        guard let baseCommit = try repository.git.resolveCommit(baseName) else {
+            throw KanbotsError.unknownBase(baseName)
+        }
+        let clone = try settings.cloneTag()
+        let worktrees = Worktrees(repository)
+
+        // The supervisor lock is taken before the run exists, so there is no
+        // instant at which the run is recorded but nobody holds its lock.
+        let pending = repository.stateDirectory + "/pending-\(UUID().uuidString).lock"
+        let lock = try FileLock(path: pending)
+        lock.lock()
+        defer { unlink(pending) }
+
+        let record = try RunStore(repository).create(clone: clone) { id in
+            let name = RunRecord.worktreeName(card: request.card, id: id)
+            let branch = RunRecord.branchName(card: request.card, id: id)
+            let folder = KanbotsRepository.worktreesFolder + "/" + name
+            try worktrees.checkFree(branch: branch, folder: folder)
+            var record = RunRecord(
+                id: id, card: request.card, agent: agent, model: request.model ?? settings.defaultModel,
+                branch: branch, worktree: folder, base: baseName, baseCommit: baseCommit.hex,
+                createdAt: Date(), host: KanbotsRepository.hostName, uuid: UUID().uuidString.lowercased())
+            record.capUSD = request.capUSD ?? settings.defaultCapUSD
+            record.persona = request.persona
+            return record
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: repository.runDirectory(record.id),
+                                                    withIntermediateDirectories: true)
+            guard rename(pending, repository.supervisorLockPath(record.id)) == 0 else {
+                throw KanbotsError.io("cannot place the supervisor lock: \(String(cString: strerror(errno)))")
+            }
+            try worktrees.create(
+                name: RunRecord.worktreeName(card: record.card, id: record.id), branch: record.branch,
+                folder: record.worktree, base: baseCommit)
+            try startSupervisor(for: record, holding: lock)
+            return record
+        } catch {
+            // Keep the history honest: the id stays claimed, the run is failed.
+            _ = try? RunStore(repository).transition(record.id, to: .failed, reason: "dispatch_failed: \(error)")
+            throw error
+        }
+    }
+
+    /// Starts the detached supervisor, handing it our lock descriptor so
+    /// the lock passes to it without ever being released.
+    func startSupervisor(for record: RunRecord, holding lock: FileLock) throws {
+        let inheritedFD: Int32 = 3
+        // dup2 onto the same number would keep close-on-exec; avoid that case.
+        let source = lock.descriptor == inheritedFD ? dup(lock.descriptor) : lock.descriptor
+        defer { if source != lock.descriptor { close(source) } }
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { environment[key] = nil }
+        environment["KANBOTS_LOCK_FD"] = String(inheritedFD)
+        var spec = ProcessSpec(
+            executable: ProcessLauncher.currentExecutable,
+            arguments: ["supervise", record.id.description, "--repository", repository.workingDirectory],
+            environment: environment)
+        let log = repository.runDirectory(record.id) + "/supervisor.log"
+        spec.standardOutput = .appending(log)
+        spec.standardError = .appending(log)
+        spec.inherited = [inheritedFD: source]
+        _ = try ProcessLauncher.spawn(spec)
+    }
+}

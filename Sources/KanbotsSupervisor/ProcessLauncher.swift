@@ -1,0 +1,155 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a child's standard stream goes.
+public enum StreamTarget: Sendable {
+    case null
+    /// A file opened for appending (created if missing).
+    case appending(String)
+    /// A descriptor of ours.
+    case descriptor(Int32)
+}
+
+/// A process to start: a small value, like swift-subprocess's configuration.
+public struct ProcessSpec: Sendable {
+    public var executable: String
+    public var arguments: [String]
+    public var environment: [String: String]
+    public var standardInput: StreamTarget = .null
+    public var standardOutput: StreamTarget = .null
+    public var standardError: StreamTarget = .null
+    /// Puts the child in a new process group it leads, so one signal to the
+    /// group reaches everything the agent spawned.
+    public var newProcessGroup = false
+    /// Descriptors the child inherits, as child fd → our fd.
+    public var inherited: [Int32: Int32] = [:]
+
+    public init(executable: String, arguments: [String], environment: [String: String]) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+    }
+}
+
+public struct SpawnError: Error, CustomStringConvertible {
+    public let executable: String
+    public let code: Int32
+    public var description: String { "cannot start \(executable): \(String(cString: strerror(code)))" }
+}
+
+public enum ProcessLauncher {
+    /// Starts the process and returns its pid without waiting.
+    public static func spawn(_ spec: ProcessSpec) throws -> pid_t {
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t?
+        var attributes: posix_spawnattr_t?
+        #else
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        var opened: [Int32] = []
+        defer { opened.forEach { close($0) } }
+        for (child, target) in [(Int32(0), spec.standardInput), (1, spec.standardOutput), (2, spec.standardError)] {
+            switch target {
+            case .null:
+                posix_spawn_file_actions_addopen(&actions, child, "/dev/null", child == 0 ? O_RDONLY : O_WRONLY, 0)
+            case .appending(let path):
+                let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw SpawnError(executable: path, code: errno) }
+                opened.append(fd)
+                posix_spawn_file_actions_adddup2(&actions, fd, child)
+            case .descriptor(let fd):
+                posix_spawn_file_actions_adddup2(&actions, fd, child)
+            }
+        }
+        for (child, ours) in spec.inherited { posix_spawn_file_actions_adddup2(&actions, ours, child) }
+
+        // The child starts with default signal handling and nothing blocked,
+        // whatever the supervisor did to its own signals.
+        var flags = Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        if spec.newProcessGroup {
+            flags |= Int16(POSIX_SPAWN_SETPGROUP)
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
+        posix_spawnattr_setflags(&attributes, flags)
+        var all = sigset_t(), none = sigset_t()
+        sigfillset(&all)
+        sigemptyset(&none)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+
+        let argv = ([spec.executable] + spec.arguments).map { strdup($0) } + [nil]
+        let envp = spec.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, spec.executable, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw SpawnError(executable: spec.executable, code: result) }
+        return pid
+    }
+
+    /// The absolute path of `name` on PATH, or nil. A name with a slash is
+    /// taken as a path and only checked for being executable.
+    public static func locate(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        for folder in (path ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(folder)/\(name)"
+            var info = stat()
+            if access(candidate, X_OK) == 0, stat(candidate, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+                return candidate
+            }
+        }
+        return nil
+    }
+
+    /// The running executable, so we can start copies of ourselves
+    /// (supervisors, the demo agent) whatever PATH says.
+    public static var currentExecutable: String {
+        #if os(Linux)
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+        #endif
+        return Bundle.main.executablePath ?? CommandLine.arguments[0]
+    }
+}
+
+/// How a child process ended.
+public enum ExitStatus: Equatable, Sendable {
+    case exited(Int32)
+    case signaled(Int32)
+
+    init(waitStatus status: Int32) {
+        if status & 0x7f == 0 {
+            self = .exited((status >> 8) & 0xff)
+        } else {
+            self = .signaled(status & 0x7f)
+        }
+    }
+
+    /// Waits without blocking; nil while the child still runs.
+    public static func poll(_ pid: pid_t) -> ExitStatus? {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        guard result == pid else { return nil }
+        return ExitStatus(waitStatus: status)
+    }
+
+    public static func wait(_ pid: pid_t) -> ExitStatus {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return ExitStatus(waitStatus: status)
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Ends a run on request, through its supervisor when it is alive (so the
+/// supervisor records the ending), directly otherwise.
+public struct Stopper {
+    let repository: KanbotsRepository
+
+    public init(repository: KanbotsRepository) { self.repository = repository }
+
+    public func stop(_ record: RunRecord, timeout: TimeInterval) throws -> RunRecord {
+        let store = RunStore(repository)
+        let loader = BoardLoader(repository)
+        let deadline = Date().addingTimeInterval(timeout)
+        // A run still being dispatched has no supervisor pid yet: wait for it.
+        var current = record
+        while current.state == .queued, current.supervisorPID == nil, loader.liveness(of: current) == .alive,
+              Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            current = try store.record(record.id)
+        }
+        if loader.liveness(of: current) == .alive, let supervisor = current.supervisorPID {
+            kill(supervisor, SIGTERM)
+            while Date() < deadline {
+                current = try store.record(record.id)
+                if current.state.isFinished { return current }
+                if loader.liveness(of: current) == .gone { break }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        // No supervisor to do it: end the agent's group ourselves and record it.
+        if let agent = current.agentPID, Reconciler.isProcessGroupAlive(agent) {
+            kill(-agent, SIGTERM)
+            let grace = Date().addingTimeInterval(3)
+            while Reconciler.isProcessGroupAlive(agent), Date() < grace { Thread.sleep(forTimeInterval: 0.05) }
+            if Reconciler.isProcessGroupAlive(agent) { kill(-agent, SIGKILL) }
+        }
+        return try store.update(record.id) { run in
+            guard run.state.isActive else { return false }
+            run.state = .cancelled
+            run.reason = Reason.stoppedByUser
+            run.endedAt = Date()
+            return true
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import KanbotsCore
+
+/// What a supervisor learns from an agent's stream, line by line.
+public protocol StreamMonitor {
+    mutating func consume(_ line: Data)
+    /// Metered cost so far in USD (reconciled with the agent's own figure
+    /// once it reports one).
+    var costUSD: Double { get }
+    var turns: Int { get }
+    var sessionID: String? { get }
+    var model: String? { get }
+    var rateLimit: LiveStatus.RateLimit? { get }
+    /// Set once the agent reported its final result.
+    var result: StreamResult? { get }
+    var events: Int { get }
+}
+
+public struct StreamResult: Sendable, Equatable {
+    public var isError: Bool
+    public var subtype: String?
+}

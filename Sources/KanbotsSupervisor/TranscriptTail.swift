@@ -1,0 +1,67 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Follows a file that another process appends to, from a byte offset,
+/// yielding complete lines. The agent writes its stream to a file rather
+/// than a pipe so that any supervisor (a new one after a crash, too) can
+/// pick up at the exact byte where the last one stopped.
+public final class TranscriptTail {
+    public let path: String
+    /// Offset just past the last complete line handed out.
+    public private(set) var offset: Int64
+    private var descriptor: Int32 = -1
+    private var pending = Data()
+    private var chunk = [UInt8](repeating: 0, count: 1 << 20)
+
+    public init(path: String, offset: Int64 = 0) {
+        self.path = path
+        self.offset = offset
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// Reads what was appended since the last call and returns the complete
+    /// lines in it (without their newline). A partial last line waits.
+    public func readLines(limit: Int = 64 << 20) -> [Data] {
+        if descriptor < 0 {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return [] }
+            lseek(descriptor, off_t(offset), SEEK_SET)
+        }
+        var lines: [Data] = []
+        var consumed = 0
+        while consumed < limit {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            consumed += count
+            var start = 0
+            chunk.withUnsafeBytes { raw in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                for index in 0..<count where bytes[index] == 0x0A {
+                    pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                    offset += Int64(pending.count + 1)
+                    lines.append(pending)
+                    pending = Data()
+                    start = index + 1
+                }
+                if start < count { pending.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<count])) }
+            }
+        }
+        return lines
+    }
+
+    /// The bytes after the last newline, for when the writer is gone and a
+    /// truncated last line must still be recorded.
+    public func takeRemainder() -> Data? {
+        guard !pending.isEmpty else { return nil }
+        defer {
+            offset += Int64(pending.count)
+            pending = Data()
+        }
+        return pending
+    }
+}

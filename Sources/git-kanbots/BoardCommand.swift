@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import KanbotsCore
+import KanbotsStore
+import KanbotsSupervisor
+
+struct BoardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "board",
+        abstract: "Show the board: Todo, In progress, In review, Done, derived from the runs.",
+        discussion: """
+            A card's column is computed from its latest run's recorded state, whether its \
+            branch exists and is ahead of its base, and whether its supervisor is alive. A run \
+            whose supervisor died shows as lost and is recorded as failed on the spot.
+            """
+    )
+
+    @Flag(help: "Print JSON (cards, runs and columns).") var json = false
+    @Flag(help: "Redraw every few seconds until interrupted.") var watch = false
+    @Option(help: "Seconds between redraws with --watch.") var interval: Double = 2
+    @Flag(help: "Show Backlog and Done cards in full.") var all = false
+
+    func run() throws {
+        let repository = try openRepository()
+        repeat {
+            _ = try? Reconciler(repository).reconcile()
+            let snapshot = try BoardLoader(repository).load()
+            if json {
+                try printJSON(BoardJSON(snapshot))
+            } else {
+                if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+                print(BoardText.render(snapshot.board, all: all))
+                reportUnreadable(snapshot.unreadable)
+            }
+            if watch { Thread.sleep(forTimeInterval: max(0.2, interval)) }
+        } while watch
+    }
+}
+
+/// The board as text: one block per column, one line per card.
+enum BoardText {
+    static func render(_ board: Board, all: Bool, now: Date = Date()) -> String {
+        var lines: [String] = []
+        for column in Column.allCases {
+            let cards = board.cards(in: column)
+            if column == .backlog, cards.isEmpty { continue }
+            lines.append("\(column.title) (\(cards.count))")
+            let shown = (column == .done && !all) ? Array(cards.suffix(5)) : cards
+            if shown.count < cards.count { lines.append("  … \(cards.count - shown.count) more (--all)") }
+            for entry in shown { lines.append("  " + line(for: entry, now: now)) }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func line(for entry: BoardCard, now: Date) -> String {
+        let title = column(entry.card?.title ?? "(no card record)", 36)
+        var facts: [String] = []
+        if let run = entry.latestRun {
+            var state = run.displayState
+            if let reason = run.displayReason { state += " (\(reason))" }
+            facts.append(state)
+            facts.append("run \(run.record.id)")
+            if let started = run.record.startedAt ?? Optional(run.record.createdAt) {
+                facts.append(formatDuration((run.record.endedAt ?? now).timeIntervalSince(started)))
+            }
+            if let ahead = run.observation.ahead, let behind = run.observation.behind {
+                facts.append("+\(ahead)/-\(behind)")
+            }
+            facts.append(formatCost(entry.totalCostUSD))
+            if let note = run.note, run.displayReason == nil || !note.contains(run.displayReason!) { facts.append(note) }
+        } else if let note = entry.note {
+            facts.append(note)
+        }
+        if let after = entry.card?.after, !after.isEmpty {
+            facts.append("after " + after.map { "#\($0)" }.joined(separator: ","))
+        }
+        return "#\(column(String(entry.number), 5)) \(title) \(facts.joined(separator: " · "))"
+    }
+}

@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+struct CardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "card",
+        abstract: "File, list, show, edit and close local cards (kept in refs/kanbots/cards/).",
+        subcommands: [New.self, List.self, Show.self, Edit.self, Close.self]
+    )
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "File a new card and print its number.",
+            discussion: "Numbers are claimed atomically and never reused, even by concurrent commands.")
+
+        @Argument(help: "The card's title.") var title: String
+        @Option(help: "The card's description.") var body: String?
+        @Option(name: .customLong("body-file"), help: "Read the description from a file (- for standard input).")
+        var bodyFile: String?
+        @Flag(help: "File it in the Backlog instead of Todo.") var backlog = false
+
+        func run() throws {
+            let repository = try openRepository()
+            let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
+            let card = try CardStore(repository).create(title: title, body: text, lane: backlog ? .backlog : .todo)
+            print(card.number)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the cards.")
+        @Flag(help: "Include closed cards.") var all = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let repository = try openRepository()
+            let (cards, unreadable) = try CardStore(repository).all()
+            let shown = cards.filter { all || $0.state == .open }
+            if json {
+                try printJSON(shown.map(CardJSON.init))
+            } else if shown.isEmpty {
+                print("No cards. File one with `git kanbots card new \"Title\"`.")
+            } else {
+                for card in shown {
+                    let flags = [card.state == .closed ? "closed" : nil, card.lane == .backlog ? "backlog" : nil,
+                                 card.after.isEmpty ? nil : "after " + card.after.map { "#\($0)" }.joined(separator: ",")]
+                        .compactMap { $0 }
+                    print("#\(card.number)\t\(card.title)\(flags.isEmpty ? "" : "  (\(flags.joined(separator: "; ")))")")
+                }
+            }
+            reportUnreadable(unreadable)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one card and its runs.")
+        @Argument(help: "Card number.") var card: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let repository = try openRepository()
+            let card = try CardStore(repository).card(try parseCardNumber(self.card))
+            let runs = try RunIndex(repository).records().records.filter { $0.card == card.number }
+                .sorted { $0.createdAt < $1.createdAt }
+            if json {
+                var value = CardJSON(card)
+                value.runs = runs.map(\.id.description)
+                try printJSON(value)
+                return
+            }
+            print("#\(card.number) \(card.title)")
+            print("state: \(card.state.rawValue)\(card.lane == .backlog ? ", backlog" : "")  source: \(card.source)")
+            if !card.after.isEmpty { print("after: " + card.after.map { "#\($0)" }.joined(separator: ", ")) }
+            if !card.body.isEmpty { print("\n\(card.body)") }
+            if !runs.isEmpty {
+                print("\nruns:")
+                for run in runs {
+                    print("  \(run.id)  \(run.state.rawValue)\(run.reason.map { " (\($0))" } ?? "")  \(formatCost(run.costUSD))  \(run.branch)")
+                }
+            }
+        }
+    }
+
+    struct Edit: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a card's title, description, lane or dependencies.")
+        @Argument(help: "Card number.") var card: String
+        @Option(help: "New title.") var title: String?
+        @Option(help: "New description.") var body: String?
+        @Option(name: .customLong("body-file"), help: "Read the new description from a file (- for standard input).")
+        var bodyFile: String?
+        @Option(help: "Place a card without runs in 'todo' or 'backlog'.") var lane: String?
+        @Option(help: "Depend on another card (repeatable).") var after: [String] = []
+        @Flag(help: "Drop all dependencies.") var clearAfter = false
+        @Flag(help: "Reopen a closed card.") var reopen = false
+
+        func run() throws {
+            let repository = try openRepository()
+            let number = try parseCardNumber(card)
+            let newBody = try readBody(body: body, bodyFile: bodyFile)
+            let dependencies = try after.map(parseCardNumber)
+            let store = CardStore(repository)
+            for dependency in dependencies where dependency != number { _ = try store.card(dependency) }
+            if dependencies.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
+            let newLane = try lane.map { text -> Card.Lane in
+                guard let lane = Card.Lane(rawValue: text) else {
+                    throw KanbotsError.invalidArgument("lane must be 'todo' or 'backlog', not '\(text)'")
+                }
+                return lane
+            }
+            let card = try store.update(number) { card in
+                if let title { card.title = title }
+                if let newBody { card.body = newBody }
+                if let newLane { card.lane = newLane }
+                if clearAfter { card.after = [] }
+                for dependency in dependencies where !card.after.contains(dependency) { card.after.append(dependency) }
+                if reopen { card.state = .open }
+            }
+            print("updated #\(card.number) \(card.title)")
+        }
+    }
+
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close a card (it moves to Done; its number stays taken).")
+        @Argument(help: "Card number.") var card: String
+
+        func run() throws {
+            let repository = try openRepository()
+            let card = try CardStore(repository).update(try parseCardNumber(card)) { $0.state = .closed }
+            print("closed #\(card.number) \(card.title)")
+        }
+    }
+}
+
+func readBody(body: String?, bodyFile: String?) throws -> String? {
+    if body != nil, bodyFile != nil { throw KanbotsError.invalidArgument("give --body or --body-file, not both") }
+    guard let bodyFile else { return body }
+    if bodyFile == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+    guard let data = FileManager.default.contents(atPath: bodyFile) else {
+        throw KanbotsError.invalidArgument("cannot read --body-file \(bodyFile)")
+    }
+    return String(decoding: data, as: UTF8.self)
+}
+
+func reportUnreadable(_ errors: [KanbotsError]) {
+    for error in errors { FileHandle.standardError.write(Data("warning: \(error)\n".utf8)) }
+}
+
+struct CardJSON: Encodable {
+    var number: Int
+    var title: String
+    var body: String
+    var state: String
+    var lane: String
+    var source: String
+    var after: [Int]
+    var createdAt: Date
+    var updatedAt: Date
+    var runs: [String]?
+
+    init(_ card: Card) {
+        number = card.number
+        title = card.title
+        body = card.body
+        state = card.state.rawValue
+        lane = card.lane.rawValue
+        source = card.source
+        after = card.after
+        createdAt = card.createdAt
+        updatedAt = card.updatedAt
+    }
+}

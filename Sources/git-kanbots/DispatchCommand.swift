@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import KanbotsStore
+import KanbotsSupervisor
+
+struct DispatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dispatch",
+        abstract: "Start an agent on a card in a new worktree and branch; returns at once.",
+        discussion: """
+            Each dispatch gets a fresh run id, a branch kanbots/issue-<card>-<run> made from the \
+            base, and a worktree at .kanbots/worktrees/issue-<card>-<run>; the agent runs there \
+            under a detached supervisor that outlives this terminal. Dispatching one card twice \
+            gives two independent runs. Follow it with `git kanbots board` or `git kanbots log <run>`.
+            """
+    )
+
+    @Argument(help: "The card to work on (its number).") var card: String
+    @Option(help: "Agent to run: demo, claude or codex (default: git config kanbots.agent).") var agent: String?
+    @Option(help: "Model to ask the agent for (default: the agent's own default).") var model: String?
+    @Option(help: "Branch, tag or commit to start from (default: git config kanbots.base).") var base: String?
+    @Option(help: "Stop the run once its metered cost passes this many USD (default: kanbots.cap).") var cap: Double?
+    @Option(help: "Persona whose instructions the agent gets (default: engineer).") var persona: String?
+    @Flag(help: "Print the run as JSON.") var json = false
+
+    func run() throws {
+        let number = try parseCardNumber(card)
+        if let cap, !(cap > 0) { throw KanbotsError.invalidArgument("--cap must be a positive amount of USD") }
+        let repository = try openRepository()
+        let record = try Dispatcher(repository).dispatch(DispatchRequest(
+            card: number, agent: agent, model: model, base: base, capUSD: cap, persona: persona))
+        if json {
+            try printJSON(["id": record.id.description, "card": String(record.card), "branch": record.branch,
+                           "worktree": repository.absolutePath(record.worktree), "agent": record.agent])
+        } else {
+            print("run \(record.id) started on card #\(record.card) with \(record.agent)")
+            print("  branch   \(record.branch)")
+            print("  worktree \(repository.absolutePath(record.worktree))")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import KanbotsCore
+import KanbotsStore
+import KanbotsSupervisor
+
+struct GCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Remove worktrees of finished runs and stale worktree records; report the disk freed.",
+        discussion: """
+            Branches are kept (a finished run's work stays reviewable on its branch); only the \
+            checked-out folders go. Worktree records whose folder is gone and folders under \
+            .kanbots/worktrees that no run owns are removed too. Active runs are never touched.
+            """
+    )
+
+    @Flag(help: "Say what would be removed without removing it.") var dryRun = false
+
+    func run() throws {
+        let repository = try openRepository()
+        if !dryRun { _ = try? Reconciler(repository).reconcile() }
+        let records = try RunIndex(repository).records().records
+        let active = Set(records.filter { $0.state.isActive }.map { repository.absolutePath($0.worktree) })
+        let worktrees = Worktrees(repository)
+        var freed: Int64 = 0
+        var removed = 0
+
+        for record in records where !record.state.isActive && record.host == KanbotsRepository.hostName {
+            let path = repository.absolutePath(record.worktree)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let size = Worktrees.diskUsage(path)
+            print("\(dryRun ? "would remove" : "removing") \(record.worktree) (run \(record.id), \(record.state.rawValue), \(formatBytes(size)))")
+            if !dryRun {
+                try FileManager.default.removeItem(atPath: path)
+                try repository.metadataLock.withLock {
+                    try repository.git.pruneWorktree(RunRecord.worktreeName(card: record.card, id: record.id), removeFiles: false)
+                }
+            }
+            freed += size
+            removed += 1
+        }
+
+        let folder = repository.absolutePath(KanbotsRepository.worktreesFolder)
+        let owned = Set(records.map { repository.absolutePath($0.worktree) })
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            let path = folder + "/" + name
+            // A folder no run record owns is what a killed dispatch or a hand-made copy leaves.
+            if owned.contains(path) || active.contains(path) { continue }
+            let size = Worktrees.diskUsage(path)
+            print("\(dryRun ? "would remove" : "removing") stray folder \(KanbotsRepository.worktreesFolder)/\(name) (\(formatBytes(size)))")
+            if !dryRun { try FileManager.default.removeItem(atPath: path) }
+            freed += size
+            removed += 1
+        }
+
+        var pruned = 0
+        for name in try repository.git.worktreeNames() where try !repository.git.isWorktreeValid(name) {
+            print("\(dryRun ? "would prune" : "pruning") stale worktree record \(name)")
+            if !dryRun { try repository.metadataLock.withLock { try repository.git.pruneWorktree(name, removeFiles: false) } }
+            pruned += 1
+        }
+        print("\(dryRun ? "would free" : "freed") \(formatBytes(freed)): \(removed) worktree folder(s) removed, \(pruned) stale record(s) pruned")
+    }
+}
+
+func formatBytes(_ bytes: Int64) -> String {
+    if bytes < 1024 { return "\(bytes) B" }
+    if bytes < 1 << 20 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
+    if bytes < 1 << 30 { return String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+    return String(format: "%.2f GiB", Double(bytes) / 1_073_741_824)
+}

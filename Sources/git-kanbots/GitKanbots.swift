@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import KanbotsStore
+
+@main
+struct GitKanbots: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "git-kanbots",
+        abstract: "Run many AI coding agents on one repository, each in its own worktree, with git as the database.",
+        discussion: """
+            Git runs this program as `git kanbots`. Every run gets its own branch and worktree \
+            (kanbots/issue-<card>-<run>), its state lives in refs/kanbots/* and refs/notes/kanbots, \
+            and the board is computed from that state, never set by hand.
+
+            Start with `git kanbots init`, file a card with `git kanbots card new "Title"`, \
+            then `git kanbots dispatch <card>` and `git kanbots board`.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            InitCommand.self, CardCommand.self, DispatchCommand.self, BoardCommand.self, StatusCommand.self,
+            ShowCommand.self, StopCommand.self, DiscardCommand.self, ReconcileCommand.self,
+            GCCommand.self, DemoCommand.self,
+            SuperviseCommand.self, DemoAgentCommand.self,
+        ]
+    )
+
+    /// One line on stderr and a non-zero exit for every error we know; the
+    /// parser's own errors keep their usage help.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as KanbotsError {
+            FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+/// The JSON shape of a run on `board --json`, `status --json`, `show --json`
+/// (keys are snake_case on output). Documented in docs/cli.md.
+struct RunJSON: Encodable {
+    var id: String
+    var card: Int
+    var state: String
+    var recordedState: String
+    var reason: String?
+    var column: String
+    var note: String?
+    var agent: String
+    var model: String?
+    var persona: String?
+    var branch: String
+    var branchExists: Bool
+    var worktree: String
+    var base: String
+    var baseCommit: String
+    var ahead: Int?
+    var behind: Int?
+    var costUSD: Double
+    var capUSD: Double?
+    var turns: Int?
+    var sessionID: String?
+    var supervisor: String
+    var host: String
+    var createdAt: Date
+    var startedAt: Date?
+    var endedAt: Date?
+    var updatedAt: Date
+    var rateLimit: LiveStatus.RateLimit?
+
+    init(_ view: RunView) {
+        let record = view.record
+        id = record.id.description
+        card = record.card
+        state = view.displayState
+        recordedState = record.state.rawValue
+        reason = view.displayReason
+        column = view.column.rawValue
+        note = view.note
+        agent = record.agent
+        model = record.model ?? view.observation.live?.model
+        persona = record.persona
+        branch = record.branch
+        branchExists = view.observation.branchTip != nil
+        worktree = record.worktree
+        base = record.base
+        baseCommit = record.baseCommit
+        ahead = view.observation.ahead
+        behind = view.observation.behind
+        costUSD = view.costUSD
+        capUSD = record.capUSD
+        turns = record.turns ?? view.observation.live?.turns
+        sessionID = record.sessionID ?? view.observation.live?.sessionID
+        supervisor = view.observation.supervisor.rawValue
+        host = record.host
+        createdAt = record.createdAt
+        startedAt = record.startedAt
+        endedAt = record.endedAt
+        updatedAt = record.updatedAt
+        rateLimit = view.observation.live?.rateLimit
+    }
+}
+
+struct BoardCardJSON: Encodable {
+    var number: Int
+    var title: String?
+    var column: String
+    var note: String?
+    var latestRun: String?
+    var runs: Int
+    var costUSD: Double
+    var after: [Int]
+
+    init(_ entry: BoardCard) {
+        number = entry.number
+        title = entry.card?.title
+        column = entry.column.rawValue
+        note = entry.note
+        latestRun = entry.latestRun?.record.id.description
+        runs = entry.runCount
+        costUSD = entry.totalCostUSD
+        after = entry.card?.after ?? []
+    }
+}
+
+struct BoardJSON: Encodable {
+    var columns: [String: [Int]]
+    var cards: [BoardCardJSON]
+    var runs: [RunJSON]
+    var unreadable: [String]
+
+    init(_ snapshot: BoardLoader.Snapshot) {
+        var columns: [String: [Int]] = [:]
+        for column in Column.allCases { columns[column.rawValue] = snapshot.board.cards(in: column).map(\.number) }
+        self.columns = columns
+        cards = snapshot.board.cards.map(BoardCardJSON.init)
+        runs = snapshot.board.runs.map(RunJSON.init)
+        unreadable = snapshot.unreadable.map(\.description)
+    }
+}

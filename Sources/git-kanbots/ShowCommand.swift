@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show one run: its record, lifecycle and branch.",
+        discussion: "The lifecycle is the history of refs/kanbots/runs/<id>: `git log` on that ref shows the same."
+    )
+
+    @Argument(help: "The run id (e.g. 7-k3qz, or 7 when unambiguous).") var runID: String
+    @Flag(help: "Print JSON.") var json = false
+
+    struct Transition: Encodable {
+        var state: String
+        var reason: String?
+        var at: Date
+        var commit: String
+    }
+
+    struct Output: Encodable {
+        var run: RunJSON
+        var transitions: [Transition]
+    }
+
+    func run() throws {
+        let repository = try openRepository()
+        let id = try resolveRun(runID, in: repository)
+        let view = try runView(id, in: repository)
+        let transitions = try RunStore(repository).history(id).map { entry in
+            Transition(state: entry.record?.state.rawValue ?? "unreadable", reason: entry.record?.reason,
+                       at: entry.record?.updatedAt ?? entry.commit.time, commit: entry.commit.id.hex)
+        }
+        if json {
+            try printJSON(Output(run: RunJSON(view), transitions: transitions))
+            return
+        }
+        let record = view.record
+        print("run \(record.id) · card #\(record.card) · \(view.displayState)\(view.displayReason.map { " (\($0))" } ?? "")")
+        print("  column     \(view.column.title)\(view.note.map { " — \($0)" } ?? "")")
+        print("  agent      \(record.agent)\(record.model.map { " · \($0)" } ?? "")\(record.persona.map { " · \($0)" } ?? "")")
+        print("  branch     \(record.branch)\(view.observation.branchTip == nil ? " (deleted)" : "")")
+        print("  worktree   \(repository.absolutePath(record.worktree))")
+        print("  base       \(record.base) @ \(record.baseCommit.prefix(10))")
+        if let ahead = view.observation.ahead, let behind = view.observation.behind {
+            print("  commits    \(ahead) ahead, \(behind) behind \(record.base)")
+        }
+        print("  cost       \(formatCost(view.costUSD))\(record.capUSD.map { " of \(formatCost($0)) cap" } ?? "")\(record.turns.map { " · \($0) turns" } ?? "")")
+        print("  supervisor \(view.observation.supervisor.rawValue)\(record.supervisorPID.map { " (pid \($0))" } ?? "") on \(record.host)")
+        if let session = record.sessionID { print("  session    \(session)") }
+        print("\nlifecycle (git log \(KanbotsRepository.runsRefPrefix)\(record.id)):")
+        for transition in transitions {
+            print("  \(Timestamp.format(transition.at))  \(transition.state)\(transition.reason.map { " (\($0))" } ?? "")")
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import KanbotsCore
+import KanbotsStore
+import KanbotsSupervisor
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "List runs with their derived state, cost and branch.",
+        discussion: "By default shows active runs and the 20 most recent others; --all shows every run."
+    )
+
+    @Flag(help: "Print JSON (an array of runs).") var json = false
+    @Flag(help: "Show every run.") var all = false
+
+    func run() throws {
+        let repository = try openRepository()
+        _ = try? Reconciler(repository).reconcile()
+        let snapshot = try BoardLoader(repository).load()
+        var runs = snapshot.board.runs
+        if !all {
+            let active = runs.filter { $0.record.state.isActive }
+            let others = runs.filter { !$0.record.state.isActive }.suffix(20)
+            runs = (active + others).sorted { $0.record.createdAt < $1.record.createdAt }
+        }
+        if json {
+            try printJSON(runs.map(RunJSON.init))
+            return
+        }
+        if runs.isEmpty {
+            print("No runs yet. Start one with `git kanbots dispatch <card>`.")
+        } else {
+            print("\(column("RUN", 10)) \(column("CARD", 6)) \(column("STATE", 28)) \(column("COST", 8)) \(column("TIME", 8)) BRANCH")
+            let now = Date()
+            for run in runs {
+                let state = run.displayState + (run.displayReason.map { " (\($0))" } ?? "")
+                let elapsed = (run.record.endedAt ?? now).timeIntervalSince(run.record.startedAt ?? run.record.createdAt)
+                let branch = run.observation.branchTip == nil ? "\(run.record.branch) (deleted)" : run.record.branch
+                print("\(column(run.record.id.description, 10)) \(column("#\(run.record.card)", 6)) \(column(state, 28)) \(column(formatCost(run.costUSD), 8)) \(column(formatDuration(elapsed), 8)) \(branch)")
+            }
+        }
+        reportUnreadable(snapshot.unreadable)
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import KanbotsCore
+import KanbotsStore
+import KanbotsSupervisor
+
+/// The detached per-run process `dispatch` starts. Not for direct use.
+struct SuperviseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "supervise",
+        abstract: "Supervise one run (started by dispatch; not for direct use).",
+        shouldDisplay: false
+    )
+
+    @Argument var runID: String
+    @Option var repository: String
+
+    func run() throws {
+        Supervisor.detach()
+        let repository = try KanbotsRepository(discoveringFrom: self.repository)
+        guard let id = RunID(runID) else { throw KanbotsError.unknownRun(runID) }
+        let lockPath = repository.supervisorLockPath(id)
+        let lock: FileLock
+        if let text = ProcessInfo.processInfo.environment["KANBOTS_LOCK_FD"], let fd = Int32(text) {
+            lock = FileLock(inheritedDescriptor: fd, path: lockPath)
+        } else {
+            lock = try FileLock(path: lockPath)
+            guard lock.tryLock() else {
+                throw KanbotsError.invalidArgument("run \(id) already has a live supervisor")
+            }
+        }
+        let supervisor = Supervisor(repository: repository, id: id, lock: lock, monitor: BasicMonitor())
+        try supervisor.run()
+    }
+}
