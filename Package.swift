@@ -39,6 +39,7 @@ let package = Package(
         .testTarget(name: "KanbotsCoreTests", dependencies: ["KanbotsCore"]),
         .testTarget(name: "KanbotsAgentsTests", dependencies: ["KanbotsAgents"]),
         .testTarget(name: "KanbotsGitTests", dependencies: ["KanbotsGit"]),
-        .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore"]),
+        // Drives the built `git-kanbots` binary against real repositories.
+        .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore", "git-kanbots"]),
     ]
 )

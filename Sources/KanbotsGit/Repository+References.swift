@@ -55,17 +55,12 @@ extension Repository {
     ) throws {
         var reference: OpaquePointer?
         var newID = target.raw
-        let result: Int32
-        if let expected {
-            var oldID = expected.raw
-            result = git_reference_create_matching(&reference, handle, name, &newID, 1, &oldID, message)
-        } else {
-            result = git_reference_create(&reference, handle, name, &newID, 0, message)
-        }
-        if result == GIT_EEXISTS.rawValue, expected == nil {
-            // A ref that appeared since we looked is contention, not an error.
-            throw GitError(code: GIT_EMODIFIED.rawValue, operation: "create ref \(name)")
-        }
+        // The all-zero id means "must not exist". libgit2 compares the old
+        // value only after taking the ref's lock file, whereas its plain
+        // non-forced create checks existence before locking, which lets two
+        // concurrent creators both "win". So creation is a swap from zero too.
+        var oldID = expected?.raw ?? git_oid()
+        let result = git_reference_create_matching(&reference, handle, name, &newID, 1, &oldID, message)
         try check("update ref \(name)", result)
         git_reference_free(reference)
     }

@@ -20,7 +20,17 @@ public final class RunStore {
     public func create(clone: CloneTag, _ make: (RunID) throws -> RunRecord) throws -> RunRecord {
         var number = try highestNumber(clone: clone) + 1
         for _ in 0..<Contention.maxAttempts {
-            let record = try make(RunID(number: number, clone: clone))
+            let id = RunID(number: number, clone: clone)
+            let record: RunRecord
+            do {
+                record = try make(id)
+            } catch let error as KanbotsError {
+                // A concurrent dispatch that claimed this number creates its
+                // branch and folder right after its ref: not a conflict, a race lost.
+                guard try git.referenceTarget(Self.ref(id)) != nil else { throw error }
+                number += 1
+                continue
+            }
             do {
                 try chain(record.id).create(message: record.message.text, files: [:], signature: signature)
                 return record
