@@ -27,6 +27,7 @@ public final class CardStore {
                     message: card.message.text, files: ["body.md": Data(body.utf8)], signature: git.defaultSignature())
                 return card
             } catch let error as GitError where error.isContention {
+                Contention.retries += 1
                 number += 1
             }
         }

@@ -83,8 +83,8 @@ enum RecordChainError: Error {
 public enum Contention {
     public static let maxAttempts = 400
     /// Retries taken by this process, for benchmarks (`KANBOTS_STATS`).
-    nonisolated(unsafe) public private(set) static var retries = 0
-    nonisolated(unsafe) public private(set) static var writes = 0
+    nonisolated(unsafe) public internal(set) static var retries = 0
+    nonisolated(unsafe) public internal(set) static var writes = 0
 
     static func retrying<T>(ref: String, _ attempt: () throws -> T) throws -> T {
         var delay = 0.0005

@@ -28,13 +28,16 @@ public final class RunStore {
                 // A concurrent dispatch that claimed this number creates its
                 // branch and folder right after its ref: not a conflict, a race lost.
                 guard try git.referenceTarget(Self.ref(id)) != nil else { throw error }
+                Contention.retries += 1
                 number += 1
                 continue
             }
             do {
                 try chain(record.id).create(message: record.message.text, files: [:], signature: signature)
+                Contention.writes += 1
                 return record
             } catch let error as GitError where error.isContention {
+                Contention.retries += 1
                 number += 1
             }
         }

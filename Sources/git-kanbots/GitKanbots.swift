@@ -27,14 +27,31 @@ struct GitKanbots: ParsableCommand {
     /// One line on stderr and a non-zero exit for every error we know; the
     /// parser's own errors keep their usage help.
     static func main() {
+        defer { writeStats() }
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as KanbotsError {
+            writeStats()
             FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
             Foundation.exit(1)
         } catch {
+            writeStats()
             exit(withError: error)
         }
+    }
+
+    /// With `KANBOTS_STATS=<file>`, appends this process's compare-and-swap
+    /// counts (`writes=N retries=M`), for the concurrency benchmark.
+    static func writeStats() {
+        guard let path = ProcessInfo.processInfo.environment["KANBOTS_STATS"] else { return }
+        let line = "writes=\(Contention.writes) retries=\(Contention.retries) pid=\(getpid())\n"
+        guard let handle = FileHandle(forWritingAtPath: path) ?? {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            return FileHandle(forWritingAtPath: path)
+        }() else { return }
+        handle.seekToEndOfFile()
+        handle.write(Data(line.utf8))
+        handle.closeFile()
     }
 }

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Turns one line of an agent's NDJSON stream into typed events.
+///
+/// There is one adapter per agent kind. Adapters are stateful values (Claude
+/// repeats a message's usage on every content block, so the adapter has to
+/// remember which messages it has already reported), hence `mutating`.
+/// Feed every line, in order, to the same parser.
+public protocol StreamParser: Sendable {
+    /// Decodes one line (without its line terminator).
+    ///
+    /// Never throws and never traps: a line that is not a JSON object yields
+    /// `.malformed`, a JSON object of an unknown kind yields `.unknown`, and a
+    /// blank line yields nothing.
+    /// - Parameters:
+    ///   - lineNumber: 1-based position of the line in the transcript, for `.malformed`.
+    ///   - byteOffset: Where the line starts in the transcript, for `.malformed`.
+    mutating func events(fromLine line: Data, lineNumber: Int, byteOffset: Int) -> [AgentEvent]
+}
+
+extension StreamParser {
+    /// Decodes a line produced by `NDJSONLineBuffer`.
+    public mutating func events(from line: NDJSONLine) -> [AgentEvent] {
+        events(fromLine: line.bytes, lineNumber: line.number, byteOffset: line.byteOffset)
+    }
+
+    /// Decodes a line given as text; convenient for tests and fixtures.
+    public mutating func events(fromLine line: String, lineNumber: Int = 1, byteOffset: Int = 0) -> [AgentEvent] {
+        events(fromLine: Data(line.utf8), lineNumber: lineNumber, byteOffset: byteOffset)
+    }
+}
+
+/// The agents git-kanbots knows how to supervise.
+public enum AgentKind: String, Sendable, Codable, CaseIterable {
+    case claude
+    case codex
+
+    /// A fresh parser for one transcript of this kind of agent.
+    /// - Parameter model: The model the agent was started with. Codex's stream
+    ///   never names its model, so without it Codex usage is priced at the
+    ///   conservative fallback price.
+    public func makeParser(model: String? = nil) -> any StreamParser {
+        switch self {
+        case .claude: ClaudeStreamParser()
+        case .codex: CodexStreamParser(model: model)
+        }
+    }
+}
+
+// MARK: - Shared decoding helpers
+
+typealias JSONObject = [String: Any]
+
+/// Outcome of reading one line as a JSON object.
+enum LineDecoding {
+    case blank
+    case object(JSONObject)
+    case malformed(String)
+}
+
+/// Parses a line as a JSON object, classifying failures instead of throwing.
+func decodeLine(_ line: Data) -> LineDecoding {
+    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
+        return .blank
+    }
+    let value: Any
+    do {
+        value = try JSONSerialization.jsonObject(with: line, options: [])
+    } catch {
+        // The error text from Foundation is long and platform-specific; the
+        // size is what tells a truncated line from garbage when reading logs.
+        return .malformed("invalid JSON (\(line.count) bytes)")
+    }
+    guard let object = value as? JSONObject else {
+        return .malformed("not a JSON object")
+    }
+    return .object(object)
+}
+
+// Foundation's JSON numbers arrive as Int, Double or NSNumber depending on the
+// platform and the literal, so every numeric read goes through these.
+
+func intValue(_ value: Any?) -> Int? {
+    switch value {
+    case let int as Int: int
+    case let double as Double where double.isFinite: Int(double)
+    case let number as NSNumber: number.intValue
+    default: nil
+    }
+}
+
+func doubleValue(_ value: Any?) -> Double? {
+    switch value {
+    case let double as Double: double
+    case let int as Int: Double(int)
+    case let number as NSNumber: number.doubleValue
+    default: nil
+    }
+}
+
+func boolValue(_ value: Any?) -> Bool? {
+    switch value {
+    case let bool as Bool: bool
+    case let number as NSNumber: number.boolValue
+    default: nil
+    }
+}
+
+func stringValue(_ value: Any?) -> String? {
+    value as? String
+}
