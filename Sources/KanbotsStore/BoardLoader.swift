@@ -70,9 +70,11 @@ public struct RunIndex {
     public func records() throws -> (records: [RunRecord], unreadable: [KanbotsError]) {
         var records: [RunRecord] = []
         var unreadable: [KanbotsError] = []
-        for (_, ref, tip) in try RunStore(repository).allIDs() {
+        for (id, ref, tip) in try RunStore(repository).allIDs() {
             do {
-                records.append(try RunRecord(parsing: try repository.git.commitMessage(tip)))
+                let record = try RunRecord(parsing: try repository.git.commitMessage(tip))
+                guard record.id == id else { throw RecordError.badField("Run", "\(record.id), stored under \(ref)") }
+                records.append(record)
             } catch let error as RecordError {
                 unreadable.append(.corruptRecord(ref: ref, reason: error.description))
             } catch {

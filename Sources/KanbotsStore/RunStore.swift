@@ -55,7 +55,9 @@ public final class RunStore {
         let ref = Self.ref(id)
         guard let message = try chain(id).tipMessage() else { throw KanbotsError.unknownRun(id.description) }
         do {
-            return try RunRecord(parsing: message)
+            let record = try RunRecord(parsing: message)
+            guard record.id == id else { throw RecordError.badField("Run", "\(record.id), stored under \(ref)") }
+            return record
         } catch let error as RecordError {
             throw KanbotsError.corruptRecord(ref: ref, reason: error.description)
         }

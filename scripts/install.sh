@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The README's first command: installs what git-kanbots needs, builds it,
+# puts `git-kanbots` on PATH (so `git kanbots` works) and runs the demo.
+#
+#   scripts/install.sh            # install and run the demo
+#   scripts/install.sh --no-demo  # install only
+#
+# Environment:
+#   PREFIX   where the binary goes (default: /usr/local when writable, else ~/.local)
+set -euo pipefail
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'install: error: %s\n' "$*" >&2; exit 1; }
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+run_demo=1
+[ "${1:-}" = "--no-demo" ] && run_demo=0
+
+command -v swift >/dev/null 2>&1 || die "the Swift toolchain is not on PATH (https://www.swift.org/install)"
+command -v git >/dev/null 2>&1 || die "git is not installed"
+
+"$ROOT/scripts/install-deps.sh"
+
+say "building git-kanbots (release)"
+(cd "$ROOT" && swift build -c release --product git-kanbots)
+binary="$(cd "$ROOT" && swift build -c release --show-bin-path)/git-kanbots"
+[ -x "$binary" ] || die "the build did not produce $binary"
+
+if [ -n "${PREFIX:-}" ]; then
+    bindir="$PREFIX/bin"
+elif [ -w /usr/local/bin ] || { [ "$(id -u)" = 0 ] && mkdir -p /usr/local/bin; }; then
+    bindir=/usr/local/bin
+else
+    bindir="$HOME/.local/bin"
+fi
+mkdir -p "$bindir"
+# Copy to a temporary name and rename, so a running git-kanbots is never half-overwritten.
+cp "$binary" "$bindir/.git-kanbots.tmp.$$"
+mv -f "$bindir/.git-kanbots.tmp.$$" "$bindir/git-kanbots"
+say "installed $bindir/git-kanbots"
+case ":$PATH:" in
+    *":$bindir:"*) ;;
+    *) say "note: $bindir is not on your PATH; add it (export PATH=\"$bindir:\$PATH\") to use \`git kanbots\`"
+       export PATH="$bindir:$PATH" ;;
+esac
+
+if [ "$run_demo" = 1 ]; then
+    say "running the demo: git kanbots demo"
+    git kanbots demo
+fi
