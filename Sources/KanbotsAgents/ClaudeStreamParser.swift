@@ -83,15 +83,14 @@ public struct ClaudeStreamParser: StreamParser {
         for case let block as JSONObject in message["content"] as? [Any] ?? [] {
             switch stringValue(block["type"]) {
             case "text":
-                let text = stringValue(block["text"]) ?? ""
-                contentBytes += text.utf8.count
-                if !text.isEmpty { events.append(.assistantText(text)) }
+                contentBytes += approximateTextSize(block["text"])
+                if let text = stringValue(block["text"]), !text.isEmpty { events.append(.assistantText(text)) }
             case "thinking":
-                contentBytes += stringValue(block["thinking"])?.utf8.count ?? 0
+                contentBytes += approximateTextSize(block["thinking"])
             case "tool_use", "server_tool_use":
                 let name = stringValue(block["name"]) ?? "tool"
                 let input = block["input"]
-                if estimatesOutputTokens, let input { contentBytes += compactJSON(input).utf8.count }
+                contentBytes += approximateTextSize(input)
                 let summary = summarizeToolInput(name: name, input: input)
                 events.append(.toolUse(ToolUse(id: stringValue(block["id"]) ?? "", name: name, inputSummary: summary)))
             default:
@@ -137,20 +136,22 @@ public struct ClaudeStreamParser: StreamParser {
         else { return [] }  // A plain-text user message is the prompt echoed back.
         var events: [AgentEvent] = []
         for case let block as JSONObject in blocks where stringValue(block["type"]) == "tool_result" {
-            let output = toolResultText(block["content"])
             events.append(.toolResult(ToolResult(
                 toolUseID: stringValue(block["tool_use_id"]) ?? "",
                 isError: boolValue(block["is_error"]) ?? false,
-                output: output
+                outputValue: toolResultOutput(block["content"])
             )))
         }
         return events
     }
 
-    /// Tool result content is either a string or an array of content blocks.
-    private func toolResultText(_ content: Any?) -> String {
-        if let text = content as? String { return text }
-        guard let blocks = content as? [Any] else { return "" }
+    /// Tool result content is either a string or an array of content blocks;
+    /// a lone text block is passed on as is, so it need not be decoded.
+    private func toolResultOutput(_ content: Any?) -> Any? {
+        guard let blocks = content as? [Any] else { return content }
+        if blocks.count == 1, let block = blocks[0] as? JSONObject, stringValue(block["type"]) == "text" {
+            return block["text"]
+        }
         var parts: [String] = []
         for case let block as JSONObject in blocks {
             switch stringValue(block["type"]) {

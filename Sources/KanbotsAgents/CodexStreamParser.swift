@@ -97,10 +97,10 @@ public struct CodexStreamParser: StreamParser {
             var events = announce(id: id, name: "shell", summary: command.singleLine(limit: summaryLength))
             if isCompleted {
                 let exitCode = intValue(item["exit_code"])
-                var output = stringValue(item["aggregated_output"]) ?? ""
-                if status == "declined", output.isEmpty { output = "command declined" }
+                var output = item["aggregated_output"]
+                if status == "declined", isEmptyString(output) { output = "command declined" }
                 let failed = status == "failed" || status == "declined" || (exitCode ?? 0) != 0
-                events.append(.toolResult(ToolResult(toolUseID: id, isError: failed, output: output)))
+                events.append(.toolResult(ToolResult(toolUseID: id, isError: failed, outputValue: output)))
             }
             return events
         case "file_change":

@@ -63,14 +63,16 @@ func decodeLine(_ line: Data) -> LineDecoding {
     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
         return .blank
     }
-    let value: Any
+    let elided = line.count >= elisionLineThreshold ? elidingLargeStrings(in: line) : nil
+    var value: Any
     do {
-        value = try JSONSerialization.jsonObject(with: line, options: [])
+        value = try JSONSerialization.jsonObject(with: elided?.skeleton ?? line, options: [])
     } catch {
         // The error text from Foundation is long and platform-specific; the
         // size is what tells a truncated line from garbage when reading logs.
         return .malformed("invalid JSON (\(line.count) bytes)")
     }
+    if let elided { value = restoringElidedStrings(in: value, elided.strings) }
     guard let object = value as? JSONObject else {
         return .malformed("not a JSON object")
     }
@@ -106,6 +108,32 @@ func boolValue(_ value: Any?) -> Bool? {
     }
 }
 
+/// Strings may arrive elided (see `LargeJSONString`); this decodes them.
 func stringValue(_ value: Any?) -> String? {
-    value as? String
+    switch value {
+    case let text as String: text
+    case let large as LargeJSONString: large.decoded()
+    default: nil
+    }
+}
+
+/// Whether a value is a string with no characters, without decoding it.
+func isEmptyString(_ value: Any?) -> Bool {
+    switch value {
+    case let text as String: text.isEmpty
+    case let large as LargeJSONString: large.decodedByteCount == 0
+    default: true
+    }
+}
+
+/// Roughly the bytes of text a JSON value carries, for estimating tokens.
+func approximateTextSize(_ value: Any?) -> Int {
+    switch value {
+    case let text as String: text.utf8.count
+    case let large as LargeJSONString: large.decodedByteCount
+    case let object as JSONObject: object.reduce(0) { $0 + $1.key.utf8.count + approximateTextSize($1.value) }
+    case let array as [Any]: array.reduce(0) { $0 + approximateTextSize($1) }
+    case nil: 0
+    default: 4  // A number, a boolean or null.
+    }
 }

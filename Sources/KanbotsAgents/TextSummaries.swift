@@ -62,6 +62,19 @@ extension ToolResult {
             byteCount: output.utf8.count, lineCount: output.lineCount
         )
     }
+
+    /// A result for output that may still be in its escaped JSON form.
+    init(toolUseID: String, isError: Bool, outputValue: Any?) {
+        if let large = outputValue as? LargeJSONString {
+            self.init(
+                toolUseID: toolUseID, isError: isError,
+                preview: large.abbreviated(to: previewLength),
+                byteCount: large.decodedByteCount, lineCount: large.lineCount
+            )
+        } else {
+            self.init(toolUseID: toolUseID, isError: isError, output: stringValue(outputValue) ?? "")
+        }
+    }
 }
 
 /// Keys whose value best says what a tool call is about, most telling first.

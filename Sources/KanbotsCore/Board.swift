@@ -39,6 +39,8 @@ public struct RunObservation: Sendable, Equatable {
     public var supervisor: Liveness
     /// The supervisor's live figures, for runs it is still watching.
     public var live: LiveStatus?
+    /// For a run whose supervisor is gone: whether its agent still runs.
+    public var agentAlive = false
 
     public init(branchTip: String?, ahead: Int?, behind: Int?, supervisor: Liveness, live: LiveStatus? = nil) {
         self.branchTip = branchTip
@@ -100,7 +102,9 @@ public enum BoardProjection {
             if observation.supervisor == .gone {
                 view.displayState = "lost"
                 view.displayReason = Reason.supervisorLost
-                view.note = "supervisor is gone; `git kanbots reconcile` records it"
+                view.note = observation.agentAlive
+                    ? "supervisor is gone but the agent still runs; `git kanbots reconcile` re-attaches, `git kanbots stop` ends it"
+                    : "supervisor is gone; `git kanbots reconcile` records it"
             } else {
                 view.column = .inProgress
                 if observation.supervisor == .elsewhere { view.note = "supervised on \(record.host)" }

@@ -37,8 +37,11 @@ public struct BoardLoader {
             }
             let supervisor = liveness(of: record)
             let live = supervisor == .alive ? LiveStatusFile.read(runDirectory: repository.runDirectory(record.id)) : nil
-            let observation = RunObservation(
+            var observation = RunObservation(
                 branchTip: tip?.hex, ahead: ahead, behind: behind, supervisor: supervisor, live: live)
+            if supervisor == .gone, record.state.isActive, let agent = record.agentPID {
+                observation.agentAlive = ProcessProbe.isGroupAlive(agent)
+            }
             return (record, observation)
         }
         return Snapshot(

@@ -82,24 +82,7 @@ public struct Dispatcher {
         }
     }
 
-    /// Starts the detached supervisor, handing it our lock descriptor so
-    /// the lock passes to it without ever being released.
     func startSupervisor(for record: RunRecord, holding lock: FileLock) throws {
-        let inheritedFD: Int32 = 3
-        // dup2 onto the same number would keep close-on-exec; avoid that case.
-        let source = lock.descriptor == inheritedFD ? dup(lock.descriptor) : lock.descriptor
-        defer { if source != lock.descriptor { close(source) } }
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { environment[key] = nil }
-        environment["KANBOTS_LOCK_FD"] = String(inheritedFD)
-        var spec = ProcessSpec(
-            executable: ProcessLauncher.currentExecutable,
-            arguments: ["supervise", record.id.description, "--repository", repository.workingDirectory],
-            environment: environment)
-        let log = repository.runDirectory(record.id) + "/supervisor.log"
-        spec.standardOutput = .appending(log)
-        spec.standardError = .appending(log)
-        spec.inherited = [inheritedFD: source]
-        _ = try ProcessLauncher.spawn(spec)
+        try SupervisorLauncher(repository).start(record.id, holding: lock, reattach: false)
     }
 }

@@ -23,8 +23,11 @@ public struct Reconciler {
         public var orphanedAgentPID: Int32?
     }
 
+    /// - Parameter adoptingOrphans: start a new supervisor for runs whose
+    ///   agent outlived its supervisor. Without it such runs are left alone
+    ///   (the board shows them lost, with their agent still running).
     @discardableResult
-    public func reconcile() throws -> [Outcome] {
+    public func reconcile(adoptingOrphans: Bool) throws -> [Outcome] {
         let loader = BoardLoader(repository)
         let store = RunStore(repository)
         var outcomes: [Outcome] = []
@@ -32,7 +35,13 @@ public struct Reconciler {
         where record.state.isActive && loader.liveness(of: record) == .gone {
             let interrupted = record.state == .queued
             let reason = interrupted ? Reason.dispatchInterrupted : Reason.supervisorLost
-            let orphan = record.agentPID.flatMap { Self.isProcessGroupAlive($0) ? $0 : nil }
+            let orphan = record.agentPID.flatMap { ProcessProbe.isGroupAlive($0) ? $0 : nil }
+            if orphan != nil, !interrupted {
+                if adoptingOrphans, adopt(record) {
+                    outcomes.append(Outcome(id: record.id, state: record.state, reason: "reattached", orphanedAgentPID: nil))
+                }
+                continue
+            }
             let updated = try store.update(record.id) { current in
                 // Someone else may have reconciled or a late supervisor finished.
                 guard current.state.isActive, loader.liveness(of: current) == .gone else { return false }
@@ -53,6 +62,15 @@ public struct Reconciler {
         return outcomes
     }
 
+    /// Starts a new supervisor for a run whose agent outlived its supervisor.
+    /// Taking the lock first makes sure only one reconciler adopts it.
+    func adopt(_ record: RunRecord) -> Bool {
+        guard let lock = try? FileLock(path: repository.supervisorLockPath(record.id)), lock.tryLock() else {
+            return false
+        }
+        return (try? SupervisorLauncher(repository).start(record.id, holding: lock, reattach: true)) != nil
+    }
+
     /// A dispatch killed half-way may have left a branch with no work on it
     /// and a worktree: remove them so nothing is orphaned.
     func cleanUpInterruptedDispatch(_ record: RunRecord) {
@@ -68,9 +86,4 @@ public struct Reconciler {
             folder: record.worktree, onlyIfAt: branchTip)
     }
 
-    /// Whether any process of the group the agent leads is still alive.
-    public static func isProcessGroupAlive(_ pgid: Int32) -> Bool {
-        guard pgid > 1 else { return false }
-        return kill(-pgid, 0) == 0 || errno == EPERM
-    }
 }

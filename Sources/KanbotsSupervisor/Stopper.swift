@@ -35,11 +35,11 @@ public struct Stopper {
             }
         }
         // No supervisor to do it: end the agent's group ourselves and record it.
-        if let agent = current.agentPID, Reconciler.isProcessGroupAlive(agent) {
+        if let agent = current.agentPID, ProcessProbe.isGroupAlive(agent) {
             kill(-agent, SIGTERM)
             let grace = Date().addingTimeInterval(3)
-            while Reconciler.isProcessGroupAlive(agent), Date() < grace { Thread.sleep(forTimeInterval: 0.05) }
-            if Reconciler.isProcessGroupAlive(agent) { kill(-agent, SIGKILL) }
+            while ProcessProbe.isGroupAlive(agent), Date() < grace { Thread.sleep(forTimeInterval: 0.05) }
+            if ProcessProbe.isGroupAlive(agent) { kill(-agent, SIGKILL) }
         }
         return try store.update(record.id) { run in
             guard run.state.isActive else { return false }

@@ -46,37 +46,60 @@ public final class Supervisor {
     }
 
     enum Ending {
-        case exited(ExitStatus)
+        /// The agent ended on its own; nil status when it was not our child
+        /// (adopted after a supervisor crash) and its status is unknowable.
+        case exited(ExitStatus?)
         case capped(Double)
         case stopped
     }
 
+    /// The agent as the supervisor sees it: its own child, or a process group
+    /// adopted from a supervisor that died.
+    enum AgentProcess {
+        case child(pid_t)
+        case adopted(pid_t)
+
+        var groupID: pid_t {
+            switch self {
+            case .child(let pid), .adopted(let pid): pid
+            }
+        }
+
+        /// nil while it runs; the ending once it is gone.
+        func poll() -> ExitStatus?? {
+            switch self {
+            case .child(let pid):
+                return ExitStatus.poll(pid).map { .some($0) }
+            case .adopted(let pid):
+                return ProcessProbe.isGroupAlive(pid) ? nil : .some(nil)
+            }
+        }
+    }
+
     public func run() throws {
         let store = RunStore(repository)
-        let settings = Settings(repository)
         var record = try store.record(id)
         guard record.state == .queued else {
             throw KanbotsError.invalidArgument("run \(id) is \(record.state.rawValue), not queued; nothing to supervise")
         }
-        let card = try CardStore(repository).card(record.card)
-        let personaName = record.persona ?? Prompt.defaultPersona
-        let personaText = settings.string("kanbots.persona.\(personaName)")
-            ?? Prompt.builtInPersonas[personaName] ?? Prompt.builtInPersonas[Prompt.defaultPersona]!
-        let prompt = Prompt.text(card: card, record: record, personaText: personaText)
         let worktree = repository.absolutePath(record.worktree)
-        let command = try AgentCatalog.command(for: record, prompt: prompt, settings: settings)
-
+        let command: AgentCommand
+        do {
+            command = try AgentCatalog.command(for: record, prompt: try prompt(for: record), settings: Settings(repository))
+        } catch {
+            try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
+            throw error
+        }
         let runDirectory = repository.runDirectory(id)
-        let transcript = repository.transcriptPath(id)
         var spec = ProcessSpec(
             executable: command.executable, arguments: command.arguments,
             environment: AgentCatalog.environment(for: record, worktree: worktree))
-        spec.standardOutput = .appending(transcript)
+        spec.standardOutput = .appending(repository.transcriptPath(id))
         spec.standardError = .appending(runDirectory + "/agent.stderr")
         spec.newProcessGroup = true
-        guard chdir(worktree) == 0 else { throw KanbotsError.io("worktree \(worktree) is missing") }
         let pid: pid_t
         do {
+            guard chdir(worktree) == 0 else { throw KanbotsError.io("worktree \(worktree) is missing") }
             pid = try ProcessLauncher.spawn(spec)
         } catch {
             try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
@@ -87,44 +110,89 @@ public final class Supervisor {
             $0.supervisorPID = getpid()
             $0.host = KanbotsRepository.hostName
         }
-        let ending = follow(agent: pid, transcript: transcript, runDirectory: runDirectory, cap: record.capUSD)
+        let ending = follow(.child(pid), record: record)
         try finish(record: record, ending: ending)
     }
 
+    /// Takes over a run whose supervisor died while its agent lives on: the
+    /// stream is read again from the start of the transcript file (so the
+    /// meter is exact) and followed from there; the run stays `running`.
+    public func reattach() throws {
+        let store = RunStore(repository)
+        let record = try store.update(id) { record in
+            guard record.state.isActive, let agent = record.agentPID, ProcessProbe.isGroupAlive(agent) else {
+                throw KanbotsError.invalidArgument("run \(self.id) has no live agent to re-attach to")
+            }
+            record.supervisorPID = getpid()
+            record.setExtra("Reattached", Timestamp.format(Date()))
+            return true
+        }
+        try finish(record: record, ending: follow(.adopted(record.agentPID!), record: record))
+    }
+
+    func prompt(for record: RunRecord) throws -> String {
+        if let message = record.extraValue("Reply-Message") { return message }
+        let settings = Settings(repository)
+        let card = try CardStore(repository).card(record.card)
+        let personaName = record.persona ?? Prompt.defaultPersona
+        let personaText = settings.string("kanbots.persona.\(personaName)")
+            ?? Prompt.builtInPersonas[personaName] ?? Prompt.builtInPersonas[Prompt.defaultPersona]!
+        return Prompt.text(card: card, record: record, personaText: personaText)
+    }
+
     /// The supervision loop: read the stream as it grows, keep the live
-    /// status, stop the agent on a cap or a stop request.
-    func follow(agent pid: pid_t, transcript: String, runDirectory: String, cap: Double?) -> Ending {
-        let tail = TranscriptTail(path: transcript)
+    /// status, checkpoint now and then, stop the agent on a cap or a stop
+    /// request.
+    func follow(_ agent: AgentProcess, record: RunRecord) -> Ending {
+        let runDirectory = repository.runDirectory(id)
+        let tail = TranscriptTail(path: repository.transcriptPath(id))
+        let checkpointEvery = (Settings(repository).string("kanbots.checkpoint-minutes").flatMap(Double.init) ?? 10) * 60
+        var nextCheckpoint = Date().addingTimeInterval(checkpointEvery > 0 ? checkpointEvery : .infinity)
         var live = LiveStatus()
-        live.agentPID = pid
+        live.agentPID = agent.groupID
         var lastWrite = Date.distantPast
         var stopping: (reason: Ending, deadline: Date)?
         while true {
             let lines = tail.readLines()
             for line in lines { monitor.consume(line) }
-            if let status = ExitStatus.poll(pid) {
+            if let status = agent.poll() {
                 for line in tail.readLines() { monitor.consume(line) }
                 if let remainder = tail.takeRemainder() { monitor.consume(remainder) }
                 writeLive(&live, offset: tail.offset, runDirectory: runDirectory)
                 return stopping?.reason ?? .exited(status)
             }
             if stopping == nil {
-                if let cap, monitor.costUSD > cap {
+                if let cap = record.capUSD, monitor.costUSD >= cap {
                     stopping = (.capped(monitor.costUSD), Date().addingTimeInterval(gracePeriod))
-                    kill(-pid, SIGTERM)
+                    kill(-agent.groupID, SIGTERM)
                 } else if receivedStopSignal != 0 {
                     stopping = (.stopped, Date().addingTimeInterval(gracePeriod))
-                    kill(-pid, SIGTERM)
+                    kill(-agent.groupID, SIGTERM)
                 }
             } else if let deadline = stopping?.deadline, Date() > deadline {
-                kill(-pid, SIGKILL)
+                kill(-agent.groupID, SIGKILL)
             }
             if !lines.isEmpty || Date().timeIntervalSince(lastWrite) > 2 {
                 writeLive(&live, offset: tail.offset, runDirectory: runDirectory)
                 lastWrite = Date()
             }
+            if Date() > nextCheckpoint {
+                checkpoint(record)
+                nextCheckpoint = Date().addingTimeInterval(checkpointEvery)
+            }
             if lines.isEmpty { Thread.sleep(forTimeInterval: pollInterval) }
         }
+    }
+
+    /// Commits whatever the agent has changed so far onto the run's branch.
+    func checkpoint(_ record: RunRecord) {
+        let worktree = repository.absolutePath(record.worktree)
+        guard FileManager.default.fileExists(atPath: worktree), let checkout = try? Repository.open(at: worktree) else {
+            return
+        }
+        _ = try? checkout.commitAllChanges(
+            message: "kanbots: checkpoint of run \(record.id)\n\nKanbots-Run: \(record.id)\n",
+            signature: checkout.defaultSignature())
     }
 
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
@@ -142,13 +210,7 @@ public final class Supervisor {
     /// Commits what the agent left, notes its commits, records the end.
     func finish(record: RunRecord, ending: Ending) throws {
         let store = RunStore(repository)
-        let worktree = repository.absolutePath(record.worktree)
-        if FileManager.default.fileExists(atPath: worktree) {
-            let checkout = try Repository.open(at: worktree)
-            _ = try? checkout.commitAllChanges(
-                message: "kanbots: checkpoint of run \(record.id)\n\nKanbots-Run: \(record.id)\n",
-                signature: checkout.defaultSignature())
-        }
+        checkpoint(record)
         var noted = record
         noted.model = record.model ?? monitor.model
         _ = try? RunNotes(repository).annotate(noted)
@@ -161,16 +223,19 @@ public final class Supervisor {
             (state, reason) = (.failed, "\(Reason.costCapped) \(String(format: "%.4f", amount))")
         case .stopped:
             (state, reason) = (.cancelled, Reason.stoppedByUser)
-        case .exited(.exited(0)):
+        case .exited(.some(.exited(0))),
+             .exited(.none) where monitor.result != nil:
             if monitor.result?.isError == true {
                 (state, reason) = (.failed, monitor.result?.subtype ?? "agent_error")
             } else {
                 (state, reason) = (.completed, changed ? nil : Reason.noDiff)
             }
-        case .exited(.exited(let code)):
+        case .exited(.some(.exited(let code))):
             (state, reason) = (.failed, Reason.agentExited(code))
-        case .exited(.signaled(let signal)):
+        case .exited(.some(.signaled(let signal))):
             (state, reason) = (.failed, Reason.agentKilled(signal))
+        case .exited(.none):
+            (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
         }
         try store.transition(id, to: state, reason: reason) { record in
             record.costUSD = self.monitor.costUSD

@@ -23,7 +23,7 @@ struct BoardCommand: ParsableCommand {
     func run() throws {
         let repository = try openRepository()
         repeat {
-            _ = try? Reconciler(repository).reconcile()
+            _ = try? Reconciler(repository).reconcile(adoptingOrphans: false)
             let snapshot = try BoardLoader(repository).load()
             if json {
                 try printJSON(BoardJSON(snapshot))

@@ -50,7 +50,7 @@ struct DemoCommand: ParsableCommand {
             Thread.sleep(forTimeInterval: 0.25)
             snapshot = try BoardLoader(repository).load()
         }
-        _ = try Reconciler(repository).reconcile()
+        _ = try Reconciler(repository).reconcile(adoptingOrphans: true)
         snapshot = try BoardLoader(repository).load()
         print("")
         print(BoardText.render(snapshot.board, all: true))

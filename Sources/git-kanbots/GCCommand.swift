@@ -19,10 +19,9 @@ struct GCCommand: ParsableCommand {
 
     func run() throws {
         let repository = try openRepository()
-        if !dryRun { _ = try? Reconciler(repository).reconcile() }
+        if !dryRun { _ = try? Reconciler(repository).reconcile(adoptingOrphans: false) }
         let records = try RunIndex(repository).records().records
         let active = Set(records.filter { $0.state.isActive }.map { repository.absolutePath($0.worktree) })
-        let worktrees = Worktrees(repository)
         var freed: Int64 = 0
         var removed = 0
 

@@ -47,7 +47,7 @@ struct GitKanbots: ParsableCommand {
         guard let path = ProcessInfo.processInfo.environment["KANBOTS_STATS"] else { return }
         let line = "writes=\(Contention.writes) retries=\(Contention.retries) pid=\(getpid())\n"
         guard let handle = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
         }() else { return }
         handle.seekToEndOfFile()

@@ -16,7 +16,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let repository = try openRepository()
-        _ = try? Reconciler(repository).reconcile()
+        _ = try? Reconciler(repository).reconcile(adoptingOrphans: false)
         let snapshot = try BoardLoader(repository).load()
         var runs = snapshot.board.runs
         if !all {

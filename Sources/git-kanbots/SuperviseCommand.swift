@@ -14,6 +14,7 @@ struct SuperviseCommand: ParsableCommand {
 
     @Argument var runID: String
     @Option var repository: String
+    @Flag var reattach = false
 
     func run() throws {
         Supervisor.detach()
@@ -30,6 +31,10 @@ struct SuperviseCommand: ParsableCommand {
             }
         }
         let supervisor = Supervisor(repository: repository, id: id, lock: lock, monitor: BasicMonitor())
-        try supervisor.run()
+        if reattach {
+            try supervisor.reattach()
+        } else {
+            try supervisor.run()
+        }
     }
 }

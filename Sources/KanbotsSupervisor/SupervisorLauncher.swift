@@ -1,0 +1,32 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+/// Starts `git-kanbots supervise` as a detached process.
+public struct SupervisorLauncher {
+    let repository: KanbotsRepository
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    /// Hands the supervisor our already-locked descriptor as fd 3, so the
+    /// lock passes to it without ever being released.
+    public func start(_ id: RunID, holding lock: FileLock, reattach: Bool) throws {
+        let inheritedFD: Int32 = 3
+        // dup2 onto the same number would keep close-on-exec; avoid that case.
+        let source = lock.descriptor == inheritedFD ? fcntl(lock.descriptor, F_DUPFD_CLOEXEC, 10) : lock.descriptor
+        defer { if source != lock.descriptor { close(source) } }
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { environment[key] = nil }
+        environment["KANBOTS_LOCK_FD"] = String(inheritedFD)
+        var spec = ProcessSpec(
+            executable: ProcessLauncher.currentExecutable,
+            arguments: ["supervise", id.description, "--repository", repository.workingDirectory]
+                + (reattach ? ["--reattach"] : []),
+            environment: environment)
+        let log = repository.runDirectory(id) + "/supervisor.log"
+        spec.standardOutput = .appending(log)
+        spec.standardError = .appending(log)
+        spec.inherited = [inheritedFD: source]
+        _ = try ProcessLauncher.spawn(spec)
+    }
+}
