@@ -175,12 +175,16 @@ public struct AgentResult: Sendable, Equatable, Codable {
     public var terminalReason: String?
     /// The final answer, or the error text for a failed run.
     public var message: String?
+    /// The HTTP status of the API error that ended the run (429 when the
+    /// retries on a rate limit ran out), from Claude's `api_error_status`.
+    public var apiErrorStatus: Int?
     public var durationMilliseconds: Int?
 
     public init(
         isError: Bool, subtype: String, totalCostUSD: Double? = nil, turnCount: Int? = nil,
         sessionID: String? = nil, tokens: TokenCounts? = nil, modelCosts: [String: Double] = [:],
-        terminalReason: String? = nil, message: String? = nil, durationMilliseconds: Int? = nil
+        terminalReason: String? = nil, message: String? = nil, apiErrorStatus: Int? = nil,
+        durationMilliseconds: Int? = nil
     ) {
         self.isError = isError
         self.subtype = subtype
@@ -191,6 +195,7 @@ public struct AgentResult: Sendable, Equatable, Codable {
         self.modelCosts = modelCosts
         self.terminalReason = terminalReason
         self.message = message
+        self.apiErrorStatus = apiErrorStatus
         self.durationMilliseconds = durationMilliseconds
     }
 }

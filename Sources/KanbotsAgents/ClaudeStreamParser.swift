@@ -186,6 +186,7 @@ public struct ClaudeStreamParser: StreamParser {
             modelCosts: modelCosts,
             terminalReason: stringValue(object["terminal_reason"]),
             message: message,
+            apiErrorStatus: intValue(object["api_error_status"]),
             durationMilliseconds: intValue(object["duration_ms"])
         )
     }

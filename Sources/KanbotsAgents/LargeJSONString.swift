@@ -8,8 +8,7 @@ import Foundation
 /// parsers only want their size, line count and first 200 characters. Those
 /// are computed by one scan of the escaped bytes; the string is decoded only
 /// if a parser asks for all of it.
-struct LargeJSONString: @unchecked Sendable {
-    // @unchecked: `literal` is an immutable slice of the line's bytes.
+struct LargeJSONString: Sendable {
     /// The escaped contents, without the surrounding quotes.
     let literal: Data
     /// UTF-8 size of the decoded text.

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Dispatch latency on a generated repository, against plain git in the same run.
+#
+#   (a) git worktree add -b B PATH main            (command start to exit)
+#   (b) git kanbots dispatch 1                     (command start to "agent started")
+#
+# "Agent started" = the demo agent's first stdout line has landed in
+# .git/kanbots/runs/<id>/transcript.ndjson (polled every 0.25 ms). Also shown:
+# when dispatch itself returns, when the supervisor opened the transcript (it is
+# about to spawn the agent), and when the run's ref moved to `running`.
+# Median of N runs (after one warm-up of each), both measured alternately.
+#
+# Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (7),
+#      BENCH_FILES (5000). Target: agent started <= 1.2x git worktree add.
+set -euo pipefail
+source "$(dirname "$0")/bench-lib.sh"
+
+N=${BENCH_N:-7}
+FILES=${BENCH_FILES:-5000}
+[ "$N" -ge 1 ] && [ "$N" -le 100 ] || bench_die "BENCH_N must be 1..100"
+
+repo=$BENCH_TMP/repo
+bench_log "generating a $FILES-file repository ..."
+bench_make_repo "$repo" "$FILES"
+baseline_dir=$repo/.kanbots/baseline
+mkdir -p "$baseline_dir"
+
+# One plain `git worktree add -b`, timed; then removed again.
+git_once() {
+    local tag=$1 ms
+    ms=$(bench_py time git -C "$repo" worktree add -b "bench-$tag" "$baseline_dir/wt-$tag" main) ||
+        bench_die "git worktree add failed"
+    git -C "$repo" worktree remove --force "$baseline_dir/wt-$tag"
+    git -C "$repo" branch -q -D "bench-$tag"
+    echo "$ms"
+}
+
+# Waits (bounded) for a run's record to reach a finished state.
+wait_finished() {
+    local id=$1 i state
+    for ((i = 0; i < 600; i++)); do
+        state=$(git -C "$repo" log -1 --format=%B "refs/kanbots/runs/$id" | sed -n 's/^State: //p')
+        case $state in queued | running | awaiting_decision) sleep 0.05 ;; *) echo "$state"; return 0 ;; esac
+    done
+    bench_die "run $id did not finish within 30 s"
+}
+
+# One dispatch, timed to its milestones; then the run is discarded.
+kanbots_once() {
+    local json id state
+    json=$(bench_py dispatch "$repo/.git/kanbots/runs" "$repo/.git/refs/kanbots/runs" 60 \
+        git -C "$repo" kanbots dispatch 1) || bench_die "dispatch failed: $json $(cat "$BENCH_TMP/dispatch.out")"
+    id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["run"])' "$json")
+    state=$(wait_finished "$id")
+    [ "$state" = completed ] || bench_die "run $id ended $state"
+    git -C "$repo" kanbots discard "$id" >/dev/null
+    echo "$json"
+}
+
+bench_log "warm-up ..."
+git_once warm >/dev/null
+kanbots_once >/dev/null
+
+git_ms=() exit_ms=() spawn_ms=() running_ms=() first_ms=()
+for ((i = 1; i <= N; i++)); do
+    bench_log "round $i/$N"
+    if ((i % 2)); then g=$(git_once "$i"); k=$(kanbots_once); else k=$(kanbots_once); g=$(git_once "$i"); fi
+    git_ms+=("$g")
+    read -r e s r f < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["exit_ms"], d["transcript_ms"], d["running_ms"], d["first_line_ms"])' "$k")
+    exit_ms+=("$e") spawn_ms+=("$s") running_ms+=("$r") first_ms+=("$f")
+done
+
+read -r g_med g_min g_max < <(bench_py stats "${git_ms[@]}")
+echo
+echo "bench-dispatch: $FILES files, median of N=$N (ms), $(nproc 2>/dev/null || echo '?') CPUs, $(git --version)"
+bench_row "measurement" median min max "x git"
+bench_row "git worktree add -b B PATH main (exit)" "$g_med" "$g_min" "$g_max" "1.00"
+for pair in "dispatch returned (exit)|exit_ms" "dispatch -> supervisor spawning agent|spawn_ms" \
+    "dispatch -> record State: running|running_ms" "dispatch -> agent started (1st line)|first_ms"; do
+    label=${pair%%|*} var=${pair##*|}
+    declare -n values=$var
+    read -r med lo hi < <(bench_py stats "${values[@]}")
+    bench_row "$label" "$med" "$lo" "$hi" "$(bench_ratio "$med" "$g_med")"
+    unset -n values
+done
+read -r f_med _ < <(bench_py stats "${first_ms[@]}")
+echo "agent started / git worktree add = $(bench_ratio "$f_med" "$g_med")x (target <= 1.2x)"
