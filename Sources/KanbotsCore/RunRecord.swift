@@ -70,6 +70,9 @@ public struct RunRecord: Sendable, Equatable {
     public static func branchName(card: Int, id: RunID) -> String { "kanbots/\(worktreeName(card: card, id: id))" }
     public static func worktreeName(card: Int, id: RunID) -> String { "issue-\(card)-\(id)" }
 
+    /// The dispatch's temporary lock file, recorded with the `queued` record.
+    public static let dispatchLockKey = "Dispatch-Lock"
+
     public func extraValue(_ key: String) -> String? { extra.last(where: { $0.key == key })?.value }
 
     public mutating func setExtra(_ key: String, _ value: String?) {

@@ -20,12 +20,11 @@ extension Repository {
         git_worktree_free(worktree)
     }
 
-    /// Names of the linked worktrees git knows about.
+    /// Names of the linked worktrees registered under `.git/worktrees/`,
+    /// including half-written registrations libgit2 would not list.
     public func worktreeNames() throws -> [String] {
-        var names = git_strarray()
-        try check("list worktrees", git_worktree_list(&names, handle))
-        defer { git_strarray_dispose(&names) }
-        return (0..<names.count).compactMap { names.strings[$0].map { String(cString: $0) } }
+        let folder = commonDirectory + "/worktrees"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
     }
 
     /// Where a linked worktree's files are, or nil if it is not registered.
@@ -39,27 +38,32 @@ extension Repository {
     }
 
     /// Forgets a linked worktree's metadata (its files must already be gone,
-    /// or `removeFiles` set).
+    /// or `removeFiles` set). A registration that a killed process left half
+    /// written, which libgit2 cannot even open, is removed by hand, as
+    /// `git worktree prune` would.
     public func pruneWorktree(_ name: String, removeFiles: Bool) throws {
         var worktree: OpaquePointer?
         let result = git_worktree_lookup(&worktree, handle, name)
-        if result == GIT_ENOTFOUND.rawValue { return }
-        try check("read worktree \(name)", result)
+        if result == GIT_ENOTFOUND.rawValue { return removeRegistration(name) }
+        guard result == 0 else { return removeRegistration(name) }
         defer { git_worktree_free(worktree) }
         var options = git_worktree_prune_options()
         try check("prune options", git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION)))
         var flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_LOCKED.rawValue
         if removeFiles { flags |= GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue }
         options.flags = flags
-        try check("prune worktree \(name)", git_worktree_prune(worktree, &options))
+        if git_worktree_prune(worktree, &options) < 0 { removeRegistration(name) }
+    }
+
+    private func removeRegistration(_ name: String) {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else { return }
+        try? FileManager.default.removeItem(atPath: commonDirectory + "/worktrees/" + name)
     }
 
     /// Whether the worktree's metadata is intact and its folder still exists.
     public func isWorktreeValid(_ name: String) throws -> Bool {
         var worktree: OpaquePointer?
-        let result = git_worktree_lookup(&worktree, handle, name)
-        if result == GIT_ENOTFOUND.rawValue { return false }
-        try check("read worktree \(name)", result)
+        guard git_worktree_lookup(&worktree, handle, name) == 0 else { return false }
         defer { git_worktree_free(worktree) }
         return git_worktree_validate(worktree) == 0
     }

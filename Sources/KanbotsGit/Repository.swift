@@ -58,17 +58,11 @@ public final class Repository {
     public var isHeadDetached: Bool { git_repository_head_detached(handle) == 1 }
 
     /// Opens the main working tree that owns this repository's common folder.
+    /// (libgit2's `git_repository_open_from_worktree` opens the linked
+    /// worktree itself, so open the common folder instead.)
     public func mainRepository() throws -> Repository {
         guard isLinkedWorktree else { return try Repository.open(at: workingDirectory ?? gitDirectory) }
-        var pointer: OpaquePointer?
-        try check("open main worktree", git_repository_open_from_worktree(&pointer, try currentWorktree()))
-        return Repository(handle: pointer!)
-    }
-
-    private func currentWorktree() throws -> OpaquePointer {
-        var worktree: OpaquePointer?
-        try check("open worktree", git_worktree_open_from_repository(&worktree, handle))
-        return worktree!
+        return try Repository.open(at: commonDirectory)
     }
 
     static func trimmedPath(_ pointer: UnsafePointer<CChar>?) -> String {

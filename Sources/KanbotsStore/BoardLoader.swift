@@ -9,10 +9,6 @@ public struct BoardLoader {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
-    /// A run whose dispatch is still setting it up has no lock file for a
-    /// moment; within this grace it counts as alive.
-    static let dispatchGrace: TimeInterval = 30
-
     public struct Snapshot {
         public var board: Board
         /// Records that could not be read: reported, never overwritten.
@@ -55,9 +51,13 @@ public struct BoardLoader {
         if !record.host.isEmpty, record.host != KanbotsRepository.hostName { return .elsewhere }
         let lockPath = repository.supervisorLockPath(record.id)
         if FileLock.isHeld(at: lockPath) { return .alive }
-        if record.state == .queued, !FileManager.default.fileExists(atPath: lockPath),
-           Date().timeIntervalSince(record.createdAt) < Self.dispatchGrace {
-            return .alive
+        // A dispatch holds its lock under a temporary name until the run id
+        // is claimed, then renames it into place: look in both, then again
+        // at the final name in case the rename happened in between.
+        if record.state == .queued, let pending = record.extraValue(RunRecord.dispatchLockKey) {
+            if FileLock.isHeld(at: repository.stateDirectory + "/" + pending) || FileLock.isHeld(at: lockPath) {
+                return .alive
+            }
         }
         return .gone
     }

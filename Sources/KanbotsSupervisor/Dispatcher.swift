@@ -62,6 +62,7 @@ public struct Dispatcher {
                 createdAt: Date(), host: KanbotsRepository.hostName, uuid: UUID().uuidString.lowercased())
             record.capUSD = request.capUSD ?? settings.defaultCapUSD
             record.persona = request.persona
+            record.setExtra(RunRecord.dispatchLockKey, (pending as NSString).lastPathComponent)
             return record
         }
         do {

@@ -73,10 +73,19 @@ public enum ProcessLauncher {
             }
         }
         for (child, ours) in spec.inherited { posix_spawn_file_actions_adddup2(&actions, ours, child) }
+        // Nothing else our caller had open may leak into a long-lived child: a
+        // pipe held by a detached supervisor would keep `dispatch | cat` waiting.
+        let firstOther = 3 + Int32(spec.inherited.keys.filter { $0 >= 3 }.count)
+        #if os(Linux)
+        _ = posix_spawn_file_actions_addclosefrom(&actions, firstOther)
+        #endif
 
         // The child starts with default signal handling and nothing blocked,
         // whatever the supervisor did to its own signals.
         var flags = Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+        #if canImport(Darwin)
+        flags |= Int16(POSIX_SPAWN_CLOEXEC_DEFAULT)
+        #endif
         if spec.newProcessGroup {
             flags |= Int16(POSIX_SPAWN_SETPGROUP)
             posix_spawnattr_setpgroup(&attributes, 0)
@@ -153,3 +162,11 @@ public enum ExitStatus: Equatable, Sendable {
         return ExitStatus(waitStatus: status)
     }
 }
+
+#if os(Linux)
+/// glibc 2.34+ (`posix_spawn_file_actions_addclosefrom_np`); its header hides
+/// it behind _GNU_SOURCE, which Swift's Glibc module does not define.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func posix_spawn_file_actions_addclosefrom(
+    _ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
+#endif

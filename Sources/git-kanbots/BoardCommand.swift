@@ -30,8 +30,8 @@ struct BoardCommand: ParsableCommand {
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(BoardText.render(snapshot.board, all: all))
-                reportUnreadable(snapshot.unreadable)
             }
+            reportUnreadable(snapshot.unreadable)
             if watch { Thread.sleep(forTimeInterval: max(0.2, interval)) }
         } while watch
     }

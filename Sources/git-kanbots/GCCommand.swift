@@ -41,7 +41,15 @@ struct GCCommand: ParsableCommand {
         }
 
         let folder = repository.absolutePath(KanbotsRepository.worktreesFolder)
-        let owned = Set(records.map { repository.absolutePath($0.worktree) })
+        var owned = Set(records.map { repository.absolutePath($0.worktree) })
+        // A run whose record cannot be read may still own its folder: keep it.
+        for entry in try RunStore(repository).allIDs() {
+            guard let id = entry.id, !records.contains(where: { $0.id == id }) else { continue }
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            where name.hasSuffix("-\(id)") {
+                owned.insert(folder + "/" + name)
+            }
+        }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
             let path = folder + "/" + name
             // A folder no run record owns is what a killed dispatch or a hand-made copy leaves.
@@ -53,11 +61,21 @@ struct GCCommand: ParsableCommand {
             removed += 1
         }
 
-        var pruned = 0
-        for name in try repository.git.worktreeNames() where try !repository.git.isWorktreeValid(name) {
-            print("\(dryRun ? "would prune" : "pruning") stale worktree record \(name)")
-            if !dryRun { try repository.metadataLock.withLock { try repository.git.pruneWorktree(name, removeFiles: false) } }
-            pruned += 1
+        // Under the metadata lock: a registration a dispatch is writing right
+        // now must not be mistaken for a half-written one.
+        let pruned = try repository.metadataLock.withLock { () -> Int in
+            var pruned = 0
+            for name in try repository.git.worktreeNames() where try !repository.git.isWorktreeValid(name) {
+                print("\(dryRun ? "would prune" : "pruning") stale worktree record \(name)")
+                if !dryRun { try repository.git.pruneWorktree(name, removeFiles: false) }
+                pruned += 1
+            }
+            return pruned
+        }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: repository.stateDirectory)) ?? []
+        where name.hasPrefix("pending-") && name.hasSuffix(".lock")
+            && !FileLock.isHeld(at: repository.stateDirectory + "/" + name) {
+            if !dryRun { try? FileManager.default.removeItem(atPath: repository.stateDirectory + "/" + name) }
         }
         print("\(dryRun ? "would free" : "freed") \(formatBytes(freed)): \(removed) worktree folder(s) removed, \(pruned) stale record(s) pruned")
     }

@@ -26,6 +26,7 @@ struct StatusCommand: ParsableCommand {
         }
         if json {
             try printJSON(runs.map(RunJSON.init))
+            reportUnreadable(snapshot.unreadable)
             return
         }
         if runs.isEmpty {
