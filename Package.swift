@@ -28,11 +28,11 @@ let package = Package(
         // Persistence of the domain in git refs and notes; worktrees; locks.
         .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit"]),
         // The per-run supervisor process and process utilities.
-        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsStore"]),
+        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsStore", "KanbotsAgents"]),
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsCore", "KanbotsStore", "KanbotsSupervisor",
+                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -21,6 +21,13 @@ public struct LiveStatus: Codable, Sendable, Equatable {
         public var maxRetries: Int?
         public var errorStatus: Int?
         public var retryAt: Date
+
+        public init(attempt: Int, maxRetries: Int?, errorStatus: Int?, retryAt: Date) {
+            self.attempt = attempt
+            self.maxRetries = maxRetries
+            self.errorStatus = errorStatus
+            self.retryAt = retryAt
+        }
     }
 
     public init() {}

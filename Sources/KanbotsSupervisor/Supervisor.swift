@@ -1,4 +1,5 @@
 import Foundation
+import KanbotsAgents
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
@@ -195,6 +196,24 @@ public final class Supervisor {
             signature: checkout.defaultSignature())
     }
 
+    /// The transcript as it goes into git: every line, with API keys and
+    /// tokens replaced, so nothing secret is ever shared with the history.
+    func redactedTranscript() -> Data? {
+        guard let data = FileManager.default.contents(atPath: repository.transcriptPath(id)), !data.isEmpty else {
+            return nil
+        }
+        let redactor = SecretRedactor()
+        var output = Data(capacity: data.count)
+        var start = data.startIndex
+        while start < data.endIndex {
+            let end = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
+            output.append(redactor.redact(Data(data[start..<end])))
+            output.append(0x0A)
+            start = end < data.endIndex ? data.index(after: end) : end
+        }
+        return output
+    }
+
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
         live.costUSD = monitor.costUSD
         live.turns = monitor.turns
@@ -237,7 +256,7 @@ public final class Supervisor {
         case .exited(.none):
             (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
         }
-        try store.transition(id, to: state, reason: reason) { record in
+        try store.transition(id, to: state, reason: reason, attachments: ["transcript.ndjson": redactedTranscript()]) { record in
             record.costUSD = self.monitor.costUSD
             record.turns = self.monitor.turns
             record.sessionID = self.monitor.sessionID ?? record.sessionID

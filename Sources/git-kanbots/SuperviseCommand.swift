@@ -30,7 +30,10 @@ struct SuperviseCommand: ParsableCommand {
                 throw KanbotsError.invalidArgument("run \(id) already has a live supervisor")
             }
         }
-        let supervisor = Supervisor(repository: repository, id: id, lock: lock, monitor: BasicMonitor())
+        let record = try RunStore(repository).record(id)
+        let prices = try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository)
+        let monitor = AgentStreamMonitor(agent: record.agent, model: record.model, prices: prices)
+        let supervisor = Supervisor(repository: repository, id: id, lock: lock, monitor: monitor)
         if reattach {
             try supervisor.reattach()
         } else {

@@ -1,0 +1,60 @@
+import Foundation
+import KanbotsAgents
+import KanbotsCore
+import KanbotsStore
+
+/// The supervisor's view of an agent stream: the agent's own parser feeding
+/// the cost meter, so the cap is enforced on what the stream says, live.
+public struct AgentStreamMonitor: StreamMonitor {
+    private var parser: any StreamParser
+    private var meter: CostMeter
+    private var lineNumber = 0
+    private var byteOffset = 0
+    public private(set) var events = 0
+    public private(set) var malformedLines = 0
+
+    public init(agent: String, model: String?, prices: PriceTable) {
+        // The demo agent speaks Claude Code's stream-json.
+        let kind = AgentKind(rawValue: agent) ?? .claude
+        parser = kind.makeParser(model: model)
+        meter = CostMeter(prices: prices)
+    }
+
+    /// Prices from `kanbots.price.*` in git config over the built-in table.
+    public static func prices(settings: Settings, repository: KanbotsRepository) throws -> PriceTable {
+        let entries = (try? repository.git.configEntries(prefix: PriceTable.configPrefix)) ?? []
+        do {
+            return try PriceTable.builtIn.applyingOverrides(entries)
+        } catch {
+            throw KanbotsError.invalidArgument("bad price in git config: \(error)")
+        }
+    }
+
+    public mutating func consume(_ line: Data) {
+        lineNumber += 1
+        let produced = parser.events(fromLine: line, lineNumber: lineNumber, byteOffset: byteOffset)
+        byteOffset += line.count + 1
+        for event in produced {
+            events += 1
+            if case .malformed = event { malformedLines += 1 }
+            meter.record(event)
+        }
+    }
+
+    public var costUSD: Double { meter.costUSD }
+    public var turns: Int { meter.turnCount }
+    public var sessionID: String? { meter.sessionID }
+    public var model: String? { meter.model }
+
+    public var rateLimit: LiveStatus.RateLimit? {
+        meter.rateLimit.map { limit in
+            LiveStatus.RateLimit(
+                attempt: limit.attempt, maxRetries: limit.maxRetries, errorStatus: limit.errorStatus,
+                retryAt: Date().addingTimeInterval(Double(limit.retryDelayMilliseconds ?? 0) / 1000))
+        }
+    }
+
+    public var result: StreamResult? {
+        meter.result.map { StreamResult(isError: $0.isError, subtype: $0.terminalReason ?? $0.subtype) }
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import KanbotsAgents
+import KanbotsCore
+import KanbotsStore
+import KanbotsSupervisor
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Show a run's thread: what the agent said and did, and what it cost.",
+        discussion: """
+            Assistant text in full, tool calls one line each, results abbreviated, the cost so \
+            far. Reads the live transcript while the run is on this machine, else the redacted \
+            copy stored in the run's record (refs/kanbots/runs/<id>:transcript.ndjson). \
+            --follow keeps printing as the agent works, until the run ends. --json prints the \
+            stream's NDJSON lines as they were written.
+            """
+    )
+
+    @Argument(help: "The run id.") var runID: String
+    @Flag(help: "Keep following the live stream until the run ends.") var follow = false
+    @Flag(help: "Print the raw NDJSON events.") var json = false
+
+    func run() throws {
+        let repository = try openRepository()
+        let id = try resolveRun(runID, in: repository)
+        let store = RunStore(repository)
+        let record = try store.record(id)
+        let prices = try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository)
+        var renderer = TranscriptRenderer(prices: prices)
+        var parser = (AgentKind(rawValue: record.agent) ?? .claude).makeParser(model: record.model)
+        var lineNumber = 0
+        func emit(_ line: Data) {
+            lineNumber += 1
+            if json {
+                print(String(decoding: line, as: UTF8.self))
+                return
+            }
+            for text in renderer.render(parser.events(fromLine: line, lineNumber: lineNumber, byteOffset: 0)) {
+                print(text)
+            }
+        }
+
+        let livePath = repository.transcriptPath(id)
+        let loader = BoardLoader(repository)
+        // A run just dispatched has no stream yet: wait for its agent to start.
+        while follow, !FileManager.default.fileExists(atPath: livePath) {
+            let current = try store.record(id)
+            guard current.state.isActive, loader.liveness(of: current) != .gone else { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        guard FileManager.default.fileExists(atPath: livePath) else {
+            guard let stored = try store.attachment("transcript.ndjson", of: id) else {
+                print("run \(id) has no transcript yet")
+                return
+            }
+            for line in stored.split(separator: 0x0A) { emit(Data(line)) }
+            return
+        }
+        let tail = TranscriptTail(path: livePath)
+        while true {
+            let lines = tail.readLines()
+            lines.forEach(emit)
+            guard follow else { break }
+            if lines.isEmpty {
+                let current = try store.record(id)
+                if current.state.isFinished || loader.liveness(of: current) == .gone {
+                    tail.readLines().forEach(emit)
+                    break
+                }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+        if let remainder = tail.takeRemainder() { emit(remainder) }
+    }
+}
