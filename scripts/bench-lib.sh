@@ -60,7 +60,9 @@ PY
 bench_cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if [ -n "${BENCH_TMP:-}" ] && [ -d "$BENCH_TMP" ]; then
+    if [ -n "${BENCH_KEEP:-}" ] && [ -n "${BENCH_TMP:-}" ]; then
+        echo "kept $BENCH_TMP (BENCH_KEEP)" >&2
+    elif [ -n "${BENCH_TMP:-}" ] && [ -d "$BENCH_TMP" ]; then
         bench_wait_supervisors 20
         rm -rf "$BENCH_TMP" 2>/dev/null || { sleep 1; rm -rf "$BENCH_TMP" || true; }
     fi

@@ -10,8 +10,13 @@ public struct TrailerMessage: Equatable, Sendable {
         self.fields = fields
     }
 
+    /// Lower-cased key → last value: the board reads thousands of records,
+    /// so lookups must not scan.
+    private var index: [String: String] = [:]
+
     public subscript(key: String) -> String? {
-        fields.last(where: { $0.key.caseInsensitiveCompare(key) == .orderedSame })?.value
+        if index.isEmpty, !fields.isEmpty { return fields.last(where: { $0.key.lowercased() == key.lowercased() })?.value }
+        return index[key.lowercased()]
     }
 
     /// Appends a field, dropping nil values; newlines in values become spaces
@@ -19,6 +24,7 @@ public struct TrailerMessage: Equatable, Sendable {
     public mutating func append(_ key: String, _ value: String?) {
         guard let value else { return }
         fields.append((key, Self.singleLine(value)))
+        index[key.lowercased()] = Self.singleLine(value)
     }
 
     public var text: String {
@@ -30,18 +36,26 @@ public struct TrailerMessage: Equatable, Sendable {
     /// Parses a message; returns nil when the body has a line that is not a
     /// `Key: value` field, so a hand-edited record is reported, not guessed at.
     public init?(parsing text: String) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        var lines = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false)[...]
         guard let first = lines.popFirst() else { return nil }
-        subject = String(first)
+        subject = String(decoding: first, as: UTF8.self)
         fields = []
-        for line in lines where !line.allSatisfy(\.isWhitespace) {
-            guard let colon = line.firstIndex(of: ":") else { return nil }
+        for line in lines {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            guard let colon = line.firstIndex(of: 0x3A) else { return nil }
             let key = line[..<colon]
-            guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else { return nil }
+            guard !key.isEmpty, key.allSatisfy({ Self.isKeyByte($0) }) else { return nil }
             var value = line[line.index(after: colon)...]
-            if value.first == " " { value = value.dropFirst() }
-            fields.append((String(key), String(value)))
+            if value.first == 0x20 { value = value.dropFirst() }
+            let keyText = String(decoding: key, as: UTF8.self)
+            let valueText = String(decoding: value, as: UTF8.self)
+            fields.append((keyText, valueText))
+            index[keyText.lowercased()] = valueText
         }
+    }
+
+    private static func isKeyByte(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D
     }
 
     public static func == (lhs: TrailerMessage, rhs: TrailerMessage) -> Bool {

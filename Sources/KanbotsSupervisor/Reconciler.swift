@@ -27,11 +27,11 @@ public struct Reconciler {
     ///   agent outlived its supervisor. Without it such runs are left alone
     ///   (the board shows them lost, with their agent still running).
     @discardableResult
-    public func reconcile(adoptingOrphans: Bool) throws -> [Outcome] {
+    public func reconcile(adoptingOrphans: Bool, among candidates: [RunRecord]? = nil) throws -> [Outcome] {
         let loader = BoardLoader(repository)
         let store = RunStore(repository)
         var outcomes: [Outcome] = []
-        for record in try RunIndex(repository).records().records
+        for record in try candidates ?? RunIndex(repository).records().records
         where record.state.isActive && loader.liveness(of: record) == .gone {
             let interrupted = record.state == .queued
             let reason = interrupted ? Reason.dispatchInterrupted : Reason.supervisorLost
@@ -60,6 +60,16 @@ public struct Reconciler {
             outcomes.append(Outcome(id: record.id, state: .failed, reason: reason, orphanedAgentPID: orphan))
         }
         return outcomes
+    }
+
+    /// Loads the board, recording first what needs recording: the records
+    /// are read once, and again only if a run was reconciled.
+    public func reconciledSnapshot() throws -> BoardLoader.Snapshot {
+        let loader = BoardLoader(repository)
+        let snapshot = try loader.load()
+        let lost = snapshot.board.runs.filter { $0.isLost && !$0.observation.agentAlive }.map(\.record)
+        guard !lost.isEmpty, !(try reconcile(adoptingOrphans: false, among: lost)).isEmpty else { return snapshot }
+        return try loader.load()
     }
 
     /// Starts a new supervisor for a run whose agent outlived its supervisor.

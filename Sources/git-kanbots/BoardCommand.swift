@@ -23,8 +23,7 @@ struct BoardCommand: ParsableCommand {
     func run() throws {
         let repository = try openRepository()
         repeat {
-            _ = try? Reconciler(repository).reconcile(adoptingOrphans: false)
-            let snapshot = try BoardLoader(repository).load()
+            let snapshot = try Reconciler(repository).reconciledSnapshot()
             if json {
                 try printJSON(BoardJSON(snapshot))
             } else {

@@ -16,8 +16,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let repository = try openRepository()
-        _ = try? Reconciler(repository).reconcile(adoptingOrphans: false)
-        let snapshot = try BoardLoader(repository).load()
+        let snapshot = try Reconciler(repository).reconciledSnapshot()
         var runs = snapshot.board.runs
         if !all {
             let active = runs.filter { $0.record.state.isActive }
