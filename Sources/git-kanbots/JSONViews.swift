@@ -34,6 +34,44 @@ struct RunJSON: Encodable {
     var updatedAt: Date
     var rateLimit: LiveStatus.RateLimit?
 
+    enum CodingKeys: String, CodingKey {
+        case id, card, state, recordedState, reason, column, note, agent, model, persona, branch, branchExists, worktree, base, baseCommit, ahead, behind, costUSD, capUSD, turns, sessionID, supervisor, host, createdAt, startedAt, endedAt, updatedAt, rateLimit
+    }
+
+    /// Every key is always present (null when unknown), so consumers can
+    /// rely on the shape documented in docs/cli.md.
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(card, forKey: .card)
+        try container.encode(state, forKey: .state)
+        try container.encode(recordedState, forKey: .recordedState)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(column, forKey: .column)
+        try container.encode(note, forKey: .note)
+        try container.encode(agent, forKey: .agent)
+        try container.encode(model, forKey: .model)
+        try container.encode(persona, forKey: .persona)
+        try container.encode(branch, forKey: .branch)
+        try container.encode(branchExists, forKey: .branchExists)
+        try container.encode(worktree, forKey: .worktree)
+        try container.encode(base, forKey: .base)
+        try container.encode(baseCommit, forKey: .baseCommit)
+        try container.encode(ahead, forKey: .ahead)
+        try container.encode(behind, forKey: .behind)
+        try container.encode(costUSD, forKey: .costUSD)
+        try container.encode(capUSD, forKey: .capUSD)
+        try container.encode(turns, forKey: .turns)
+        try container.encode(sessionID, forKey: .sessionID)
+        try container.encode(supervisor, forKey: .supervisor)
+        try container.encode(host, forKey: .host)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(endedAt, forKey: .endedAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encode(rateLimit, forKey: .rateLimit)
+    }
+
     init(_ view: RunView) {
         let record = view.record
         id = record.id.description

@@ -1,0 +1,77 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The scripted mock of the Anthropic Messages API
+/// (Tests/Fixtures/mock-anthropic/server.py), on a loopback port of its own.
+final class MockAnthropic {
+    let port: Int
+    let logPath: String
+    private let process: RunningProcess
+
+    /// Starts `server.py --scenario SCENARIO --log FILE` and reads `PORT n`
+    /// from its first line.
+    init(scenario: String, in sandbox: Sandbox, timeout: TimeInterval = 15) throws {
+        let folder = Sandbox.mockAnthropicFolder
+        let output = sandbox.root + "/mock-\(UUID().uuidString.prefix(6)).out"
+        logPath = sandbox.root + "/mock-requests-\(UUID().uuidString.prefix(6)).jsonl"
+        // stdout goes to a file we can read while the server runs.
+        let process = try sandbox.start("/bin/sh", [
+            "-c", "exec python3 \(shellQuoted(folder + "/server.py")) --scenario \(shellQuoted(folder + "/" + scenario))"
+                + " --log \(shellQuoted(logPath)) --max-lifetime 120 > \(shellQuoted(output))",
+        ])
+        var port: Int?
+        _ = ProcessProbe.waitUntil(timeout: timeout, interval: 0.05) {
+            let text = FileManager.default.contents(atPath: output).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            if let line = text.split(separator: "\n").first, line.hasPrefix("PORT "), text.contains("\n") {
+                port = Int(line.dropFirst(5))
+            }
+            return port != nil || !process.isRunning
+        }
+        guard let port else {
+            process.signal(SIGKILL)
+            let result = try? process.wait(timeout: 5)
+            throw TestFailure("mock server did not print PORT within \(Int(timeout))s: \(result.map(\.description) ?? "?")")
+        }
+        self.port = port
+        self.process = process
+    }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// The request log, one JSON object per request.
+    func requests() -> [[String: Any]] {
+        let text = FileManager.default.contents(atPath: logPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    func stop() {
+        process.signal(SIGTERM)
+        if (try? process.wait(timeout: 5)) == nil { process.signal(SIGKILL) }
+    }
+
+    /// The real `claude` binary: `KANBOTS_TEST_CLAUDE`, else what
+    /// scripts/install-claude-cli.sh prints. Throws (the test fails) when neither works.
+    static func claudeBinary(_ sandbox: Sandbox) throws -> String {
+        if let configured = ProcessInfo.processInfo.environment["KANBOTS_TEST_CLAUDE"], !configured.isEmpty {
+            guard KanbotsBinary.isExecutableFile(configured) else {
+                throw TestFailure("KANBOTS_TEST_CLAUDE=\(configured) is not an executable file")
+            }
+            return configured
+        }
+        let script = Sandbox.packageRoot + "/scripts/install-claude-cli.sh"
+        let result = try sandbox.run("/usr/bin/env", ["bash", script], in: Sandbox.packageRoot,
+                                     environment: ["HOME": ProcessInfo.processInfo.environment["HOME"] ?? sandbox.home],
+                                     timeout: 300)
+        let path = result.output
+        guard result.succeeded, KanbotsBinary.isExecutableFile(path) else {
+            throw TestFailure("cannot get the claude CLI (set KANBOTS_TEST_CLAUDE or fix install-claude-cli.sh): \(result)")
+        }
+        return path
+    }
+}
