@@ -70,6 +70,25 @@ public struct RunRecord: Sendable, Equatable {
     public static func branchName(card: Int, id: RunID) -> String { "kanbots/\(worktreeName(card: card, id: id))" }
     public static func worktreeName(card: Int, id: RunID) -> String { "issue-\(card)-\(id)" }
 
+    /// The name git registers this run's worktree under (`.git/worktrees/<name>`).
+    /// A reply runs in the worktree of the run it continues, so this is read
+    /// from the recorded folder, not derived from the run's own id.
+    public var worktreeRegistration: String { String(worktree.split(separator: "/").last ?? "") }
+
+    /// The attachment holding a reply's follow-up message (`git kanbots reply`).
+    public static let replyMessageFile = "reply-message.txt"
+    /// What the agent's session had cost before this reply: agents that
+    /// report session-wide totals on resume are reconciled net of it.
+    public static let sessionCostBeforeKey = "Session-Cost-Before"
+    static let startCommitKey = "Start-Commit"
+
+    /// The commit the run's own work starts from: its base, or for a reply
+    /// the branch tip it found. Commits after it are this run's.
+    public var startCommit: String {
+        get { extraValue(Self.startCommitKey) ?? baseCommit }
+        set { setExtra(Self.startCommitKey, newValue == baseCommit ? nil : newValue) }
+    }
+
     /// The dispatch's temporary lock file, recorded with the `queued` record.
     public static let dispatchLockKey = "Dispatch-Lock"
 

@@ -17,7 +17,9 @@ public final class RunStore {
     /// with its `queued` record: the claim and the first record are one
     /// atomic step, so concurrent dispatches can neither collide nor leave a
     /// claimed id without a record.
-    public func create(clone: CloneTag, _ make: (RunID) throws -> RunRecord) throws -> RunRecord {
+    public func create(
+        clone: CloneTag, attachments: [String: Data] = [:], _ make: (RunID) throws -> RunRecord
+    ) throws -> RunRecord {
         var number = try highestNumber(clone: clone) + 1
         for _ in 0..<Contention.maxAttempts {
             let id = RunID(number: number, clone: clone)
@@ -33,7 +35,7 @@ public final class RunStore {
                 continue
             }
             do {
-                try chain(record.id).create(message: record.message.text, files: [:], signature: signature)
+                try chain(record.id).create(message: record.message.text, files: attachments, signature: signature)
                 Contention.writes += 1
                 return record
             } catch let error as GitError where error.isContention {

@@ -132,7 +132,10 @@ public final class Supervisor {
     }
 
     func prompt(for record: RunRecord) throws -> String {
-        if let message = record.extraValue("Reply-Message") { return message }
+        if record.replyTo != nil,
+           let message = try RunStore(repository).attachment(RunRecord.replyMessageFile, of: record.id) {
+            return String(decoding: message, as: UTF8.self)
+        }
         let settings = Settings(repository)
         let card = try CardStore(repository).card(record.card)
         let personaName = record.persona ?? Prompt.defaultPersona
@@ -234,7 +237,7 @@ public final class Supervisor {
         noted.model = record.model ?? monitor.model
         _ = try? RunNotes(repository).annotate(noted)
         let tip = try repository.git.referenceTarget("refs/heads/" + record.branch)
-        let changed = tip.map { $0.hex != record.baseCommit } ?? false
+        let changed = tip.map { $0.hex != record.startCommit } ?? false
 
         let (state, reason): (RunState, String?)
         switch ending {

@@ -32,7 +32,7 @@ struct SuperviseCommand: ParsableCommand {
         }
         let record = try RunStore(repository).record(id)
         let prices = try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository)
-        let monitor = AgentStreamMonitor(agent: record.agent, model: record.model, prices: prices)
+        let monitor = AgentStreamMonitor(record: record, prices: prices)
         let supervisor = Supervisor(repository: repository, id: id, lock: lock, monitor: monitor)
         if reattach {
             try supervisor.reattach()
