@@ -70,11 +70,12 @@ public final class RunStore {
     /// to refuse (e.g. the run already finished); returning false writes nothing.
     @discardableResult
     public func update(
-        _ id: RunID, attachments: [String: Data?] = [:], _ change: (inout RunRecord) throws -> Bool
+        _ id: RunID, attachments: [String: Data?] = [:], diskFiles: [String: String] = [:],
+        _ change: (inout RunRecord) throws -> Bool
     ) throws -> RunRecord {
         var result: RunRecord?
         do {
-            try chain(id).update(signature: signature) { message, _ in
+            try chain(id).update(signature: signature, diskFiles: diskFiles) { message, _ in
                 var record: RunRecord
                 do {
                     record = try RunRecord(parsing: message)
@@ -99,9 +100,9 @@ public final class RunStore {
     @discardableResult
     public func transition(
         _ id: RunID, to state: RunState, reason: String? = nil, attachments: [String: Data?] = [:],
-        _ more: (inout RunRecord) -> Void = { _ in }
+        diskFiles: [String: String] = [:], _ more: (inout RunRecord) -> Void = { _ in }
     ) throws -> RunRecord {
-        try update(id, attachments: attachments) { record in
+        try update(id, attachments: attachments, diskFiles: diskFiles) { record in
             record.state = state
             record.reason = reason
             if state == .running, record.startedAt == nil { record.startedAt = Date() }

@@ -199,22 +199,36 @@ public final class Supervisor {
             signature: checkout.defaultSignature())
     }
 
-    /// The transcript as it goes into git: every line, with API keys and
-    /// tokens replaced, so nothing secret is ever shared with the history.
-    func redactedTranscript() -> Data? {
-        guard let data = FileManager.default.contents(atPath: repository.transcriptPath(id)), !data.isEmpty else {
-            return nil
-        }
+    /// Writes the transcript as it goes into git, next to the original:
+    /// every line, with API keys and tokens replaced, so nothing secret is
+    /// ever shared with the history. Streams in slices, so a transcript of
+    /// any size costs the supervisor a slice of memory, not the whole file.
+    func writeRedactedTranscript() -> String? {
+        let source = repository.transcriptPath(id)
+        let target = source + ".redacted"
+        guard let size = try? FileManager.default.attributesOfItem(atPath: source)[.size] as? Int, size > 0,
+              FileManager.default.createFile(atPath: target, contents: nil),
+              let output = FileHandle(forWritingAtPath: target) else { return nil }
+        defer { try? output.close() }
         let redactor = SecretRedactor()
-        var output = Data(capacity: data.count)
-        var start = data.startIndex
-        while start < data.endIndex {
-            let end = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
-            output.append(redactor.redact(Data(data[start..<end])))
-            output.append(0x0A)
-            start = end < data.endIndex ? data.index(after: end) : end
+        let tail = TranscriptTail(path: source)
+        var slice = Data()
+        func write(_ line: Data) {
+            slice.append(redactor.redact(line))
+            slice.append(0x0A)
+            if slice.count >= 1 << 20 {
+                output.write(slice)
+                slice.removeAll(keepingCapacity: true)
+            }
         }
-        return output
+        while true {
+            let lines = tail.readLines()
+            if lines.isEmpty { break }
+            lines.forEach(write)
+        }
+        if let remainder = tail.takeRemainder() { write(remainder) }
+        output.write(slice)
+        return target
     }
 
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
@@ -259,7 +273,10 @@ public final class Supervisor {
         case .exited(.none):
             (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
         }
-        try store.transition(id, to: state, reason: reason, attachments: ["transcript.ndjson": redactedTranscript()]) { record in
+        let redacted = writeRedactedTranscript()
+        defer { if let redacted { unlink(redacted) } }
+        try store.transition(id, to: state, reason: reason,
+                             diskFiles: redacted.map { ["transcript.ndjson": $0] } ?? [:]) { record in
             record.costUSD = self.monitor.costUSD
             record.turns = self.monitor.turns
             record.sessionID = self.monitor.sessionID ?? record.sessionID
