@@ -112,7 +112,12 @@ struct Promotion {
     /// Pushes, then opens the pull request or, when one is already recorded
     /// or open for this branch, updates it: promoting twice never duplicates.
     func promote(remote: String, draft: Bool, title: String?, connection: GitHubConnection) throws -> Opened {
-        let target = try connection.target()
+        let target: GitHubRepository
+        do {
+            target = try connection.target()
+        } catch GitHubError.noRepository(let why) {
+            throw GitHubError.noRepository(why + ", or merge locally with `git kanbots promote \(record.id) --merge`")
+        }
         let client = try connection.client()
         // Asking first also proves the token and repository work before anything is pushed.
         var existing: GitHubPullRequest?
