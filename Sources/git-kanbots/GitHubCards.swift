@@ -93,8 +93,8 @@ struct GitHubCards {
     /// Mirrors labels after a command changed a card's column; a failure is
     /// a warning, because the command itself did what it was asked.
     static func mirrorAfterChange(in repository: KanbotsRepository, cards: Set<Int>, quiet: Bool = false) {
-        guard let kept = try? CardStore(repository).all().cards,
-              kept.contains(where: { cards.contains($0.number) && $0.issue != nil }) else { return }
+        let store = CardStore(repository)
+        guard cards.contains(where: { (try? store.card($0))?.issue != nil }) else { return }
         do {
             for line in try GitHubCards(repository: repository, connection: GitHubConnection(repository))
                 .mirrorLabels(onlyCards: cards) where !quiet { print("  \(line)") }
