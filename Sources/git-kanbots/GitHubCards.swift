@@ -56,6 +56,9 @@ struct GitHubCards {
     /// call and running this twice changes nothing. Returns one line per change.
     @discardableResult
     func mirrorLabels(onlyCards numbers: Set<Int>? = nil) throws -> [String] {
+        // Cards are few and cheap to read; the board is not: skip it when no card is an issue.
+        let candidates = try numbers.map { $0.compactMap { try? store.card($0) } } ?? store.all().cards
+        guard candidates.contains(where: { $0.issue != nil }) else { return [] }
         let board = try Reconciler(repository).reconciledSnapshot().board
         var lines: [String] = []
         for entry in board.cards {
@@ -93,8 +96,6 @@ struct GitHubCards {
     /// Mirrors labels after a command changed a card's column; a failure is
     /// a warning, because the command itself did what it was asked.
     static func mirrorAfterChange(in repository: KanbotsRepository, cards: Set<Int>, quiet: Bool = false) {
-        let store = CardStore(repository)
-        guard cards.contains(where: { (try? store.card($0))?.issue != nil }) else { return }
         do {
             for line in try GitHubCards(repository: repository, connection: GitHubConnection(repository))
                 .mirrorLabels(onlyCards: cards) where !quiet { print("  \(line)") }

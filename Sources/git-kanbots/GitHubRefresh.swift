@@ -17,7 +17,13 @@ struct GitHubRefresh {
         for record in try RunIndex(repository).records().records where record.state == .promoted {
             guard let number = record.pullRequestNumber else { continue }
             let pull = try connection.client().pullRequest(number, in: try connection.target())
-            guard pull.merged else { continue }
+            guard pull.merged else {
+                if pull.state == "closed" {
+                    lines.append("run \(record.id): pull request #\(number) was closed without merging; "
+                        + "promote it again for a new one, or `git kanbots discard \(record.id)`")
+                }
+                continue
+            }
             let updated = try store.update(record.id) { current in
                 guard current.state == .promoted else { return false }
                 current.state = .merged

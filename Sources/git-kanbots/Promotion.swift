@@ -112,6 +112,9 @@ struct Promotion {
     /// Pushes, then opens the pull request or, when one is already recorded
     /// or open for this branch, updates it: promoting twice never duplicates.
     func promote(remote: String, draft: Bool, title: String?, connection: GitHubConnection) throws -> Opened {
+        guard branchTip.hex != record.baseCommit else {
+            throw KanbotsError.invalidArgument("run \(record.id) made no commits on \(record.branch); there is nothing to promote")
+        }
         let target: GitHubRepository
         do {
             target = try connection.target()
