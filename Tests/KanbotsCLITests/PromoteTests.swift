@@ -50,6 +50,7 @@ import Testing
             #expect(record["PR-Number"] == "1")
             #expect(record["PR-URL"] == "\(github.baseURL)/acme/tool/pull/1")
             #expect(try sandbox.board().run(run.id).column == "in_review")
+            #expect(try sandbox.kanbots("show", run.id).stdout.contains("pull req   #1 \(github.baseURL)/acme/tool/pull/1"))
             #expect(sandbox.listing(sandbox.repo + "/.git/kanbots/promotions").isEmpty, "the one-time grant was left behind")
 
             // More work on the branch; a plain push is still refused, promote updates the same pull request.
