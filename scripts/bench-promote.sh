@@ -7,10 +7,10 @@
 #   (b) git kanbots promote RUN                  grant + push through the hook + open a pull request
 #   (c) git kanbots promote RUN (again)          push (nothing new) + update the same pull request
 #   (d) git kanbots promote RUN --merge --into T   fast-forward of a branch not checked out
-#   (e) git kanbots board --refresh              one promoted run per round, labels already mirrored
+#   (e) git kanbots board --refresh              one GitHub call per promoted run (round i has i+1)
 #       vs git kanbots board --json              the same board without asking GitHub
 #
-# (d) is measured against `git merge --ff-only` of an equivalent branch.
+# (d) is measured against a plain fast-forward of another branch (`git fetch . B:T`).
 # Median of N rounds; each round promotes a fresh finished demo run.
 #
 # Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (7), BENCH_FILES (2000).
