@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "KanbotsCore"),
         // Agent adapters: stream parsing into typed events, pricing.
         .target(name: "KanbotsAgents", dependencies: ["KanbotsCore"]),
+        // GitHub's REST API: issues, labels, pull requests, auth discovery, one-line errors.
+        .target(name: "KanbotsGitHub", dependencies: ["KanbotsCore"]),
         // Persistence of the domain in git refs and notes; worktrees; locks.
         .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit"]),
         // The per-run supervisor process and process utilities.
@@ -32,13 +34,14 @@ let package = Package(
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
+                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "KanbotsCoreTests", dependencies: ["KanbotsCore"]),
         .testTarget(name: "KanbotsAgentsTests", dependencies: ["KanbotsAgents"]),
         .testTarget(name: "KanbotsGitTests", dependencies: ["KanbotsGit"]),
+        .testTarget(name: "KanbotsGitHubTests", dependencies: ["KanbotsGitHub"]),
         // Drives the built `git-kanbots` binary against real repositories.
         .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore", "git-kanbots"]),
     ]

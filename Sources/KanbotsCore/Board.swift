@@ -133,8 +133,10 @@ public enum BoardProjection {
             view.note = "discarded"
         case .promoted:
             view.column = .inReview
+            view.note = record.pullRequestNumber.map { "pull request #\($0)" }
         case .merged:
             view.column = .done
+            view.note = record.mergedInto.map { "merged into \($0)" }
         }
         return view
     }

@@ -17,8 +17,22 @@ public struct Card: Sendable, Equatable {
     public var source: String
     /// Cards that must be done before this one (autopilot honours it).
     public var after: [Int]
+    /// For an imported GitHub issue: its number, web address and labels,
+    /// kept so the board works offline (docs/github.md).
+    public var issue: Int?
+    public var url: String?
+    public var labels: [String]
+    /// The `status:*` label last mirrored to the issue (`none` when the
+    /// mirror removed them all): what label sync compares against.
+    public var statusLabel: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// Fields this version does not know, kept verbatim on rewrite.
+    public var extra: [(key: String, value: String)]
+
+    public static func == (lhs: Card, rhs: Card) -> Bool {
+        lhs.message == rhs.message && lhs.body == rhs.body
+    }
 
     public init(number: Int, title: String, body: String = "", createdAt: Date, source: String = "local") {
         self.number = number
@@ -28,6 +42,8 @@ public struct Card: Sendable, Equatable {
         lane = .todo
         self.source = source
         after = []
+        labels = []
+        extra = []
         self.createdAt = createdAt
         updatedAt = createdAt
     }
@@ -40,8 +56,13 @@ public struct Card: Sendable, Equatable {
         m.append("Lane", lane.rawValue)
         m.append("Source", source)
         m.append("After", after.isEmpty ? nil : after.map(String.init).joined(separator: " "))
+        m.append("Issue", issue.map(String.init))
+        m.append("URL", url)
+        for label in labels { m.append("Label", label) }
+        m.append("Status-Label", statusLabel)
         m.append("Created", Timestamp.format(createdAt))
         m.append("Updated", Timestamp.format(updatedAt))
+        for field in extra { m.append(field.key, field.value) }
         return m
     }
 
@@ -59,5 +80,14 @@ public struct Card: Sendable, Equatable {
         lane = Lane(rawValue: m["Lane"] ?? "todo") ?? .todo
         after = (m["After"] ?? "").split(separator: " ").compactMap { Int($0) }
         updatedAt = m["Updated"].flatMap(Timestamp.parse) ?? created
+        issue = m["Issue"].flatMap { Int($0) }
+        url = m["URL"]
+        labels = m.fields.filter { $0.key == "Label" }.map(\.value)
+        statusLabel = m["Status-Label"]
+        extra = m.fields.filter { !Self.knownKeys.contains($0.key) }
     }
+
+    static let knownKeys: Set<String> = [
+        "Card", "Title", "State", "Lane", "Source", "After", "Issue", "URL", "Label", "Status-Label", "Created", "Updated",
+    ]
 }

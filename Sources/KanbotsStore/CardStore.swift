@@ -18,20 +18,35 @@ public final class CardStore {
     public func create(title: String, body: String, lane: Card.Lane = .todo) throws -> Card {
         let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !title.isEmpty else { throw KanbotsError.invalidArgument("a card needs a title") }
-        var number = (try numbers().max() ?? 0) + 1
+        var card = Card(number: 0, title: title, body: body, createdAt: Date())
+        card.lane = lane
+        return try file(card, preferring: nil)
+    }
+
+    /// Files `card` under `preferred` when that number is free (an imported
+    /// issue keeps its number), else under the next free number.
+    public func file(_ card: Card, preferring preferred: Int?) throws -> Card {
+        var card = card
+        var number = try preferred ?? ((try numbers().max() ?? 0) + 1)
         for _ in 0..<Contention.maxAttempts {
-            var card = Card(number: number, title: title, body: body, createdAt: Date())
-            card.lane = lane
+            card.number = number
             do {
                 try RecordChain(git: git, ref: Self.ref(number)).create(
-                    message: card.message.text, files: ["body.md": Data(body.utf8)], signature: git.defaultSignature())
+                    message: card.message.text, files: ["body.md": Data(card.body.utf8)],
+                    signature: git.defaultSignature())
                 return card
             } catch let error as GitError where error.isContention {
                 Contention.retries += 1
-                number += 1
+                number = number == preferred ? (try numbers().max() ?? 0) + 1 : number + 1
             }
         }
         throw KanbotsError.contention(ref: KanbotsRepository.cardsRefPrefix, attempts: Contention.maxAttempts)
+    }
+
+    /// The card imported from GitHub issue `issue`, if any.
+    public func card(forIssue issue: Int) throws -> Card? {
+        if let same = try? card(issue), same.issue == issue { return same }
+        return try all().cards.first { $0.issue == issue }
     }
 
     public func numbers() throws -> [Int] {

@@ -19,9 +19,15 @@ struct BoardCommand: ParsableCommand {
     @Flag(help: "Redraw every few seconds until interrupted.") var watch = false
     @Option(help: "Seconds between redraws with --watch.") var interval: Double = 2
     @Flag(help: "Show Backlog and Done cards in full.") var all = false
+    @Flag(help: "First ask GitHub about promoted runs' pull requests and mirror status labels (docs/github.md).")
+    var refresh = false
 
     func run() throws {
         let repository = try openRepository()
+        if refresh {
+            let changes = try GitHubRefresh(repository: repository).run()
+            if !json { changes.forEach { print($0) } }
+        }
         repeat {
             let snapshot = try Reconciler(repository).reconciledSnapshot()
             if json {

@@ -7,7 +7,7 @@ struct CardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "card",
         abstract: "File, list, show, edit and close local cards (kept in refs/kanbots/cards/).",
-        subcommands: [New.self, List.self, Show.self, Edit.self, Close.self]
+        subcommands: [New.self, List.self, Show.self, Edit.self, Close.self, Import.self]
     )
 
     struct New: ParsableCommand {
@@ -72,6 +72,8 @@ struct CardCommand: ParsableCommand {
             }
             print("#\(card.number) \(card.title)")
             print("state: \(card.state.rawValue)\(card.lane == .backlog ? ", backlog" : "")  source: \(card.source)")
+            if let url = card.url { print("issue: #\(card.issue.map(String.init) ?? "?") \(url)") }
+            if !card.labels.isEmpty { print("labels: \(card.labels.joined(separator: ", "))") }
             if !card.after.isEmpty { print("after: " + card.after.map { "#\($0)" }.joined(separator: ", ")) }
             if !card.body.isEmpty { print("\n\(card.body)") }
             if !runs.isEmpty {
@@ -158,6 +160,9 @@ struct CardJSON: Encodable {
     var createdAt: Date
     var updatedAt: Date
     var runs: [String]?
+    var issue: Int?
+    var url: String?
+    var labels: [String]
 
     init(_ card: Card) {
         number = card.number
@@ -169,5 +174,8 @@ struct CardJSON: Encodable {
         after = card.after
         createdAt = card.createdAt
         updatedAt = card.updatedAt
+        issue = card.issue
+        url = card.url
+        labels = card.labels
     }
 }

@@ -24,9 +24,14 @@ struct DispatchCommand: ParsableCommand {
     @Flag(help: "Print the run as JSON.") var json = false
 
     func run() throws {
-        let number = try parseCardNumber(card)
+        var number = try parseCardNumber(card)
         if let cap, !(cap > 0) { throw KanbotsError.invalidArgument("--cap must be a positive amount of USD") }
         let repository = try openRepository()
+        // With kanbots.source = github the number is an issue's (docs/github.md).
+        if Settings(repository).string(Settings.Key.source) == "github" {
+            number = try GitHubCards(repository: repository, connection: GitHubConnection(repository))
+                .card(forIssue: number).number
+        }
         let record = try Dispatcher(repository).dispatch(DispatchRequest(
             card: number, agent: agent, model: model, base: base, capUSD: cap, persona: persona))
         if json {
@@ -37,5 +42,6 @@ struct DispatchCommand: ParsableCommand {
             print("  branch   \(record.branch)")
             print("  worktree \(repository.absolutePath(record.worktree))")
         }
+        GitHubCards.mirrorAfterChange(in: repository, cards: [record.card], quiet: json)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsGitHub
 import KanbotsStore
 
 @main
@@ -18,8 +19,8 @@ struct GitKanbots: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, CardCommand.self, DispatchCommand.self, BoardCommand.self, StatusCommand.self,
-            ShowCommand.self, LogCommand.self, ReplyCommand.self, StopCommand.self, DiscardCommand.self, ReconcileCommand.self,
-            GCCommand.self, DemoCommand.self,
+            ShowCommand.self, LogCommand.self, ReplyCommand.self, StopCommand.self, DiscardCommand.self,
+            ReconcileCommand.self, GCCommand.self, DemoCommand.self, PromoteCommand.self,
             SuperviseCommand.self, DemoAgentCommand.self,
         ]
     )
@@ -32,6 +33,10 @@ struct GitKanbots: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let error as KanbotsError {
+            writeStats()
+            FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
+            Foundation.exit(1)
+        } catch let error as GitHubError {
             writeStats()
             FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
             Foundation.exit(1)

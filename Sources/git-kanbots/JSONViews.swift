@@ -33,6 +33,10 @@ struct RunJSON: JSONFields {
     var endedAt: Date?
     var updatedAt: Date
     var rateLimit: LiveStatus.RateLimit?
+    var replyTo: String?
+    var pullRequestNumber: Int?
+    var pullRequestURL: String?
+    var mergedInto: String?
 
     /// Every key is always present (null when unknown), so consumers can
     /// rely on the shape documented in docs/state-format.md.
@@ -65,6 +69,10 @@ struct RunJSON: JSONFields {
         try sink.field("ended_at", endedAt)
         try sink.field("updated_at", updatedAt)
         try sink.field("rate_limit", rateLimit)
+        try sink.field("reply_to", replyTo)
+        try sink.field("pr_number", pullRequestNumber)
+        try sink.field("pr_url", pullRequestURL)
+        try sink.field("merged_into", mergedInto)
     }
 
     init(_ view: RunView) {
@@ -97,6 +105,10 @@ struct RunJSON: JSONFields {
         endedAt = record.endedAt
         updatedAt = record.updatedAt
         rateLimit = view.observation.live?.rateLimit
+        replyTo = record.replyTo?.description
+        pullRequestNumber = record.pullRequestNumber
+        pullRequestURL = record.pullRequestURL
+        mergedInto = record.mergedInto
     }
 }
 

@@ -50,6 +50,8 @@ struct ShowCommand: ParsableCommand {
         print("  cost       \(formatCost(view.costUSD))\(record.capUSD.map { " of \(formatCost($0)) cap" } ?? "")\(record.turns.map { " · \($0) turns" } ?? "")")
         print("  supervisor \(view.observation.supervisor.rawValue)\(record.supervisorPID.map { " (pid \($0))" } ?? "") on \(record.host)")
         if let session = record.sessionID { print("  session    \(session)") }
+        if let number = record.pullRequestNumber { print("  pull req   #\(number) \(record.pullRequestURL ?? "")") }
+        if let target = record.mergedInto { print("  merged     into \(target)") }
         print("\nlifecycle (git log \(KanbotsRepository.runsRefPrefix)\(record.id)):")
         for transition in transitions {
             print("  \(Timestamp.format(transition.at))  \(transition.state)\(transition.reason.map { " (\($0))" } ?? "")")

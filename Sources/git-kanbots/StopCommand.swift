@@ -48,5 +48,7 @@ struct StopCommand: ParsableCommand {
             let final = try Stopper(repository: repository).stop(record, timeout: timeout)
             print("run \(id): \(final.state.rawValue)\(final.reason.map { " (\($0))" } ?? "")")
         }
+        let cards = ids.compactMap { try? store.record($0).card }
+        GitHubCards.mirrorAfterChange(in: repository, cards: Set(cards))
     }
 }
