@@ -86,7 +86,13 @@ public final class Supervisor {
         let worktree = repository.absolutePath(record.worktree)
         let command: AgentCommand
         do {
-            command = try AgentCatalog.command(for: record, prompt: try prompt(for: record), settings: Settings(repository))
+            var decisions: DecisionServerLaunch?
+            if record.agent == "claude" || record.agent == "codex" {
+                decisions = DecisionServerLaunch(repository: repository, id: id)
+                try decisions?.writeConfig()
+            }
+            command = try AgentCatalog.command(
+                for: record, prompt: try prompt(for: record), settings: Settings(repository), decisions: decisions)
         } catch {
             try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
             throw error

@@ -21,6 +21,7 @@ struct GitKanbots: ParsableCommand {
             ShowCommand.self, LogCommand.self, StopCommand.self, DiscardCommand.self, ReconcileCommand.self,
             GCCommand.self, DemoCommand.self,
             SuperviseCommand.self, DemoAgentCommand.self,
+            DecisionsCommand.self, AnswerCommand.self, McpCommand.self,
         ]
     )
 

@@ -33,9 +33,11 @@ struct RunJSON: Encodable {
     var endedAt: Date?
     var updatedAt: Date
     var rateLimit: LiveStatus.RateLimit?
+    /// The open question the run waits on (docs/decisions.md).
+    var question: QuestionJSON?
 
     enum CodingKeys: String, CodingKey {
-        case id, card, state, recordedState, reason, column, note, agent, model, persona, branch, branchExists, worktree, base, baseCommit, ahead, behind, costUSD, capUSD, turns, sessionID, supervisor, host, createdAt, startedAt, endedAt, updatedAt, rateLimit
+        case id, card, state, recordedState, reason, column, note, agent, model, persona, branch, branchExists, worktree, base, baseCommit, ahead, behind, costUSD, capUSD, turns, sessionID, supervisor, host, createdAt, startedAt, endedAt, updatedAt, rateLimit, question
     }
 
     /// Every key is always present (null when unknown), so consumers can
@@ -70,6 +72,7 @@ struct RunJSON: Encodable {
         try container.encode(endedAt, forKey: .endedAt)
         try container.encode(updatedAt, forKey: .updatedAt)
         try container.encode(rateLimit, forKey: .rateLimit)
+        try container.encode(question, forKey: .question)
     }
 
     init(_ view: RunView) {
@@ -102,6 +105,7 @@ struct RunJSON: Encodable {
         endedAt = record.endedAt
         updatedAt = record.updatedAt
         rateLimit = view.observation.live?.rateLimit
+        question = record.openQuestion.map { QuestionJSON($0, decideAfter: record.decideAfter) }
     }
 }
 
