@@ -35,12 +35,17 @@ public struct Answerer {
         guard let asked = record.openQuestion else { throw DecisionStore.notWaiting(record) }
         let loader = BoardLoader(repository)
         let agentAlive = record.agentPID.map(ProcessProbe.isGroupAlive) ?? false
-        if loader.liveness(of: record) != .gone || agentAlive {
-            let (question, answer, updated) = try decisions.answer(id, input: input)
-            guard loader.liveness(of: updated) == .gone else {
-                return Result(question: question, answer: answer, delivery: .delivered)
-            }
-            let adopted = try Reconciler(repository).reconcile(adoptingOrphans: true, among: [updated])
+        if loader.liveness(of: record) != .gone {
+            let (question, answer, _) = try decisions.answer(id, input: input)
+            return Result(question: question, answer: answer, delivery: .delivered)
+        }
+        if agentAlive {
+            // Attach a new supervisor while the agent still waits, and answer
+            // once it has taken over: an agent released first could finish
+            // before anyone watches it.
+            let adopted = try Reconciler(repository).reconcile(adoptingOrphans: true, among: [record])
+            if !adopted.isEmpty { waitForTakeover(of: id, from: record) }
+            let (question, answer, _) = try decisions.answer(id, input: input)
             return Result(question: question, answer: answer, delivery: adopted.isEmpty ? .delivered : .reattached)
         }
         // Nobody is left to hear the answer: hold the run's lock (so no
@@ -74,6 +79,16 @@ public struct Answerer {
             throw error
         }
         return Result(question: question, answer: answer, delivery: .resumed(session: session))
+    }
+
+    /// Waits (briefly) until a re-attached supervisor has recorded itself.
+    func waitForTakeover(of id: RunID, from record: RunRecord) {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            guard let current = try? RunStore(repository).record(id), current.state.isActive,
+                  current.supervisorPID == record.supervisorPID else { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
     }
 
     /// What the resumed agent is told: the question it asked and the answer.
