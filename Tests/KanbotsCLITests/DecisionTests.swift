@@ -28,19 +28,25 @@ import Darwin
 
     // MARK: The real Claude Code CLI against the mock API
 
+    /// Dispatches the real CLI against the mock's `scenario`, returns once it asks.
+    static func realClaudeQuestion(_ sandbox: Sandbox, scenario: String) throws -> (DispatchedRun, MockAnthropic) {
+        let claude = try MockAnthropic.claudeBinary(sandbox)
+        try sandbox.gitOK("config", "kanbots.agent.claude.path", claude)
+        let mock = try MockAnthropic(scenario: scenario, in: sandbox)
+        let claudeHome = sandbox.root + "/claude-home"
+        try FileManager.default.createDirectory(atPath: claudeHome, withIntermediateDirectories: true)
+        let run = try sandbox.dispatch(1, ["--agent", "claude", "--model", "claude-sonnet-4-5"], environment: [
+            "ANTHROPIC_BASE_URL": mock.baseURL, "ANTHROPIC_API_KEY": "test",
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "IS_SANDBOX": "1", "HOME": claudeHome,
+        ])
+        try sandbox.waitForQuestion(run.id, timeout: 60)
+        return (run, mock)
+    }
+
     @Test func realClaudeAsksWaitsAndContinuesWithTheAnswer() throws {
         try Sandbox.with(cards: ["Create hello.txt"]) { sandbox in
-            let claude = try MockAnthropic.claudeBinary(sandbox)
-            try sandbox.gitOK("config", "kanbots.agent.claude.path", claude)
-            let mock = try MockAnthropic(scenario: "scenario-ask.json", in: sandbox)
+            let (run, mock) = try Self.realClaudeQuestion(sandbox, scenario: "scenario-ask.json")
             defer { mock.stop() }
-            let claudeHome = sandbox.root + "/claude-home"
-            try FileManager.default.createDirectory(atPath: claudeHome, withIntermediateDirectories: true)
-            let run = try sandbox.dispatch(1, ["--agent", "claude", "--model", "claude-sonnet-4-5"], environment: [
-                "ANTHROPIC_BASE_URL": mock.baseURL, "ANTHROPIC_API_KEY": "test",
-                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "IS_SANDBOX": "1", "HOME": claudeHome,
-            ])
-            try sandbox.waitForQuestion(run.id, timeout: 60)
 
             let onBoard = try sandbox.board().run(run.id)
             #expect(onBoard.state == "awaiting_decision" && onBoard.column == "in_progress", "\(onBoard)")
@@ -67,6 +73,22 @@ import Darwin
             #expect(history[2]["Question"] == "Which greeting should hello.txt contain?")
             #expect(history[3]["Answer"] == "Hi there" && history[3]["Answer-Source"] == "human", "\(history[3].fields)")
             #expect(try sandbox.openDecisions().isEmpty)
+        }
+    }
+
+    @Test func realClaudePermissionPromptWaitsForTheHuman() throws {
+        try Sandbox.with(cards: ["Write approved.txt"]) { sandbox in
+            try sandbox.gitOK("config", "kanbots.agent.claude.permission-mode", "default")
+            let (run, mock) = try Self.realClaudeQuestion(sandbox, scenario: "scenario-permission.json")
+            defer { mock.stop() }
+            let open = try #require(try sandbox.openDecisions().first)
+            #expect(open.question.kind == "permission" && open.question.text == "Allow Bash?", "\(open.question)")
+            #expect(open.question.why?.contains("approved.txt") == true)
+            #expect(!sandbox.exists(run.worktree + "/approved.txt"), "the command ran before it was approved")
+            expectSuccess(try sandbox.kanbots("answer", run.id, "1"))
+            let info = try sandbox.finishedRun(run.id, timeout: 90)
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+            #expect(try sandbox.gitOK("show", "\(run.branch):approved.txt") == "approved-by-human")
         }
     }
 
