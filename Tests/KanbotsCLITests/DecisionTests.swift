@@ -207,6 +207,21 @@ import Darwin
         }
     }
 
+    @Test func codexReachesTheServerThroughItsConfigOverrides() throws {
+        try Sandbox.with(cards: ["Greet"]) { sandbox in
+            let argsLog = sandbox.root + "/agent-args.jsonl"
+            try sandbox.installFakeAgent("codex", script: FakeDecisionAgent(arguments: Self.greeting).script(argsLog: argsLog))
+            let run = try sandbox.dispatch(1, ["--agent", "codex"])
+            try sandbox.waitForQuestion(run.id)
+            let args = Self.invocations(sandbox, argsLog).first ?? []
+            #expect(args.contains("mcp_servers.kanbots.tool_timeout_sec=604800"), "\(args)")
+            expectSuccess(try sandbox.kanbots("answer", run.id, "1"))
+            let info = try sandbox.finishedRun(run.id)
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+            #expect(try sandbox.gitOK("show", "\(run.branch):answer.txt") == "The human answered: Hello")
+        }
+    }
+
     @Test func answeringARunThatIsNotWaitingIsAnError() throws {
         try Sandbox.with(cards: ["Demo"]) { sandbox in
             let run = try sandbox.dispatch(1)

@@ -2,7 +2,7 @@ import Foundation
 
 /// A scripted Claude-shaped agent (Python standard library only) that does
 /// what Claude Code does with the decision server: starts the MCP server
-/// named in its `--mcp-config` file, initializes, lists the tools, calls one,
+/// named in its `--mcp-config` file (or, as Codex, in its `-c` overrides), initializes, lists the tools, calls one,
 /// and prints a stream-json transcript. The tool's answer goes to
 /// `answer.txt` in its worktree (so it lands on the run's branch); a run
 /// resumed with `--resume` writes its prompt to `resumed.txt` instead.
@@ -28,7 +28,12 @@ struct FakeDecisionAgent {
                 f.write(args[args.index("-p") + 1])
             event({"type": "result", "subtype": "success", "is_error": False, "total_cost_usd": 0.001, "result": "resumed"})
             sys.exit(0)
-        config = json.load(open(args[args.index("--mcp-config") + 1]))["mcpServers"]["kanbots"]
+        if "--mcp-config" in args:  # Claude Code
+            config = json.load(open(args[args.index("--mcp-config") + 1]))["mcpServers"]["kanbots"]
+        else:  # Codex: -c mcp_servers.kanbots.KEY=TOML value (JSON-compatible here)
+            prefix = "mcp_servers.kanbots."
+            values = dict(a[len(prefix):].split("=", 1) for a in args if a.startswith(prefix))
+            config = {"command": json.loads(values["command"]), "args": json.loads(values["args"])}
         server = subprocess.Popen([config["command"]] + config["args"], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         def send(message):
