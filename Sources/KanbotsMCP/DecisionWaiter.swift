@@ -77,8 +77,16 @@ struct DecisionWaiter: Sendable {
             record = try store.record(id)
         }
         let decisions = DecisionStore(repository)
-        let question = try decisions.ask(id, draft)
         var delay = firstPoll
+        var asked = try decisions.ask(id, draft)
+        while asked == nil {
+            // Another question of this run is open: ask once it is answered.
+            Thread.sleep(forTimeInterval: delay)
+            delay = min(delay * 1.5, slowestPoll)
+            asked = try decisions.ask(id, draft)
+        }
+        let question = asked!
+        delay = firstPoll
         while true {
             record = try store.record(id)
             if let answer = record.lastAnswer, answer.question == question.number { return answer }

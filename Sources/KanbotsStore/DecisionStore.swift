@@ -11,10 +11,14 @@ public struct DecisionStore {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
-    /// Records a question for a running run and returns it numbered.
-    public func ask(_ id: RunID, _ make: (_ number: Int) -> Question) throws -> Question {
+    /// Records a question for a running run and returns it numbered; nil
+    /// while another question of the run is open (one at a time: the agent
+    /// may call the tool twice in parallel).
+    public func ask(_ id: RunID, _ make: (_ number: Int) -> Question) throws -> Question? {
         var asked: Question?
         try RunStore(repository).update(id) { record in
+            asked = nil  // a compare-and-swap that lost re-runs this closure
+            if record.state == .awaitingDecision { return false }
             guard record.state == .running else {
                 throw KanbotsError.invalidArgument("run \(id) is \(record.state.rawValue); only a running run can ask")
             }
@@ -27,7 +31,7 @@ public struct DecisionStore {
             asked = question
             return true
         }
-        return asked!
+        return asked
     }
 
     /// Answers the run's open question. `input` is an option number, free

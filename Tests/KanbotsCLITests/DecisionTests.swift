@@ -207,6 +207,30 @@ import Darwin
         }
     }
 
+    @Test func parallelQuestionsAreAskedOneAtATime() throws {
+        try Sandbox.with(cards: ["Greet twice"]) { sandbox in
+            var agent = FakeDecisionAgent(arguments: Self.greeting)
+            agent.parallelArguments = #"{"question":"Which punctuation?","options":["!","."]}"#
+            let (run, _) = try Self.dispatch(sandbox, agent)
+            try sandbox.waitForQuestion(run.id)
+            let first = try #require(try sandbox.openDecisions().first)
+            expectSuccess(try sandbox.kanbots("answer", run.id, "1"))
+            // The other question comes up once the first is answered.
+            let asked = try ProcessProbe.waitUntil(timeout: 30, interval: 0.05) {
+                (try sandbox.openDecisions().first?.question.number ?? 0) == 2
+            }
+            let fields = try sandbox.record(run.id).fields
+            #expect(asked, "no second question: \(fields)")
+            let second = try #require(try sandbox.openDecisions().first)
+            #expect(Set([first.question.text, second.question.text]) == ["Which greeting?", "Which punctuation?"])
+            expectSuccess(try sandbox.kanbots("answer", run.id, "2"))
+            let info = try sandbox.finishedRun(run.id)
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+            let answers = try sandbox.gitOK("show", "\(run.branch):answer.txt").split(separator: "\n").map(String.init)
+            #expect(answers.count == 2 && answers.allSatisfy { $0.hasPrefix("The human answered: ") }, "\(answers)")
+        }
+    }
+
     @Test func codexReachesTheServerThroughItsConfigOverrides() throws {
         try Sandbox.with(cards: ["Greet"]) { sandbox in
             let argsLog = sandbox.root + "/agent-args.jsonl"

@@ -11,6 +11,9 @@ struct FakeDecisionAgent {
     /// The tool call's arguments, as JSON.
     var arguments: String
     var session = "s-fake-decisions"
+    /// A second call's arguments, sent before the first is answered (as a
+    /// model calling tools in parallel does); its answer is a second line.
+    var parallelArguments: String?
 
     func script(argsLog: String) -> String {
         """
@@ -40,25 +43,30 @@ struct FakeDecisionAgent {
             message["jsonrpc"] = "2.0"
             server.stdin.write(json.dumps(message) + "\\n")
             server.stdin.flush()
+        responses = {}
         def receive(number):
-            while True:
+            while number not in responses:
                 line = server.stdout.readline()
                 if not line:
                     sys.exit("decision server closed its output")
                 message = json.loads(line)
-                if message.get("id") == number:
-                    return message
+                responses[message.get("id")] = message
+            return responses.pop(number)
         send({"id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {},
               "clientInfo": {"name": "fake-agent", "version": "1"}}})
         receive(1)
         send({"method": "notifications/initialized"})
         send({"id": 2, "method": "tools/list"})
         names = [tool["name"] for tool in receive(2)["result"]["tools"]]
-        send({"id": 3, "method": "tools/call", "params": {"name": \(pythonString(tool)),
-              "arguments": json.loads(\(pythonString(arguments)))}})
-        result = receive(3)["result"]
+        calls = [json.loads(\(pythonString(arguments)))]
+        if \(pythonString(parallelArguments ?? "")):
+            calls.append(json.loads(\(pythonString(parallelArguments ?? ""))))
+        for number, arguments in enumerate(calls, start=3):
+            send({"id": number, "method": "tools/call", "params": {"name": \(pythonString(tool)), "arguments": arguments}})
+        results = [receive(number)["result"] for number in range(3, 3 + len(calls))]
+        result = results[0]
         with open("answer.txt", "w") as f:
-            f.write(result["content"][0]["text"])
+            f.write("\\n".join(r["content"][0]["text"] for r in results))
         with open("tools.txt", "w") as f:
             f.write(" ".join(names))
         server.stdin.close()
