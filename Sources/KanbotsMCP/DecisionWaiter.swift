@@ -16,9 +16,10 @@ struct DecisionWaiter: Sendable {
     let repositoryPath: String
     let id: RunID
     /// Back-off of the polling of the run's ref: quick at first (a human at
-    /// the keyboard), at most once a second while nobody answers.
+    /// the keyboard), then four times a second: a ref read costs well under a
+    /// millisecond, and an answer should reach the agent at once.
     var firstPoll: TimeInterval = 0.1
-    var slowestPoll: TimeInterval = 1
+    var slowestPoll: TimeInterval = 0.25
 
     func call(_ name: String, _ arguments: [String: Value]) -> ToolOutcome {
         do {
