@@ -73,6 +73,9 @@ import Darwin
             #expect(history[2]["Question"] == "Which greeting should hello.txt contain?")
             #expect(history[3]["Answer"] == "Hi there" && history[3]["Answer-Source"] == "human", "\(history[3].fields)")
             #expect(try sandbox.openDecisions().isEmpty)
+            let shown = try sandbox.kanbots("show", run.id).stdout
+            #expect(shown.contains("asked: Which greeting should hello.txt contain?") && shown.contains("answer: Hi there (human)"),
+                    "show does not tell the decision:\n\(shown)")
         }
     }
 
