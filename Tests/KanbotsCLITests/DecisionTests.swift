@@ -249,6 +249,20 @@ import Darwin
         }
     }
 
+    @Test func stopEndsARunWaitingOnAQuestion() throws {
+        try Sandbox.with(cards: ["Greet"]) { sandbox in
+            let (run, _) = try Self.dispatch(sandbox, FakeDecisionAgent(arguments: Self.greeting))
+            try sandbox.waitForQuestion(run.id)
+            let pids = try sandbox.pids(run.id)
+            expectSuccess(try sandbox.kanbots("stop", run.id))
+            #expect(try sandbox.record(run.id)["State"] == "cancelled")
+            #expect(try sandbox.openDecisions().isEmpty)
+            #expect(ProcessProbe.waitUntil(timeout: 10) { !ProcessProbe.isGroupAlive(pids.agent) },
+                    "the agent's group (and its decision server) outlived stop")
+            expectCleanError(try sandbox.kanbots("answer", run.id, "1"), mentioning: "not waiting for a decision")
+        }
+    }
+
     @Test func answeringARunThatIsNotWaitingIsAnError() throws {
         try Sandbox.with(cards: ["Demo"]) { sandbox in
             let run = try sandbox.dispatch(1)
