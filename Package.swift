@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .systemLibrary(
@@ -31,10 +32,14 @@ let package = Package(
         .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit"]),
         // The per-run supervisor process and process utilities.
         .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsStore", "KanbotsAgents"]),
+        // The MCP server agents call to ask a human (`git-kanbots mcp`): decisions.
+        .target(name: "KanbotsMCP", dependencies: [
+            "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
+        ]),
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
+                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub", "KanbotsMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -98,6 +98,11 @@ public enum BoardProjection {
             record: record, observation: observation, displayState: record.state.rawValue,
             displayReason: record.reason, column: .todo, note: nil)
         switch record.state {
+        case .awaitingDecision where observation.supervisor == .gone && record.openQuestion != nil:
+            // An open question survives its supervisor: answering it continues
+            // the agent (re-attached, or resumed from its session).
+            view.column = .inProgress
+            view.note = "supervisor is gone; `git kanbots answer \(record.id)` continues the run"
         case .queued, .running, .awaitingDecision:
             if observation.supervisor == .gone {
                 view.displayState = "lost"

@@ -31,7 +31,7 @@ public final class RunStore {
                 // branch and folder right after its ref: not a conflict, a race lost.
                 guard try git.referenceTarget(Self.ref(id)) != nil else { throw error }
                 Contention.retries += 1
-                number += 1
+                number = try nextNumber(after: number, clone: clone)
                 continue
             }
             do {
@@ -40,10 +40,17 @@ public final class RunStore {
                 return record
             } catch let error as GitError where error.isContention {
                 Contention.retries += 1
-                number += 1
+                number = try nextNumber(after: number, clone: clone)
             }
         }
         throw KanbotsError.contention(ref: KanbotsRepository.runsRefPrefix, attempts: Contention.maxAttempts)
+    }
+
+    /// After losing a number to a concurrent dispatch, skip every number
+    /// claimed meanwhile: with fifty dispatches racing, stepping by one
+    /// would lose to each of them in turn.
+    private func nextNumber(after lost: Int, clone: CloneTag) throws -> Int {
+        max(lost, try highestNumber(clone: clone)) + 1
     }
 
     private func highestNumber(clone: CloneTag) throws -> Int {

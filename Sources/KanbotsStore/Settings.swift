@@ -17,6 +17,7 @@ public struct Settings {
         public static let model = "kanbots.model"
         public static let cap = "kanbots.cap"
         public static let source = "kanbots.source"
+        public static let decideAfter = "kanbots.decide-after"
     }
 
     public static let defaultCapUSD = 4.0
@@ -30,6 +31,8 @@ public struct Settings {
 
     public var defaultAgent: String { string(Key.agent) ?? "demo" }
     public var defaultModel: String? { string(Key.model) }
+    /// `kanbots.decide-after` (`10m`, `90s`): unset or unreadable waits for a human.
+    public var decideAfter: TimeInterval? { string(Key.decideAfter).flatMap(DurationText.seconds) }
     public var defaultCapUSD: Double { string(Key.cap).flatMap(Double.init) ?? Self.defaultCapUSD }
 
     /// This clone's tag, creating and saving one on first use.

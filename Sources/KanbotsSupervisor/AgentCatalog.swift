@@ -48,7 +48,7 @@ public enum AgentCatalog {
     }
 
     public static func command(
-        for record: RunRecord, prompt: String, settings: Settings
+        for record: RunRecord, prompt: String, settings: Settings, decisions: DecisionServerLaunch? = nil
     ) throws -> AgentCommand {
         let executable = try locate(record.agent, settings: settings)
         let extra = (settings.string("kanbots.agent.\(record.agent).args") ?? "")
@@ -60,9 +60,19 @@ public enum AgentCatalog {
             arguments = ["-p", prompt, "--output-format", "stream-json", "--verbose", "--permission-mode", mode]
             if let cap = record.capUSD { arguments += ["--max-budget-usd", String(format: "%.2f", cap)] }
             if let model = record.model { arguments += ["--model", model] }
-            if let session = record.sessionID, record.replyTo != nil { arguments += ["--resume", session] }
+            if let session = record.sessionID, record.replyTo != nil || record.resumesSession {
+                arguments += ["--resume", session]
+            }
+            if let decisions {
+                arguments += ["--mcp-config", decisions.configPath]
+                // Permission prompts go to the human too, unless nothing is asked.
+                if mode != "bypassPermissions" {
+                    arguments += ["--permission-prompt-tool", DecisionTools.qualified(DecisionTools.approve)]
+                }
+            }
         case "codex":
             arguments = ["exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write"]
+            if let decisions { arguments += decisions.codexOverrides }
             if let model = record.model { arguments += ["--model", model] }
             if let thread = record.sessionID, record.replyTo != nil { arguments += ["resume", thread] }
             arguments.append(prompt)
@@ -98,6 +108,9 @@ public enum AgentCatalog {
         environment["KANBOTS_CARD"] = String(record.card)
         environment["KANBOTS_BRANCH"] = record.branch
         environment["KANBOTS_WORKTREE"] = worktree
+        // A question may wait hours for a human: Claude Code's default MCP
+        // tool timeout would abandon it (milliseconds; a week).
+        if environment["MCP_TOOL_TIMEOUT"] == nil { environment["MCP_TOOL_TIMEOUT"] = "604800000" }
         return environment
     }
 }

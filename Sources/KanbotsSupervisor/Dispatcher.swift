@@ -11,9 +11,13 @@ public struct DispatchRequest: Sendable {
     public var base: String?
     public var capUSD: Double?
     public var persona: String?
+    /// Seconds after which an unanswered, reversible question takes its
+    /// default (default: `kanbots.decide-after`; none waits for a human).
+    public var decideAfter: TimeInterval?
 
     public init(card: Int, agent: String? = nil, model: String? = nil, base: String? = nil,
-                capUSD: Double? = nil, persona: String? = nil) {
+                capUSD: Double? = nil, persona: String? = nil, decideAfter: TimeInterval? = nil) {
+        self.decideAfter = decideAfter
         self.card = card
         self.agent = agent
         self.model = model
@@ -53,6 +57,7 @@ public struct Dispatcher {
                 createdAt: Date(), host: KanbotsRepository.hostName, uuid: UUID().uuidString.lowercased())
             record.capUSD = request.capUSD ?? settings.defaultCapUSD
             record.persona = request.persona
+            record.decideAfter = request.decideAfter ?? settings.decideAfter
             return record
         } prepareWorktree: { record in
             try worktrees.create(

@@ -36,6 +36,9 @@ public struct Reconciler {
             let interrupted = record.state == .queued
             let reason = interrupted ? Reason.dispatchInterrupted : Reason.supervisorLost
             let orphan = record.agentPID.flatMap { ProcessProbe.isGroupAlive($0) ? $0 : nil }
+            // An open question outlives its supervisor and agent: it stays on
+            // the board, and answering it resumes the agent (Answerer).
+            if orphan == nil, record.openQuestion != nil { continue }
             if orphan != nil, !interrupted {
                 if adoptingOrphans, adopt(record) {
                     outcomes.append(Outcome(id: record.id, state: record.state, reason: "reattached", orphanedAgentPID: nil))
@@ -44,7 +47,8 @@ public struct Reconciler {
             }
             let updated = try store.update(record.id) { current in
                 // Someone else may have reconciled or a late supervisor finished.
-                guard current.state.isActive, loader.liveness(of: current) == .gone else { return false }
+                guard current.state.isActive, loader.liveness(of: current) == .gone,
+                      current.openQuestion == nil else { return false }
                 current.state = .failed
                 current.reason = orphan.map { "\(reason); agent \($0) still running" } ?? reason
                 current.endedAt = Date()

@@ -86,7 +86,13 @@ public final class Supervisor {
         let worktree = repository.absolutePath(record.worktree)
         let command: AgentCommand
         do {
-            command = try AgentCatalog.command(for: record, prompt: try prompt(for: record), settings: Settings(repository))
+            var decisions: DecisionServerLaunch?
+            if record.agent == "claude" || record.agent == "codex" {
+                decisions = DecisionServerLaunch(repository: repository, id: id)
+                try decisions?.writeConfig()
+            }
+            command = try AgentCatalog.command(
+                for: record, prompt: try prompt(for: record), settings: Settings(repository), decisions: decisions)
         } catch {
             try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
             throw error
@@ -132,6 +138,8 @@ public final class Supervisor {
     }
 
     func prompt(for record: RunRecord) throws -> String {
+        // A run resumed after its agent died on an open question (Answerer).
+        if let resume = record.extraValue("Reply-Message") { return resume }
         if record.replyTo != nil,
            let message = try RunStore(repository).attachment(RunRecord.replyMessageFile, of: record.id) {
             return String(decoding: message, as: UTF8.self)

@@ -79,6 +79,13 @@ enum BoardText {
         if let after = entry.card?.after, !after.isEmpty {
             facts.append("after " + after.map { "#\($0)" }.joined(separator: ","))
         }
-        return "#\(column(String(entry.number), 5)) \(title) \(facts.joined(separator: " · "))"
+        var text = "#\(column(String(entry.number), 5)) \(title) \(facts.joined(separator: " · "))"
+        if let run = entry.latestRun, let question = run.record.openQuestion {
+            // The decision is on the card: the question, its choices, how to answer.
+            let lines = DecisionText.lines(question, decideAfter: run.record.decideAfter, now: now)
+            text += "\n" + lines.map { "         " + $0 }.joined(separator: "\n")
+                + "\n         answer: git kanbots answer \(run.record.id) N|TEXT"
+        }
+        return text
     }
 }

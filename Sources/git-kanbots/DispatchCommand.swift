@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
 
@@ -21,11 +22,21 @@ struct DispatchCommand: ParsableCommand {
     @Option(help: "Branch, tag or commit to start from (default: git config kanbots.base).") var base: String?
     @Option(help: "Stop the run once its metered cost passes this many USD (default: kanbots.cap).") var cap: Double?
     @Option(help: "Persona whose instructions the agent gets (default: engineer).") var persona: String?
+    @Option(help: ArgumentHelp(
+        "Take a question's default after this long without an answer (90s, 10m, 2h; default: kanbots.decide-after).",
+        discussion: "Questions marked irreversible always wait for a human.", valueName: "duration"))
+    var decideAfter: String?
     @Flag(help: "Print the run as JSON.") var json = false
 
     func run() throws {
         var number = try parseCardNumber(card)
         if let cap, !(cap > 0) { throw KanbotsError.invalidArgument("--cap must be a positive amount of USD") }
+        let decideAfterSeconds = try decideAfter.map { text in
+            guard let seconds = DurationText.seconds(text) else {
+                throw KanbotsError.invalidArgument("--decide-after '\(text)' is not a duration (examples: 90s, 10m, 2h)")
+            }
+            return seconds
+        }
         let repository = try openRepository()
         // With kanbots.source = github the number is an issue's (docs/github.md).
         if Settings(repository).string(Settings.Key.source) == "github" {
@@ -33,7 +44,8 @@ struct DispatchCommand: ParsableCommand {
                 .card(forIssue: number).number
         }
         let record = try Dispatcher(repository).dispatch(DispatchRequest(
-            card: number, agent: agent, model: model, base: base, capUSD: cap, persona: persona))
+            card: number, agent: agent, model: model, base: base, capUSD: cap, persona: persona,
+            decideAfter: decideAfterSeconds))
         if json {
             try printJSON(["id": record.id.description, "card": String(record.card), "branch": record.branch,
                            "worktree": repository.absolutePath(record.worktree), "agent": record.agent])

@@ -22,6 +22,7 @@ struct GitKanbots: ParsableCommand {
             ShowCommand.self, LogCommand.self, ReplyCommand.self, StopCommand.self, DiscardCommand.self,
             ReconcileCommand.self, GCCommand.self, DemoCommand.self, PromoteCommand.self,
             SuperviseCommand.self, DemoAgentCommand.self,
+            DecisionsCommand.self, AnswerCommand.self, McpCommand.self,
         ]
     )
 

@@ -37,6 +37,8 @@ struct RunJSON: JSONFields {
     var pullRequestNumber: Int?
     var pullRequestURL: String?
     var mergedInto: String?
+    /// The open question the run waits on (docs/decisions.md).
+    var question: QuestionJSON?
 
     /// Every key is always present (null when unknown), so consumers can
     /// rely on the shape documented in docs/state-format.md.
@@ -73,6 +75,7 @@ struct RunJSON: JSONFields {
         try sink.field("pr_number", pullRequestNumber)
         try sink.field("pr_url", pullRequestURL)
         try sink.field("merged_into", mergedInto)
+        try sink.field("question", question)
     }
 
     init(_ view: RunView) {
@@ -109,6 +112,7 @@ struct RunJSON: JSONFields {
         pullRequestNumber = record.pullRequestNumber
         pullRequestURL = record.pullRequestURL
         mergedInto = record.mergedInto
+        question = record.openQuestion.map { QuestionJSON($0, decideAfter: record.decideAfter) }
     }
 }
 

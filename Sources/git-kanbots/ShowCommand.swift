@@ -18,6 +18,10 @@ struct ShowCommand: ParsableCommand {
         var reason: String?
         var at: Date
         var commit: String
+        /// The question asked (awaiting_decision) or the answer given (the
+        /// version right after), so the lifecycle tells the decisions too.
+        var question: String?
+        var answer: String?
     }
 
     struct Output: Encodable {
@@ -29,9 +33,14 @@ struct ShowCommand: ParsableCommand {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
         let view = try runView(id, in: repository)
+        var previous: RunRecord?
         let transitions = try RunStore(repository).history(id).map { entry in
-            Transition(state: entry.record?.state.rawValue ?? "unreadable", reason: entry.record?.reason,
-                       at: entry.record?.updatedAt ?? entry.commit.time, commit: entry.commit.id.hex)
+            defer { previous = entry.record }
+            let answered = previous?.openQuestion != nil && entry.record?.openQuestion == nil
+            return Transition(state: entry.record?.state.rawValue ?? "unreadable", reason: entry.record?.reason,
+                              at: entry.record?.updatedAt ?? entry.commit.time, commit: entry.commit.id.hex,
+                              question: entry.record?.openQuestion?.text,
+                              answer: answered ? entry.record?.lastAnswer.map { "\($0.text) (\($0.source.rawValue))" } : nil)
         }
         if json {
             try printJSON(Output(run: RunJSON(view), transitions: transitions))
@@ -54,7 +63,8 @@ struct ShowCommand: ParsableCommand {
         if let target = record.mergedInto { print("  merged     into \(target)") }
         print("\nlifecycle (git log \(KanbotsRepository.runsRefPrefix)\(record.id)):")
         for transition in transitions {
-            print("  \(Timestamp.format(transition.at))  \(transition.state)\(transition.reason.map { " (\($0))" } ?? "")")
+            print("  \(Timestamp.format(transition.at))  \(transition.state)\(transition.reason.map { " (\($0))" } ?? "")"
+                + (transition.question.map { " · asked: \($0)" } ?? "") + (transition.answer.map { " · answer: \($0)" } ?? ""))
         }
     }
 }

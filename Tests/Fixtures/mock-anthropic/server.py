@@ -127,6 +127,8 @@ def validate_turn(t, where):
         raise ValueError("turn %s: error turn needs an integer 'status'" % where)
     if kind == "tool_use" and not (t.get("name") or t.get("tools")):
         raise ValueError("turn %s: tool_use turn needs 'name' (+ 'input') or 'tools'" % where)
+    if "expect" in t and not isinstance(t["expect"], dict):
+        raise ValueError("turn %s: expect must be an object" % where)
     rep = t.get("repeat", 1)
     if rep != "forever" and (not isinstance(rep, int) or rep < 1):
         raise ValueError("turn %s: repeat must be a positive integer or 'forever'" % where)
@@ -215,6 +217,26 @@ def tool_results_in(body):
                             "is_error": bool(b.get("is_error", False)),
                             "content": (c or "")[:500]})
     return out
+
+
+def check_expectation(expect, body):
+    """What a turn's "expect" says the request it answers must contain:
+    "tool_result_contains": text in a tool_result of the last user message;
+    "tools_include": a tool name (or list) offered in "tools". The result is
+    logged with the request ("expectation": {"met", "failures"}) for tests."""
+    failures = []
+    wanted = expect.get("tool_result_contains")
+    if wanted is not None:
+        texts = [r["content"] for r in tool_results_in(body)]
+        if not any(wanted in t for t in texts):
+            failures.append("no tool_result contains %r (got %r)" % (wanted, texts))
+    names = expect.get("tools_include")
+    if names is not None:
+        offered = [t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)]
+        for name in ([names] if isinstance(names, str) else names):
+            if name not in offered:
+                failures.append("tool %r not offered (offered: %r)" % (name, offered))
+    return {"met": not failures, "failures": failures}
 
 
 # --------------------------------------------------------------------------
@@ -496,6 +518,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "usage": {"input_tokens": 10, "output_tokens": 2}}, "side"
         info = {"stream": stream, "model": model, "session": session, "turn": label,
                 "tool_results": tool_results_in(body), "cwd": env["CWD"]}
+        if main and isinstance(turn.get("expect"), dict):
+            info["expectation"] = check_expectation(turn["expect"], body)
+            if not info["expectation"]["met"]:
+                log("expectation of %s unmet: %s" % (label, info["expectation"]["failures"]))
 
         if turn["type"] == "error":
             status = turn["status"]
