@@ -19,7 +19,7 @@ struct GitKanbots: ParsableCommand {
         subcommands: [
             InitCommand.self, CardCommand.self, DispatchCommand.self, BoardCommand.self, StatusCommand.self,
             ShowCommand.self, LogCommand.self, StopCommand.self, DiscardCommand.self, ReconcileCommand.self,
-            GCCommand.self, DemoCommand.self,
+            GCCommand.self, DemoCommand.self, SyncCommand.self,
             SuperviseCommand.self, DemoAgentCommand.self,
         ]
     )

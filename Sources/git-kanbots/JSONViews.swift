@@ -33,9 +33,18 @@ struct RunJSON: Encodable {
     var endedAt: Date?
     var updatedAt: Date
     var rateLimit: LiveStatus.RateLimit?
+    /// Where the run was dispatched: the clone (tag in its id) and host.
+    var origin: Origin
+
+    struct Origin: Encodable {
+        var clone: String
+        var host: String
+        /// False for runs that came from another clone by `sync`.
+        var thisClone: Bool
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id, card, state, recordedState, reason, column, note, agent, model, persona, branch, branchExists, worktree, base, baseCommit, ahead, behind, costUSD, capUSD, turns, sessionID, supervisor, host, createdAt, startedAt, endedAt, updatedAt, rateLimit
+        case id, card, state, recordedState, reason, column, note, agent, model, persona, branch, branchExists, worktree, base, baseCommit, ahead, behind, costUSD, capUSD, turns, sessionID, supervisor, host, createdAt, startedAt, endedAt, updatedAt, rateLimit, origin
     }
 
     /// Every key is always present (null when unknown), so consumers can
@@ -70,6 +79,7 @@ struct RunJSON: Encodable {
         try container.encode(endedAt, forKey: .endedAt)
         try container.encode(updatedAt, forKey: .updatedAt)
         try container.encode(rateLimit, forKey: .rateLimit)
+        try container.encode(origin, forKey: .origin)
     }
 
     init(_ view: RunView) {
@@ -102,6 +112,7 @@ struct RunJSON: Encodable {
         endedAt = record.endedAt
         updatedAt = record.updatedAt
         rateLimit = view.observation.live?.rateLimit
+        origin = Origin(clone: record.id.clone.value, host: record.host, thisClone: !view.observation.fromOtherClone)
     }
 }
 
