@@ -3,7 +3,7 @@ import KanbotsCore
 import KanbotsGit
 
 /// What bringing one remote ref into the local one did.
-public enum MergeOutcome: Sendable, Hashable {
+public enum MergeOutcome: String, Sendable, Hashable, CustomStringConvertible {
     /// Local already had it (or more: local is ahead and will be pushed).
     case unchanged
     /// The ref was new here.
@@ -14,6 +14,16 @@ public enum MergeOutcome: Sendable, Hashable {
     case merged
     /// Same ref name, histories with no common commit: not merged.
     case unrelated
+
+    public var description: String {
+        switch self {
+        case .unchanged: "unchanged"
+        case .created: "new"
+        case .fastForwarded: "updated"
+        case .merged: "merged"
+        case .unrelated: "unrelated histories"
+        }
+    }
 }
 
 /// Brings the remote version of a ref into the local one, as a
