@@ -238,6 +238,33 @@ extension HeavySuites {
             }
         }
 
+        /// An agent that printed an API key: the transcript travels with
+        /// the run's record, redacted, and no object on the remote holds the key.
+        @Test func secretsNeverReachTheRemote() throws {
+            try Sandbox.with(cards: ["Leak"]) { sandbox in
+                let secret = "sk-ant-api03-" + String((0..<40).map { _ in Array("abcdefghijkmnopqrstuvwxyz0123456789").randomElement()! })
+                let lines = [
+                    #"{"type":"system","subtype":"init","session_id":"s-secret","model":"claude-sonnet-4-5","tools":[]}"#,
+                    #"{"type":"assistant","message":{"id":"msg_s1","model":"claude-sonnet-4-5","content":[{"type":"text","text":"the key is \#(secret) ok"}],"usage":{"input_tokens":10,"output_tokens":1}}}"#,
+                    #"{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.001,"result":"export ANTHROPIC_API_KEY=\#(secret)"}"#,
+                ]
+                let stream = sandbox.root + "/stream.ndjson"
+                try sandbox.write(stream, lines.joined(separator: "\n") + "\n")
+                try sandbox.installFakeAgent(
+                    "claude", script: SupervisedAgentTests.fakeClaude(stream: stream, argsFile: sandbox.root + "/args.txt"))
+                let remote = try sandbox.addBareRemote()
+                try sandbox.gitOK("push", "-q", "origin", "main")
+                let run = try sandbox.dispatch(1, ["--agent", "claude"])
+                _ = try sandbox.finishedRun(run.id)
+                expectSuccess(try sandbox.kanbots("sync"))
+                let shared = try sandbox.gitOK("show", "refs/kanbots/runs/\(run.id):transcript.ndjson", in: remote)
+                #expect(shared.contains("[REDACTED]"), "\(shared)")
+                let everything = try sandbox.run("/usr/bin/env", ["git", "cat-file", "--batch-all-objects", "--batch"], in: remote)
+                #expect(everything.succeeded && everything.stdout.contains(run.id))
+                #expect(!everything.stdout.contains(String(secret.suffix(20))), "the secret reached the remote")
+            }
+        }
+
         @Test func syncNamesAMissingRemoteInOneLine() throws {
             try Sandbox.with { sandbox in
                 try expectStateUnchanged(sandbox) {
