@@ -40,6 +40,12 @@ git -C "$seed" push -q origin main
     git kanbots sync >/dev/null
 )
 
+# The clone that will receive them: set up before the runs exist.
+template=$BENCH_TMP/template
+git clone -q "$remote" "$template"
+(cd "$template" && git kanbots init >/dev/null && git config kanbots.clone tgta && git kanbots sync >/dev/null)
+[ "$(git -C "$template" for-each-ref refs/kanbots/runs | wc -l)" -eq 0 ] || bench_die "template already has runs"
+
 bench_log "writing $RUNS run records in clone srcb and pushing them with plain git ..."
 git clone -q "$remote" "$BENCH_TMP/srcb"
 (
@@ -52,10 +58,6 @@ git clone -q "$remote" "$BENCH_TMP/srcb"
 )
 [ "$(git -C "$remote" for-each-ref refs/kanbots/runs | wc -l)" -eq "$RUNS" ] || bench_die "remote lacks the runs"
 
-template=$BENCH_TMP/template
-git clone -q "$remote" "$template"
-(cd "$template" && git kanbots init >/dev/null && git config kanbots.clone tgta && git kanbots sync >/dev/null)
-[ "$(git -C "$template" for-each-ref refs/kanbots/runs | wc -l)" -eq 0 ] || bench_die "template already has runs"
 # What `sync` fetches (Synchronizer.fetchRefspecs).
 refspecs=('+refs/kanbots/*:refs/kanbots-remotes/origin/kanbots/*' '+refs/notes/kanbots*:refs/kanbots-remotes/origin/notes/kanbots*')
 
