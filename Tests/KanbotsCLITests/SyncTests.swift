@@ -170,9 +170,18 @@ extension HeavySuites {
                 let tipB = try sandbox.gitOK("rev-parse", "refs/kanbots/runs/\(id)", in: b)
                 #expect(tipA != tipB)
                 try world.sync(a)
-                let merged = try world.sync(b)
+                // Each clone merges the same two tips on its own: A straight from
+                // B (as a second remote), B from origin. They write the same commit.
+                try sandbox.gitOK("remote", "add", "peer", b, in: a)
+                expectSuccess(try world.kanbots(["sync", "peer", "--no-push"], in: a))
+                let merged = try world.kanbots(["sync", "--no-push"], in: b)
                 #expect(merged.stdout.contains("1 merged"), "\(merged)")
-                try world.sync(a)
+                let mergeA = try sandbox.gitOK("rev-parse", "refs/kanbots/runs/\(id)", in: a)
+                #expect(mergeA == (try sandbox.gitOK("rev-parse", "refs/kanbots/runs/\(id)", in: b)),
+                        "two clones merged the same tips into different commits")
+                try world.sync(b)
+                let unchanged = try world.sync(a)
+                #expect(unchanged.stdout.contains("nothing new") && unchanged.stdout.contains("nothing to push"), "\(unchanged)")
                 #expect(try world.sharedRefs(a) == world.sharedRefs(b))
                 let parents = try sandbox.gitOK("log", "-1", "--format=%P", "refs/kanbots/runs/\(id)", in: a)
                 #expect(Set(parents.split(separator: " ").map(String.init)) == [tipA, tipB])
