@@ -91,9 +91,9 @@ public final class Synchronizer {
         for round in 1...Self.maxRounds {
             report.rounds = round
             try transport.fetch(remote: remote, refspecs: fetchRefspecs)
-            try merge(into: &report)
+            let tracked = try merge(into: &report)
             guard push else { break }
-            let updates = try pendingPushes()
+            let updates = try pendingPushes(tracked: tracked)
             if updates.isEmpty { break }
             let results = try transport.push(remote: remote, updates: updates.map { ($0.ref, $0.to.hex) })
             let byRef = Dictionary(updates.map { ($0.ref, $0) }, uniquingKeysWith: { first, _ in first })
@@ -110,10 +110,15 @@ public final class Synchronizer {
         return report
     }
 
-    /// Merges whatever the tracking namespace holds into the local refs.
-    func merge(into report: inout Report) throws {
+    /// Merges whatever the tracking namespace holds into the local refs;
+    /// returns the tracking refs it read (tracking ref → tip).
+    func merge(into report: inout Report) throws -> [String: ObjectID] {
         let merger = RefMerger(git: git)
         let fetched = try git.references(matching: trackingPrefix + "kanbots/*")
+        // One listing instead of a lookup per ref: most refs are already equal.
+        let localTips = Dictionary(
+            try git.references(matching: Self.kanbotsPrefix + "*").map { ($0.name, $0.target) },
+            uniquingKeysWith: { first, _ in first })
         func kind(_ ref: String) -> String { String(ref.dropFirst(Self.kanbotsPrefix.count).prefix { $0 != "/" }) }
         // Cards first: renumbering a card rewrites this clone's runs of it.
         let cards = fetched.filter { kind(local($0.name)) == "cards" }
@@ -132,22 +137,24 @@ public final class Synchronizer {
         }
         for (name, tip) in fetched where kind(local(name)) != "cards" {
             let ref = local(name)
-            let outcome = try merger.integrate(ref: ref, remote: tip, resolve: merger.resolveRun)
+            let outcome = localTips[ref] == tip
+                ? .unchanged : try merger.integrate(ref: ref, remote: tip, resolve: merger.resolveRun)
             if outcome == .unrelated { report.clashes.append(ref) }
             if kind(ref) == "runs" { report.runs.add(outcome) } else { report.other.add(outcome) }
         }
-        if let notes = try git.referenceTarget(trackingPrefix + "notes/kanbots") {
+        let notesTracking = trackingPrefix + "notes/kanbots"
+        var tracked = Dictionary(fetched.map { ($0.name, $0.target) }, uniquingKeysWith: { first, _ in first })
+        if let notes = try git.referenceTarget(notesTracking) {
+            tracked[notesTracking] = notes
             report.notes = try merger.integrateNotes(ref: KanbotsRepository.notesRef, remote: notes)
         }
+        return tracked
     }
 
     /// Local refs the remote lacks or is behind on. A ref whose remote
     /// version is not an ancestor (a clash, or a merge that failed) is left
     /// out: pushing it could only be rejected.
-    func pendingPushes() throws -> [(ref: String, to: ObjectID, tracked: ObjectID?)] {
-        let tracked = Dictionary(
-            try git.references(matching: trackingPrefix + "*").map { ($0.name, $0.target) },
-            uniquingKeysWith: { first, _ in first })
+    func pendingPushes(tracked: [String: ObjectID]) throws -> [(ref: String, to: ObjectID, tracked: ObjectID?)] {
         var locals = try git.references(matching: Self.kanbotsPrefix + "*")
         if let notes = try git.referenceTarget(KanbotsRepository.notesRef) { locals.append((KanbotsRepository.notesRef, notes)) }
         return try locals.compactMap { name, tip in
