@@ -195,6 +195,26 @@ extension HeavySuites {
             }
         }
 
+        /// Two clones write notes on the same commit while apart: the merged
+        /// note has both clones' lines, sorted and unique, everywhere.
+        @Test func notesOnOneCommitFromTwoClonesAreUnited() throws {
+            try Sandbox.with { sandbox in
+                let world = try SyncWorld(sandbox, cards: ["Shared card"], clones: 2)
+                let (a, b) = (world.clones[0], world.clones[1])
+                try sandbox.gitOK("notes", "--ref=kanbots", "add", "-m", "kanbots-run: 9-zzzz card=1 agent=demo model=default", "main", in: a)
+                try sandbox.gitOK("notes", "--ref=kanbots", "add", "-m", "kanbots-run: 1-aaaa card=1 agent=demo model=default", "main", in: b)
+                try world.sync(a)
+                let merged = try world.sync(b)
+                #expect(merged.stdout.contains("notes: merged"), "\(merged)")
+                try world.sync(a)
+                let expected = "kanbots-run: 1-aaaa card=1 agent=demo model=default\nkanbots-run: 9-zzzz card=1 agent=demo model=default"
+                for clone in [a, b] {
+                    #expect(try sandbox.gitOK("notes", "--ref=kanbots", "show", "main", in: clone) == expected)
+                }
+                #expect(try world.sharedRefs(a) == world.sharedRefs(b))
+            }
+        }
+
         /// Two clones file different cards offline and both get number 2:
         /// the one the remote has first keeps it, the other moves to 3 with
         /// its runs, and both clones end with both cards.
