@@ -10,13 +10,15 @@ struct SyncCommand: ParsableCommand {
             Fetches the remote's refs/kanbots/* and refs/notes/kanbots into \
             refs/kanbots-remotes/<remote>/, merges them into this clone's state (runs of other \
             clones appear on the board with their origin; diverged records and notes are merged, \
-            never dropped), then pushes what the remote lacks, fast-forward only. Run again when \
-            another clone pushed meanwhile; a sync with nothing new changes nothing.
+            never dropped), then pushes what the remote lacks, fast-forward only. When another \
+            clone pushed in between, it goes round again (up to three times). A sync with \
+            nothing new changes nothing.
 
-            Only refs travel, and records are redacted when written: transcripts, locks and \
-            anything under .git/kanbots stay on this machine. Run branches are not pushed \
+            Only refs travel: records, and the transcript attached to a finished run's record, \
+            which was redacted when it was stored. The live transcript, locks and everything \
+            else under .git/kanbots stay on this machine, and run branches are not pushed \
             (`git kanbots promote` does that). Plain git works too: see docs/sharing.md for \
-            the refspecs.
+            the refspecs and the merge rules.
             """
     )
 
