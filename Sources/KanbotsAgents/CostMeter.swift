@@ -9,6 +9,10 @@ import Foundation
 /// counting. Feed every event of a transcript, in order, to one meter.
 public struct CostMeter: Sendable {
     public var prices: PriceTable
+    /// What the agent's session had cost before this run. A resumed Claude
+    /// session reports `total_cost_usd` for the whole session, so the run's
+    /// own share is that total minus this.
+    public var sessionCostBeforeUSD: Double
 
     /// Cost of the usage seen so far, at `prices`.
     public private(set) var meteredCostUSD: Double = 0
@@ -33,8 +37,9 @@ public struct CostMeter: Sendable {
     private var counted: [String: (tokens: TokenCounts, cost: Double)] = [:]
     private var turnCountFromAgent: Int?
 
-    public init(prices: PriceTable = .builtIn) {
+    public init(prices: PriceTable = .builtIn, sessionCostBeforeUSD: Double = 0) {
         self.prices = prices
+        self.sessionCostBeforeUSD = sessionCostBeforeUSD
     }
 
     /// The best current figure for the run's cost, in USD.
@@ -100,7 +105,7 @@ public struct CostMeter: Sendable {
         }
         if let total = agentResult.totalCostUSD, total.isFinite {
             isReconciled = true
-            reconciledCostUSD = total
+            reconciledCostUSD = max(0, total - sessionCostBeforeUSD)
             meteredAtReconciliation = meteredCostUSD
         }
     }

@@ -19,10 +19,11 @@ public struct TranscriptRenderer: Sendable {
     public private(set) var meter: CostMeter
     private var lastShownCost: String?
 
-    public init(width: Int = 100, prices: PriceTable = .builtIn, showsRunningCost: Bool = true) {
+    public init(width: Int = 100, prices: PriceTable = .builtIn, showsRunningCost: Bool = true,
+                sessionCostBeforeUSD: Double = 0) {
         self.width = max(width, 20)
         self.showsRunningCost = showsRunningCost
-        self.meter = CostMeter(prices: prices)
+        self.meter = CostMeter(prices: prices, sessionCostBeforeUSD: sessionCostBeforeUSD)
     }
 
     /// The lines for one event (none for events a reader does not need).

@@ -70,6 +70,25 @@ public struct RunRecord: Sendable, Equatable {
     public static func branchName(card: Int, id: RunID) -> String { "kanbots/\(worktreeName(card: card, id: id))" }
     public static func worktreeName(card: Int, id: RunID) -> String { "issue-\(card)-\(id)" }
 
+    /// The name git registers this run's worktree under (`.git/worktrees/<name>`).
+    /// A reply runs in the worktree of the run it continues, so this is read
+    /// from the recorded folder, not derived from the run's own id.
+    public var worktreeRegistration: String { String(worktree.split(separator: "/").last ?? "") }
+
+    /// The attachment holding a reply's follow-up message (`git kanbots reply`).
+    public static let replyMessageFile = "reply-message.txt"
+    /// What the agent's session had cost before this reply: agents that
+    /// report session-wide totals on resume are reconciled net of it.
+    public static let sessionCostBeforeKey = "Session-Cost-Before"
+    static let startCommitKey = "Start-Commit"
+
+    /// The commit the run's own work starts from: its base, or for a reply
+    /// the branch tip it found. Commits after it are this run's.
+    public var startCommit: String {
+        get { extraValue(Self.startCommitKey) ?? baseCommit }
+        set { setExtra(Self.startCommitKey, newValue == baseCommit ? nil : newValue) }
+    }
+
     /// The dispatch's temporary lock file, recorded with the `queued` record.
     public static let dispatchLockKey = "Dispatch-Lock"
 
@@ -114,52 +133,95 @@ extension RunRecord {
         return m
     }
 
-    static let knownKeys: Set<String> = [
-        "Run", "Card", "State", "Reason", "Agent", "Model", "Persona", "Branch", "Worktree", "Base",
-        "Base-Commit", "Created", "Started", "Ended", "Updated", "Cost-USD", "Cap-USD", "Turns", "Session",
-        "Supervisor-PID", "Agent-PID", "Host", "Uuid", "Reply-To",
-    ]
-
     /// Reads a record back; throws `RecordError` naming the first bad field.
+    ///
+    /// One pass over the fields with a switch, no lookups by name: the board
+    /// parses every record there is (ten thousand in the benchmark).
     public init(parsing text: String) throws {
         guard let m = TrailerMessage(parsing: text) else { throw RecordError.malformed("not a Key: value record") }
-        func required(_ key: String) throws -> String {
-            guard let value = m[key], !value.isEmpty else { throw RecordError.missingField(key) }
+        var values = Fields()
+        var extra: [Field] = []
+        for (key, value) in m.fields {
+            if !values.set(key, value) { extra.append(Field(key: key, value: value)) }
+        }
+        func required(_ value: String?, _ key: String) throws -> String {
+            guard let value, !value.isEmpty else { throw RecordError.missingField(key) }
             return value
         }
-        func date(_ key: String) throws -> Date? {
-            guard let text = m[key] else { return nil }
+        func date(_ text: String?, _ key: String) throws -> Date? {
+            guard let text else { return nil }
             guard let date = Timestamp.parse(text) else { throw RecordError.badField(key, text) }
             return date
         }
-        guard let id = RunID(try required("Run")) else { throw RecordError.badField("Run", m["Run"] ?? "") }
-        guard let card = Int(try required("Card")) else { throw RecordError.badField("Card", m["Card"] ?? "") }
-        guard let state = RunState(rawValue: try required("State")) else {
-            throw RecordError.badField("State", m["State"] ?? "")
-        }
-        guard let created = try date("Created") else { throw RecordError.missingField("Created") }
+        let runText = try required(values.run, "Run")
+        guard let id = RunID(runText) else { throw RecordError.badField("Run", runText) }
+        let cardText = try required(values.card, "Card")
+        guard let card = Int(cardText) else { throw RecordError.badField("Card", cardText) }
+        let stateText = try required(values.state, "State")
+        guard let state = RunState(rawValue: stateText) else { throw RecordError.badField("State", stateText) }
+        guard let created = try date(values.created, "Created") else { throw RecordError.missingField("Created") }
         self.init(
-            id: id, card: card, agent: try required("Agent"), model: m["Model"], branch: try required("Branch"),
-            worktree: try required("Worktree"), base: try required("Base"), baseCommit: try required("Base-Commit"),
-            createdAt: created, host: m["Host"] ?? "", uuid: m["Uuid"] ?? ""
+            id: id, card: card, agent: try required(values.agent, "Agent"), model: values.model,
+            branch: try required(values.branch, "Branch"), worktree: try required(values.worktree, "Worktree"),
+            base: try required(values.base, "Base"), baseCommit: try required(values.baseCommit, "Base-Commit"),
+            createdAt: created, host: values.host ?? "", uuid: values.uuid ?? ""
         )
         self.state = state
-        reason = m["Reason"]
-        persona = m["Persona"]
-        startedAt = try date("Started")
-        endedAt = try date("Ended")
-        updatedAt = try date("Updated") ?? created
-        if let cost = m["Cost-USD"] {
+        reason = values.reason
+        persona = values.persona
+        startedAt = try date(values.started, "Started")
+        endedAt = try date(values.ended, "Ended")
+        updatedAt = try date(values.updated, "Updated") ?? created
+        if let cost = values.cost {
             guard let value = Double(cost), value >= 0 else { throw RecordError.badField("Cost-USD", cost) }
             costUSD = value
         }
-        capUSD = m["Cap-USD"].flatMap(Double.init)
-        turns = m["Turns"].flatMap { Int($0) }
-        sessionID = m["Session"]
-        supervisorPID = m["Supervisor-PID"].flatMap { Int32($0) }
-        agentPID = m["Agent-PID"].flatMap { Int32($0) }
-        replyTo = m["Reply-To"].flatMap(RunID.init)
-        extra = m.fields.filter { !Self.knownKeys.contains($0.key) }.map { Field(key: $0.key, value: $0.value) }
+        capUSD = values.cap.flatMap(Double.init)
+        turns = values.turns.flatMap { Int($0) }
+        sessionID = values.session
+        supervisorPID = values.supervisorPID.flatMap { Int32($0) }
+        agentPID = values.agentPID.flatMap { Int32($0) }
+        replyTo = values.replyTo.flatMap(RunID.init)
+        self.extra = extra
+    }
+
+    /// The known fields of a record as text, last value winning.
+    private struct Fields {
+        var run, card, state, reason, agent, model, persona, branch, worktree, base, baseCommit: String?
+        var created, started, ended, updated, cost, cap, turns, session, supervisorPID, agentPID: String?
+        var host, uuid, replyTo: String?
+
+        /// False for a key this version does not know (kept as an extra field).
+        mutating func set(_ key: String, _ value: String) -> Bool {
+            switch key {
+            case "Run": run = value
+            case "Card": card = value
+            case "State": state = value
+            case "Reason": reason = value
+            case "Agent": agent = value
+            case "Model": model = value
+            case "Persona": persona = value
+            case "Branch": branch = value
+            case "Worktree": worktree = value
+            case "Base": base = value
+            case "Base-Commit": baseCommit = value
+            case "Created": created = value
+            case "Started": started = value
+            case "Ended": ended = value
+            case "Updated": updated = value
+            case "Cost-USD": cost = value
+            case "Cap-USD": cap = value
+            case "Turns": turns = value
+            case "Session": session = value
+            case "Supervisor-PID": supervisorPID = value
+            case "Agent-PID": agentPID = value
+            case "Host": host = value
+            case "Uuid": uuid = value
+            case "Reply-To": replyTo = value
+            default: return false
+            }
+            return true
+        }
     }
 }
 

@@ -9,8 +9,25 @@ public enum Timestamp {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                      year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60)
+        // Digits by hand: String(format:) costs more than the rest of the board.
+        var bytes = [UInt8](repeating: 0, count: 20)
+        func put(_ value: Int, at offset: Int, width: Int) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(48 + value % 10)
+                value /= 10
+            }
+        }
+        put(year, at: 0, width: 4)
+        put(month, at: 5, width: 2)
+        put(day, at: 8, width: 2)
+        put(secondOfDay / 3600, at: 11, width: 2)
+        put(secondOfDay / 60 % 60, at: 14, width: 2)
+        put(secondOfDay % 60, at: 17, width: 2)
+        for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "Z")] {
+            bytes[offset] = UInt8(ascii: Unicode.Scalar(separator)!)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func parse(_ text: String) -> Date? {

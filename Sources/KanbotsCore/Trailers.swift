@@ -10,13 +10,12 @@ public struct TrailerMessage: Equatable, Sendable {
         self.fields = fields
     }
 
-    /// Lower-cased key → last value: the board reads thousands of records,
-    /// so lookups must not scan.
-    private var index: [String: String] = [:]
-
+    /// The last value of `key`; keys match exactly, or else ignoring case
+    /// (for records edited by hand).
     public subscript(key: String) -> String? {
-        if index.isEmpty, !fields.isEmpty { return fields.last(where: { $0.key.lowercased() == key.lowercased() })?.value }
-        return index[key.lowercased()]
+        if let exact = fields.last(where: { $0.key == key }) { return exact.value }
+        let lowered = key.lowercased()
+        return fields.last(where: { $0.key.lowercased() == lowered })?.value
     }
 
     /// Appends a field, dropping nil values; newlines in values become spaces
@@ -24,7 +23,6 @@ public struct TrailerMessage: Equatable, Sendable {
     public mutating func append(_ key: String, _ value: String?) {
         guard let value else { return }
         fields.append((key, Self.singleLine(value)))
-        index[key.lowercased()] = Self.singleLine(value)
     }
 
     public var text: String {
@@ -50,7 +48,6 @@ public struct TrailerMessage: Equatable, Sendable {
             let keyText = String(decoding: key, as: UTF8.self)
             let valueText = String(decoding: value, as: UTF8.self)
             fields.append((keyText, valueText))
-            index[keyText.lowercased()] = valueText
         }
     }
 

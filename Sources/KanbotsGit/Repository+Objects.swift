@@ -33,6 +33,13 @@ extension Repository {
         return ObjectID(oid)
     }
 
+    /// Writes a file's content as a blob; libgit2 streams it from disk.
+    public func writeBlob(fromFile path: String) throws -> ObjectID {
+        var oid = git_oid()
+        try check("write blob from \(path)", git_blob_create_from_disk(&oid, handle, path))
+        return ObjectID(oid)
+    }
+
     public func readBlob(_ id: ObjectID) throws -> Data {
         var blob: OpaquePointer?
         var oid = id.raw

@@ -83,9 +83,12 @@ public struct RunIndex {
     public func records() throws -> (records: [RunRecord], unreadable: [KanbotsError]) {
         var records: [RunRecord] = []
         var unreadable: [KanbotsError] = []
-        for (id, ref, tip) in try RunStore(repository).allIDs() {
+        var cache = RecordCache(stateDirectory: repository.stateDirectory)
+        let refs = try RunStore(repository).allIDs()
+        defer { cache.save(keeping: Set(refs.map(\.tip.hex))) }
+        for (id, ref, tip) in refs {
             do {
-                let record = try RunRecord(parsing: try repository.git.commitMessage(tip))
+                let record = try RunRecord(parsing: try cache.message(of: tip, in: repository.git))
                 guard record.id == id else { throw RecordError.badField("Run", "\(record.id), stored under \(ref)") }
                 records.append(record)
             } catch let error as RecordError {

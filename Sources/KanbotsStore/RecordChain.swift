@@ -21,17 +21,22 @@ struct RecordChain {
     /// Reads the tip, lets `change` compute the next message (and attachment
     /// changes: nil data deletes a file), and swaps it in. Returns the new
     /// tip, or nil when `change` returned nil (nothing to write).
+    ///
+    /// - Parameter diskFiles: attachments to add from files on disk (name to
+    ///   path), streamed into git so a large transcript never sits in memory.
     @discardableResult
     func update(
         signature: Signature,
+        diskFiles: [String: String] = [:],
         _ change: (_ message: String, _ files: [String: ObjectID]) throws -> (String, [String: Data?])?
     ) throws -> ObjectID? {
-        try Contention.retrying(ref: ref) {
+        let streamed = try diskFiles.mapValues { try git.writeBlob(fromFile: $0) }
+        return try Contention.retrying(ref: ref) {
             guard let tip = try git.referenceTarget(ref) else { throw RecordChainError.missing(ref) }
             let current = try git.commit(tip)
             let files = try git.treeEntries(current.tree)
             guard let (message, changes) = try change(current.message, files) else { return nil }
-            var entries = files
+            var entries = files.merging(streamed) { _, new in new }
             var newBlobs: [String: Data] = [:]
             for (name, data) in changes {
                 if let data { newBlobs[name] = data } else { entries[name] = nil }

@@ -20,7 +20,7 @@ public struct RunNotes {
     public func annotate(_ record: RunRecord) throws -> Int {
         let git = repository.git
         guard let tip = try git.referenceTarget("refs/heads/" + record.branch),
-              let base = ObjectID(hex: record.baseCommit) else { return 0 }
+              let base = ObjectID(hex: record.startCommit) else { return 0 }
         let commits = try git.commits(from: tip, excluding: base)
         guard !commits.isEmpty else { return 0 }
         let line = Self.line(for: record)

@@ -17,7 +17,9 @@ public final class RunStore {
     /// with its `queued` record: the claim and the first record are one
     /// atomic step, so concurrent dispatches can neither collide nor leave a
     /// claimed id without a record.
-    public func create(clone: CloneTag, _ make: (RunID) throws -> RunRecord) throws -> RunRecord {
+    public func create(
+        clone: CloneTag, attachments: [String: Data] = [:], _ make: (RunID) throws -> RunRecord
+    ) throws -> RunRecord {
         var number = try highestNumber(clone: clone) + 1
         for _ in 0..<Contention.maxAttempts {
             let id = RunID(number: number, clone: clone)
@@ -33,7 +35,7 @@ public final class RunStore {
                 continue
             }
             do {
-                try chain(record.id).create(message: record.message.text, files: [:], signature: signature)
+                try chain(record.id).create(message: record.message.text, files: attachments, signature: signature)
                 Contention.writes += 1
                 return record
             } catch let error as GitError where error.isContention {
@@ -68,11 +70,12 @@ public final class RunStore {
     /// to refuse (e.g. the run already finished); returning false writes nothing.
     @discardableResult
     public func update(
-        _ id: RunID, attachments: [String: Data?] = [:], _ change: (inout RunRecord) throws -> Bool
+        _ id: RunID, attachments: [String: Data?] = [:], diskFiles: [String: String] = [:],
+        _ change: (inout RunRecord) throws -> Bool
     ) throws -> RunRecord {
         var result: RunRecord?
         do {
-            try chain(id).update(signature: signature) { message, _ in
+            try chain(id).update(signature: signature, diskFiles: diskFiles) { message, _ in
                 var record: RunRecord
                 do {
                     record = try RunRecord(parsing: message)
@@ -97,9 +100,9 @@ public final class RunStore {
     @discardableResult
     public func transition(
         _ id: RunID, to state: RunState, reason: String? = nil, attachments: [String: Data?] = [:],
-        _ more: (inout RunRecord) -> Void = { _ in }
+        diskFiles: [String: String] = [:], _ more: (inout RunRecord) -> Void = { _ in }
     ) throws -> RunRecord {
-        try update(id, attachments: attachments) { record in
+        try update(id, attachments: attachments, diskFiles: diskFiles) { record in
             record.state = state
             record.reason = reason
             if state == .running, record.startedAt == nil { record.startedAt = Date() }

@@ -46,6 +46,25 @@ public struct Worktrees {
         }
     }
 
+    /// Checks an existing branch out again into its run's folder (after `gc`
+    /// removed it), registering the worktree anew under the metadata lock.
+    public func restore(name: String, branch: String, folder: String, tip: ObjectID) throws {
+        let path = repository.absolutePath(folder)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try repository.metadataLock.withLock {
+            try repository.git.pruneWorktree(name, removeFiles: false)
+            try repository.git.addWorktree(name: name, path: path, branchRef: "refs/heads/" + branch)
+        }
+        do {
+            try Repository.open(at: path).checkOutHead()
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            try? repository.metadataLock.withLock { try repository.git.pruneWorktree(name, removeFiles: false) }
+            throw KanbotsError.io("could not check out \(folder) again: \(error)")
+        }
+    }
+
     /// Removes a run's worktree folder, its registration, and its branch.
     /// With `onlyIfAt`, the branch is deleted only if it still points there.
     public func remove(name: String, branch: String, folder: String, onlyIfAt: ObjectID? = nil) throws {

@@ -21,6 +21,10 @@ public enum AgentCatalog {
         }
     }
 
+    /// Whether a reply continues the agent's own session (Claude's
+    /// `--resume`, Codex's `exec resume`) rather than starting afresh.
+    public static func resumesSessions(_ agent: String) -> Bool { binaryName(agent) != nil }
+
     public static func validate(_ agent: String) throws {
         guard names.contains(agent) else { throw KanbotsError.unknownAgent(agent, known: names) }
     }
@@ -60,6 +64,7 @@ public enum AgentCatalog {
         case "codex":
             arguments = ["exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write"]
             if let model = record.model { arguments += ["--model", model] }
+            if let thread = record.sessionID, record.replyTo != nil { arguments += ["resume", thread] }
             arguments.append(prompt)
         default:
             arguments = ["demo-agent", "--prompt", prompt]

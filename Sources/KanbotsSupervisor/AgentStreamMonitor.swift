@@ -13,11 +13,17 @@ public struct AgentStreamMonitor: StreamMonitor {
     public private(set) var events = 0
     public private(set) var malformedLines = 0
 
-    public init(agent: String, model: String?, prices: PriceTable) {
+    public init(agent: String, model: String?, prices: PriceTable, sessionCostBeforeUSD: Double = 0) {
         // The demo agent speaks Claude Code's stream-json.
         let kind = AgentKind(rawValue: agent) ?? .claude
         parser = kind.makeParser(model: model)
-        meter = CostMeter(prices: prices)
+        meter = CostMeter(prices: prices, sessionCostBeforeUSD: sessionCostBeforeUSD)
+    }
+
+    /// The monitor for one run's stream.
+    public init(record: RunRecord, prices: PriceTable) {
+        let before = record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0
+        self.init(agent: record.agent, model: record.model, prices: prices, sessionCostBeforeUSD: before)
     }
 
     /// Prices from `kanbots.price.*` in git config over the built-in table.

@@ -41,17 +41,8 @@ public struct Dispatcher {
         guard let baseCommit = try repository.git.resolveCommit(baseName) else {
             throw KanbotsError.unknownBase(baseName)
         }
-        let clone = try settings.cloneTag()
         let worktrees = Worktrees(repository)
-
-        // The supervisor lock is taken before the run exists, so there is no
-        // instant at which the run is recorded but nobody holds its lock.
-        let pending = repository.stateDirectory + "/pending-\(UUID().uuidString).lock"
-        let lock = try FileLock(path: pending)
-        lock.lock()
-        defer { unlink(pending) }
-
-        let record = try RunStore(repository).create(clone: clone) { id in
+        return try launch { id in
             let name = RunRecord.worktreeName(card: request.card, id: id)
             let branch = RunRecord.branchName(card: request.card, id: id)
             let folder = KanbotsRepository.worktreesFolder + "/" + name
@@ -62,18 +53,53 @@ public struct Dispatcher {
                 createdAt: Date(), host: KanbotsRepository.hostName, uuid: UUID().uuidString.lowercased())
             record.capUSD = request.capUSD ?? settings.defaultCapUSD
             record.persona = request.persona
-            record.setExtra(RunRecord.dispatchLockKey, (pending as NSString).lastPathComponent)
             return record
+        } prepareWorktree: { record in
+            try worktrees.create(
+                name: record.worktreeRegistration, branch: record.branch, folder: record.worktree, base: baseCommit)
         }
+    }
+
+    /// The steps every new run shares: claim an id with its `queued` record,
+    /// put its worktree in place, start its supervisor. A failure after the
+    /// claim records the run `failed`: the id stays claimed, nothing is orphaned.
+    ///
+    /// - Parameter checkBeforeClaim: runs under the metadata lock together
+    ///   with the claim, for callers whose check must be atomic with it.
+    func launch(
+        attachments: [String: Data] = [:],
+        record make: (RunID) throws -> RunRecord,
+        prepareWorktree: (RunRecord) throws -> Void,
+        checkBeforeClaim: (() throws -> Void)? = nil
+    ) throws -> RunRecord {
+        let clone = try Settings(repository).cloneTag()
+        // The supervisor lock is taken before the run exists, so there is no
+        // instant at which the run is recorded but nobody holds its lock.
+        let pending = repository.stateDirectory + "/pending-\(UUID().uuidString).lock"
+        let lock = try FileLock(path: pending)
+        lock.lock()
+        defer { unlink(pending) }
+
+        func claim() throws -> RunRecord {
+            try RunStore(repository).create(clone: clone, attachments: attachments) { id in
+                var record = try make(id)
+                record.setExtra(RunRecord.dispatchLockKey, (pending as NSString).lastPathComponent)
+                return record
+            }
+        }
+        let record = try checkBeforeClaim.map { check in
+            try repository.metadataLock.withLock {
+                try check()
+                return try claim()
+            }
+        } ?? claim()
         do {
             try FileManager.default.createDirectory(atPath: repository.runDirectory(record.id),
                                                     withIntermediateDirectories: true)
             guard rename(pending, repository.supervisorLockPath(record.id)) == 0 else {
                 throw KanbotsError.io("cannot place the supervisor lock: \(String(cString: strerror(errno)))")
             }
-            try worktrees.create(
-                name: RunRecord.worktreeName(card: record.card, id: record.id), branch: record.branch,
-                folder: record.worktree, base: baseCommit)
+            try prepareWorktree(record)
             try startSupervisor(for: record, holding: lock)
             return record
         } catch {

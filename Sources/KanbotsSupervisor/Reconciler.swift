@@ -84,15 +84,17 @@ public struct Reconciler {
     /// A dispatch killed half-way may have left a branch with no work on it
     /// and a worktree: remove them so nothing is orphaned.
     func cleanUpInterruptedDispatch(_ record: RunRecord) {
+        // A reply borrows the worktree and branch of the run it continues.
+        guard record.replyTo == nil else { return }
         guard let branchTip = try? repository.git.referenceTarget("refs/heads/" + record.branch) else {
             try? Worktrees(repository).remove(
-                name: RunRecord.worktreeName(card: record.card, id: record.id), branch: record.branch,
+                name: record.worktreeRegistration, branch: record.branch,
                 folder: record.worktree)
             return
         }
         guard branchTip.hex == record.baseCommit else { return }
         try? Worktrees(repository).remove(
-            name: RunRecord.worktreeName(card: record.card, id: record.id), branch: record.branch,
+            name: record.worktreeRegistration, branch: record.branch,
             folder: record.worktree, onlyIfAt: branchTip)
     }
 

@@ -132,7 +132,10 @@ public final class Supervisor {
     }
 
     func prompt(for record: RunRecord) throws -> String {
-        if let message = record.extraValue("Reply-Message") { return message }
+        if record.replyTo != nil,
+           let message = try RunStore(repository).attachment(RunRecord.replyMessageFile, of: record.id) {
+            return String(decoding: message, as: UTF8.self)
+        }
         let settings = Settings(repository)
         let card = try CardStore(repository).card(record.card)
         let personaName = record.persona ?? Prompt.defaultPersona
@@ -196,22 +199,36 @@ public final class Supervisor {
             signature: checkout.defaultSignature())
     }
 
-    /// The transcript as it goes into git: every line, with API keys and
-    /// tokens replaced, so nothing secret is ever shared with the history.
-    func redactedTranscript() -> Data? {
-        guard let data = FileManager.default.contents(atPath: repository.transcriptPath(id)), !data.isEmpty else {
-            return nil
-        }
+    /// Writes the transcript as it goes into git, next to the original:
+    /// every line, with API keys and tokens replaced, so nothing secret is
+    /// ever shared with the history. Streams in slices, so a transcript of
+    /// any size costs the supervisor a slice of memory, not the whole file.
+    func writeRedactedTranscript() -> String? {
+        let source = repository.transcriptPath(id)
+        let target = source + ".redacted"
+        guard let size = try? FileManager.default.attributesOfItem(atPath: source)[.size] as? Int, size > 0,
+              FileManager.default.createFile(atPath: target, contents: nil),
+              let output = FileHandle(forWritingAtPath: target) else { return nil }
+        defer { try? output.close() }
         let redactor = SecretRedactor()
-        var output = Data(capacity: data.count)
-        var start = data.startIndex
-        while start < data.endIndex {
-            let end = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
-            output.append(redactor.redact(Data(data[start..<end])))
-            output.append(0x0A)
-            start = end < data.endIndex ? data.index(after: end) : end
+        let tail = TranscriptTail(path: source)
+        var slice = Data()
+        func write(_ line: Data) {
+            slice.append(redactor.redact(line))
+            slice.append(0x0A)
+            if slice.count >= 1 << 20 {
+                output.write(slice)
+                slice.removeAll(keepingCapacity: true)
+            }
         }
-        return output
+        while true {
+            let lines = tail.readLines()
+            if lines.isEmpty { break }
+            lines.forEach(write)
+        }
+        if let remainder = tail.takeRemainder() { write(remainder) }
+        output.write(slice)
+        return target
     }
 
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
@@ -234,7 +251,7 @@ public final class Supervisor {
         noted.model = record.model ?? monitor.model
         _ = try? RunNotes(repository).annotate(noted)
         let tip = try repository.git.referenceTarget("refs/heads/" + record.branch)
-        let changed = tip.map { $0.hex != record.baseCommit } ?? false
+        let changed = tip.map { $0.hex != record.startCommit } ?? false
 
         let (state, reason): (RunState, String?)
         switch ending {
@@ -256,7 +273,10 @@ public final class Supervisor {
         case .exited(.none):
             (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
         }
-        try store.transition(id, to: state, reason: reason, attachments: ["transcript.ndjson": redactedTranscript()]) { record in
+        let redacted = writeRedactedTranscript()
+        defer { if let redacted { unlink(redacted) } }
+        try store.transition(id, to: state, reason: reason,
+                             diskFiles: redacted.map { ["transcript.ndjson": $0] } ?? [:]) { record in
             record.costUSD = self.monitor.costUSD
             record.turns = self.monitor.turns
             record.sessionID = self.monitor.sessionID ?? record.sessionID

@@ -15,7 +15,7 @@ public final class TranscriptTail {
     public private(set) var offset: Int64
     private var descriptor: Int32 = -1
     private var pending = Data()
-    private var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    private var chunk = [UInt8](repeating: 0, count: 256 << 10)
 
     public init(path: String, offset: Int64 = 0) {
         self.path = path
@@ -26,7 +26,11 @@ public final class TranscriptTail {
 
     /// Reads what was appended since the last call and returns the complete
     /// lines in it (without their newline). A partial last line waits.
-    public func readLines(limit: Int = 64 << 20) -> [Data] {
+    ///
+    /// - Parameter limit: bytes read per call at most (a line longer than
+    ///   that still comes whole, over several calls), so a burst is handled
+    ///   in slices and the supervisor's memory stays small.
+    public func readLines(limit: Int = 1 << 20) -> [Data] {
         if descriptor < 0 {
             descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return [] }

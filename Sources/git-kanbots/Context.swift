@@ -22,11 +22,11 @@ func parseCardNumber(_ text: String) throws -> Int {
     return number
 }
 
+/// Prints a read command's `--json` output (see JSONOutput for its form).
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder.kanbots
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    encoder.keyEncodingStrategy = .custom { path in SnakeCaseKey.converting(path[path.count - 1]) }
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    var bytes = try JSONOutput.encode(value)
+    bytes.append(UInt8(ascii: "\n"))
+    FileHandle.standardOutput.write(Data(bytes))
 }
 
 func formatCost(_ usd: Double) -> String { String(format: "$%.2f", usd) }
@@ -41,46 +41,4 @@ func formatDuration(_ seconds: TimeInterval) -> String {
 /// Pads or cuts text to a column width, counting characters.
 func column(_ text: String, _ width: Int) -> String {
     text.count > width ? String(text.prefix(width - 1)) + "…" : text + String(repeating: " ", count: width - text.count)
-}
-
-/// `createdAt` → `created_at`, `costUSD` → `cost_usd`, cached: Foundation's
-/// own snake-casing runs per key per object and dominated `board --json`.
-struct SnakeCaseKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-
-    private static let cache = SnakeCaseCache()
-
-    static func converting(_ key: CodingKey) -> CodingKey {
-        key.intValue != nil ? key : SnakeCaseKey(stringValue: cache.snakeCased(key.stringValue))
-    }
-}
-
-private final class SnakeCaseCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var converted: [String: String] = [:]
-
-    func snakeCased(_ key: String) -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let known = converted[key] { return known }
-        var result = ""
-        var previousWasUpper = false
-        let characters = Array(key)
-        for (index, character) in characters.enumerated() {
-            let nextIsLower = index + 1 < characters.count && characters[index + 1].isLowercase
-            if character.isUppercase {
-                if index > 0 && (!previousWasUpper || nextIsLower) { result.append("_") }
-                result.append(contentsOf: character.lowercased())
-                previousWasUpper = true
-            } else {
-                result.append(character)
-                previousWasUpper = false
-            }
-        }
-        converted[key] = result
-        return result
-    }
 }

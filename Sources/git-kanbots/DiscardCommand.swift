@@ -30,7 +30,7 @@ struct DiscardCommand: ParsableCommand {
         }
         let tip = try repository.git.referenceTarget("refs/heads/" + record.branch)
         try Worktrees(repository).remove(
-            name: RunRecord.worktreeName(card: record.card, id: id), branch: record.branch, folder: record.worktree)
+            name: record.worktreeRegistration, branch: record.branch, folder: record.worktree)
         try RunStore(repository).update(id) { current in
             current.state = .discarded
             current.reason = tip.map { "branch was at \($0.hex)" }

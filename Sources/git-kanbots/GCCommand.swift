@@ -27,13 +27,14 @@ struct GCCommand: ParsableCommand {
 
         for record in records where !record.state.isActive && record.host == KanbotsRepository.hostName {
             let path = repository.absolutePath(record.worktree)
-            guard FileManager.default.fileExists(atPath: path) else { continue }
+            // A reply may be running in the worktree of a finished run.
+            guard FileManager.default.fileExists(atPath: path), !active.contains(path) else { continue }
             let size = Worktrees.diskUsage(path)
             print("\(dryRun ? "would remove" : "removing") \(record.worktree) (run \(record.id), \(record.state.rawValue), \(formatBytes(size)))")
             if !dryRun {
                 try FileManager.default.removeItem(atPath: path)
                 try repository.metadataLock.withLock {
-                    try repository.git.pruneWorktree(RunRecord.worktreeName(card: record.card, id: record.id), removeFiles: false)
+                    try repository.git.pruneWorktree(record.worktreeRegistration, removeFiles: false)
                 }
             }
             freed += size

@@ -18,7 +18,7 @@ struct GitKanbots: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, CardCommand.self, DispatchCommand.self, BoardCommand.self, StatusCommand.self,
-            ShowCommand.self, LogCommand.self, StopCommand.self, DiscardCommand.self, ReconcileCommand.self,
+            ShowCommand.self, LogCommand.self, ReplyCommand.self, StopCommand.self, DiscardCommand.self, ReconcileCommand.self,
             GCCommand.self, DemoCommand.self, SyncCommand.self,
             SuperviseCommand.self, DemoAgentCommand.self,
         ]

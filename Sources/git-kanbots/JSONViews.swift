@@ -4,7 +4,7 @@ import KanbotsStore
 
 /// The JSON shape of a run on `board --json`, `status --json`, `show --json`
 /// (keys are snake_case on output). Documented in docs/cli.md.
-struct RunJSON: Encodable {
+struct RunJSON: JSONFields {
     var id: String
     var card: Int
     var state: String
@@ -36,50 +36,51 @@ struct RunJSON: Encodable {
     /// Where the run was dispatched: the clone (tag in its id) and host.
     var origin: Origin
 
-    struct Origin: Encodable {
+    struct Origin: JSONFields {
         var clone: String
         var host: String
         /// False for runs that came from another clone by `sync`.
         var thisClone: Bool
-    }
 
-    enum CodingKeys: String, CodingKey {
-        case id, card, state, recordedState, reason, column, note, agent, model, persona, branch, branchExists, worktree, base, baseCommit, ahead, behind, costUSD, capUSD, turns, sessionID, supervisor, host, createdAt, startedAt, endedAt, updatedAt, rateLimit, origin
+        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("clone", clone)
+            try sink.field("host", host)
+            try sink.field("this_clone", thisClone)
+        }
     }
 
     /// Every key is always present (null when unknown), so consumers can
-    /// rely on the shape documented in docs/cli.md.
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(card, forKey: .card)
-        try container.encode(state, forKey: .state)
-        try container.encode(recordedState, forKey: .recordedState)
-        try container.encode(reason, forKey: .reason)
-        try container.encode(column, forKey: .column)
-        try container.encode(note, forKey: .note)
-        try container.encode(agent, forKey: .agent)
-        try container.encode(model, forKey: .model)
-        try container.encode(persona, forKey: .persona)
-        try container.encode(branch, forKey: .branch)
-        try container.encode(branchExists, forKey: .branchExists)
-        try container.encode(worktree, forKey: .worktree)
-        try container.encode(base, forKey: .base)
-        try container.encode(baseCommit, forKey: .baseCommit)
-        try container.encode(ahead, forKey: .ahead)
-        try container.encode(behind, forKey: .behind)
-        try container.encode(costUSD, forKey: .costUSD)
-        try container.encode(capUSD, forKey: .capUSD)
-        try container.encode(turns, forKey: .turns)
-        try container.encode(sessionID, forKey: .sessionID)
-        try container.encode(supervisor, forKey: .supervisor)
-        try container.encode(host, forKey: .host)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(startedAt, forKey: .startedAt)
-        try container.encode(endedAt, forKey: .endedAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
-        try container.encode(rateLimit, forKey: .rateLimit)
-        try container.encode(origin, forKey: .origin)
+    /// rely on the shape documented in docs/state-format.md.
+    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("id", id)
+        try sink.field("card", card)
+        try sink.field("state", state)
+        try sink.field("recorded_state", recordedState)
+        try sink.field("reason", reason)
+        try sink.field("column", column)
+        try sink.field("note", note)
+        try sink.field("agent", agent)
+        try sink.field("model", model)
+        try sink.field("persona", persona)
+        try sink.field("branch", branch)
+        try sink.field("branch_exists", branchExists)
+        try sink.field("worktree", worktree)
+        try sink.field("base", base)
+        try sink.field("base_commit", baseCommit)
+        try sink.field("ahead", ahead)
+        try sink.field("behind", behind)
+        try sink.field("cost_usd", costUSD)
+        try sink.field("cap_usd", capUSD)
+        try sink.field("turns", turns)
+        try sink.field("session_id", sessionID)
+        try sink.field("supervisor", supervisor)
+        try sink.field("host", host)
+        try sink.field("created_at", createdAt)
+        try sink.field("started_at", startedAt)
+        try sink.field("ended_at", endedAt)
+        try sink.field("updated_at", updatedAt)
+        try sink.field("rate_limit", rateLimit)
+        try sink.field("origin", origin)
     }
 
     init(_ view: RunView) {

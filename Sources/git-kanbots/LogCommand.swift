@@ -28,7 +28,9 @@ struct LogCommand: ParsableCommand {
         let store = RunStore(repository)
         let record = try store.record(id)
         let prices = try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository)
-        var renderer = TranscriptRenderer(prices: prices)
+        var renderer = TranscriptRenderer(
+            prices: prices,
+            sessionCostBeforeUSD: record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0)
         var parser = (AgentKind(rawValue: record.agent) ?? .claude).makeParser(model: record.model)
         var lineNumber = 0
         func emit(_ line: Data) {

@@ -32,8 +32,10 @@ struct SuperviseCommand: ParsableCommand {
         }
         let record = try RunStore(repository).record(id)
         let prices = try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository)
-        let monitor = AgentStreamMonitor(agent: record.agent, model: record.model, prices: prices)
+        let monitor = AgentStreamMonitor(record: record, prices: prices)
         let supervisor = Supervisor(repository: repository, id: id, lock: lock, monitor: monitor)
+        // Its log is the supervisor's stderr: one line on what it cost, for the benchmarks.
+        defer { FileHandle.standardError.write(Data("supervisor: done \(ResourceUsage.current())\n".utf8)) }
         if reattach {
             try supervisor.reattach()
         } else {

@@ -165,12 +165,8 @@ import Darwin
         try sandbox.gitOK("config", "kanbots.agent.claude.path", claude)
         let mock = try MockAnthropic(scenario: scenario, in: sandbox)
         defer { mock.stop() }
-        let claudeHome = sandbox.root + "/claude-home"
-        try FileManager.default.createDirectory(atPath: claudeHome, withIntermediateDirectories: true)
-        let run = try sandbox.dispatch(1, ["--agent", "claude", "--model", "claude-sonnet-4-5", "--cap", "5"], environment: [
-            "ANTHROPIC_BASE_URL": mock.baseURL, "ANTHROPIC_API_KEY": "test",
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "IS_SANDBOX": "1", "HOME": claudeHome,
-        ])
+        let run = try sandbox.dispatch(1, ["--agent", "claude", "--model", "claude-sonnet-4-5", "--cap", "5"],
+                                       environment: try mock.claudeEnvironment(in: sandbox))
         let info = try sandbox.finishedRun(run.id, timeout: 90)
         let transcript = try sandbox.storedTranscript(run.id)
         return (run, info, transcript, mock)

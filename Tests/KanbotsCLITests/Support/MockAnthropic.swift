@@ -42,6 +42,15 @@ final class MockAnthropic {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// What the real CLI needs to talk to this mock (and nothing else): its
+    /// HOME is the sandbox's own, so `--resume` finds the session later.
+    func claudeEnvironment(in sandbox: Sandbox) throws -> [String: String] {
+        let home = sandbox.root + "/claude-home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        return ["ANTHROPIC_BASE_URL": baseURL, "ANTHROPIC_API_KEY": "test",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1", "IS_SANDBOX": "1", "HOME": home]
+    }
+
     /// The request log, one JSON object per request.
     func requests() -> [[String: Any]] {
         let text = FileManager.default.contents(atPath: logPath).map { String(decoding: $0, as: UTF8.self) } ?? ""

@@ -1,0 +1,368 @@
+import Foundation
+import KanbotsCore
+
+/// Writes any `Encodable` as pretty-printed JSON straight into a byte buffer.
+///
+/// Why not `JSONEncoder`: it builds a tree of boxed values, casts every
+/// value dynamically and sorts every object's keys, which made up half of
+/// `board --json` over 10,000 runs. This encoder streams instead: keys come
+/// out snake_cased in the order a type encodes them (so a run reads `id`,
+/// `card`, `state` first), dictionaries with string keys sorted so output is
+/// stable, dates as `2026-11-23T09:30:00Z`, and `nil` as `null`.
+struct JSONOutput {
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let encoder = StreamingJSONEncoder()
+        try encoder.encodeValue(value, depth: 0)
+        return encoder.bytes
+    }
+}
+
+/// Dictionaries keyed by strings, so their entries can be written sorted.
+private protocol StringKeyedEntries {
+    func sortedEntries() -> [(key: String, value: any Encodable)]
+}
+
+extension Dictionary: StringKeyedEntries where Key == String, Value: Encodable {
+    fileprivate func sortedEntries() -> [(key: String, value: any Encodable)] {
+        sorted { $0.key < $1.key }.map { ($0.key, $0.value as any Encodable) }
+    }
+}
+
+private final class StreamingJSONEncoder: Encoder {
+    var bytes: [UInt8] = []
+    var codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] = [:]
+
+    /// Containers still open, innermost last: a write at some depth first
+    /// closes everything deeper, which is how a streaming encoder learns
+    /// that a nested value is complete.
+    private var open: [(depth: Int, closer: UInt8)] = []
+    /// Depth at which the value now being encoded goes.
+    private var depth = 0
+    /// Elements written so far per open container depth.
+    private var counts: [Int] = [0]
+
+    init() { bytes.reserveCapacity(1 << 20) }
+
+    // MARK: Structure
+
+    func encodeValue<T: Encodable>(_ value: T, depth: Int) throws {
+        let savedDepth = self.depth
+        self.depth = depth
+        defer { self.depth = savedDepth }
+        if try writeCommonType(value) { return }
+        if let fields = value as? any JSONFields {
+            try writeObject(fields, depth: depth)
+            return
+        }
+        switch value {
+        case let date as Date: writeString(Timestamp.format(date))
+        case let text as String: writeString(text)
+        case let flag as Bool: writeRaw(flag ? "true" : "false")
+        case let number as Int: writeRaw(String(number))
+        case let number as Double: try writeDouble(number)
+        case let number as Float: try writeDouble(Double(number))
+        case let number as any BinaryInteger: writeRaw("\(number)")
+        case let dictionary as StringKeyedEntries:
+            openContainer(UInt8(ascii: "{"), closer: UInt8(ascii: "}"))
+            for (key, entry) in dictionary.sortedEntries() {
+                try writeKey(key, depth: depth + 1)
+                try encodeValue(entry, depth: depth + 1)
+            }
+            close(deeperThan: depth)
+        default:
+            let start = bytes.count
+            try value.encode(to: self)
+            close(deeperThan: depth)
+            if bytes.count == start { writeRaw("{}") }  // a type that encodes nothing, as JSONEncoder has it
+        }
+    }
+
+    private func writeObject(_ fields: some JSONFields, depth: Int) throws {
+        openContainer(UInt8(ascii: "{"), closer: UInt8(ascii: "}"))
+        var sink = DirectSink(encoder: self, depth: depth + 1)
+        try fields.writeFields(to: &sink)
+        close(deeperThan: depth)
+    }
+
+    /// Writes fields straight into the buffer; `field` is specialised per
+    /// value type, so the type tests below fold away.
+    struct DirectSink: JSONFieldSink {
+        let encoder: StreamingJSONEncoder
+        let depth: Int
+
+        mutating func field<Value: Encodable>(_ key: String, _ value: Value) throws {
+            try encoder.writeKey(key, depth: depth)
+            if try !encoder.writeCommonType(value) { try encoder.encodeValue(value, depth: depth) }
+        }
+    }
+
+    /// The types a run is made of, recognised by their metatype (a pointer
+    /// comparison) rather than by dynamic casts, which dominated the profile.
+    @inline(__always)
+    fileprivate func writeCommonType<T>(_ value: T) throws -> Bool {
+        func optional<U>(_ type: U.Type, _ write: (U) throws -> Void) rethrows -> Bool {
+            if T.self == U.self {
+                try write(unsafeBitCast(value, to: U.self))
+                return true
+            }
+            if T.self == U?.self {
+                if let wrapped = unsafeBitCast(value, to: U?.self) { try write(wrapped) } else { writeRaw("null") }
+                return true
+            }
+            return false
+        }
+        return try optional(String.self, writeString)
+            || optional(Int.self) { writeRaw(String($0)) }
+            || optional(Double.self, writeDouble)
+            || optional(Date.self) { writeString(Timestamp.format($0)) }
+            || optional(Bool.self) { writeRaw($0 ? "true" : "false") }
+    }
+
+    func openContainer(_ opener: UInt8, closer: UInt8) {
+        bytes.append(opener)
+        open.append((depth + 1, closer))
+        while counts.count <= depth + 1 { counts.append(0) }
+        counts[depth + 1] = 0
+    }
+
+    func close(deeperThan depth: Int) {
+        while let last = open.last, last.depth > depth {
+            open.removeLast()
+            if counts[last.depth] > 0 { newline(indent: last.depth - 1) }
+            bytes.append(last.closer)
+        }
+    }
+
+    /// Starts an element of the container at `depth`: closes what was
+    /// nested in the previous element, then separates.
+    func startElement(depth: Int) {
+        close(deeperThan: depth)
+        if counts[depth] > 0 { bytes.append(UInt8(ascii: ",")) }
+        counts[depth] += 1
+        newline(indent: depth)
+    }
+
+    func writeKey(_ key: String, depth: Int) throws {
+        startElement(depth: depth)
+        writeString(key)
+        bytes.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+    }
+
+    private func newline(indent: Int) {
+        bytes.append(UInt8(ascii: "\n"))
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+    }
+
+    // MARK: Scalars
+
+    func writeRaw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    func writeDouble(_ number: Double) throws {
+        guard number.isFinite else {
+            throw EncodingError.invalidValue(number, .init(codingPath: codingPath, debugDescription: "not a finite number"))
+        }
+        if number == number.rounded(), abs(number) < 1e15 { writeRaw(String(Int(number))) } else { writeRaw("\(number)") }
+    }
+
+    func writeString(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            // Most strings need no escaping: copy them in one go.
+            guard utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            var escaped: [UInt8] = []
+            escaped.reserveCapacity(utf8.count + 8)
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                case UInt8(ascii: "\\"): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case UInt8(ascii: "\n"): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case UInt8(ascii: "\t"): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                case UInt8(ascii: "\r"): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    escaped += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                default: escaped.append(byte)
+                }
+            }
+            bytes.append(contentsOf: escaped)
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    // MARK: Encoder
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        openContainer(UInt8(ascii: "{"), closer: UInt8(ascii: "}"))
+        return KeyedEncodingContainer(KeyedContainer<Key>(encoder: self, depth: depth + 1))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        openContainer(UInt8(ascii: "["), closer: UInt8(ascii: "]"))
+        return UnkeyedContainer(encoder: self, depth: depth + 1)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleValue(encoder: self, depth: depth) }
+
+    // MARK: Containers
+
+    struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+        let encoder: StreamingJSONEncoder
+        let depth: Int
+        var codingPath: [any CodingKey] { encoder.codingPath }
+
+        mutating func encodeNil(forKey key: Key) throws {
+            try encoder.writeKey(SnakeCase.convert(key.stringValue), depth: depth)
+            encoder.writeRaw("null")
+        }
+
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+            try encoder.writeKey(SnakeCase.convert(key.stringValue), depth: depth)
+            try encoder.encodeValue(value, depth: depth)
+        }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(
+            keyedBy keyType: NestedKey.Type, forKey key: Key
+        ) -> KeyedEncodingContainer<NestedKey> {
+            try? encoder.writeKey(SnakeCase.convert(key.stringValue), depth: depth)
+            encoder.depth = depth
+            return encoder.container(keyedBy: keyType)
+        }
+
+        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+            try? encoder.writeKey(SnakeCase.convert(key.stringValue), depth: depth)
+            encoder.depth = depth
+            return encoder.unkeyedContainer()
+        }
+
+        mutating func superEncoder() -> any Encoder { encoder }
+        mutating func superEncoder(forKey key: Key) -> any Encoder { encoder }
+    }
+
+    struct UnkeyedContainer: UnkeyedEncodingContainer {
+        let encoder: StreamingJSONEncoder
+        let depth: Int
+        private(set) var count = 0
+        var codingPath: [any CodingKey] { encoder.codingPath }
+
+        init(encoder: StreamingJSONEncoder, depth: Int) {
+            self.encoder = encoder
+            self.depth = depth
+        }
+
+        mutating func encodeNil() throws {
+            encoder.startElement(depth: depth)
+            encoder.writeRaw("null")
+            count += 1
+        }
+
+        mutating func encode<T: Encodable>(_ value: T) throws {
+            encoder.startElement(depth: depth)
+            try encoder.encodeValue(value, depth: depth)
+            count += 1
+        }
+
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+            encoder.startElement(depth: depth)
+            count += 1
+            encoder.depth = depth
+            return encoder.container(keyedBy: keyType)
+        }
+
+        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+            encoder.startElement(depth: depth)
+            count += 1
+            encoder.depth = depth
+            return encoder.unkeyedContainer()
+        }
+
+        mutating func superEncoder() -> any Encoder { encoder }
+    }
+
+    struct SingleValue: SingleValueEncodingContainer {
+        let encoder: StreamingJSONEncoder
+        let depth: Int
+        var codingPath: [any CodingKey] { encoder.codingPath }
+
+        mutating func encodeNil() throws { encoder.writeRaw("null") }
+        mutating func encode<T: Encodable>(_ value: T) throws { try encoder.encodeValue(value, depth: depth) }
+    }
+}
+
+/// `createdAt` → `created_at`, `costUSD` → `cost_usd`, `sessionID` →
+/// `session_id`; computed once per distinct key.
+enum SnakeCase {
+    private static let cache = Cache()
+
+    static func convert(_ key: String) -> String { cache.snakeCased(key) }
+
+    private final class Cache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var converted: [String: String] = [:]
+
+        func snakeCased(_ key: String) -> String {
+            lock.lock()
+            defer { lock.unlock() }
+            if let known = converted[key] { return known }
+            var result = ""
+            var previousWasUpper = false
+            let characters = Array(key)
+            for (index, character) in characters.enumerated() {
+                let nextIsLower = index + 1 < characters.count && characters[index + 1].isLowercase
+                if character.isUppercase {
+                    if index > 0 && (!previousWasUpper || nextIsLower) { result.append("_") }
+                    result.append(contentsOf: character.lowercased())
+                    previousWasUpper = true
+                } else {
+                    result.append(character)
+                    previousWasUpper = false
+                }
+            }
+            converted[key] = result
+            return result
+        }
+    }
+}
+
+/// A view that lists its own fields, under their JSON names, in order.
+///
+/// `board --json` prints thousands of runs; going through `Encodable`
+/// costs a dynamic dispatch and a type check per field. A view that adopts
+/// this is written by `JSONOutput` directly (specialised, no casts), and
+/// still encodes through any other `Encoder` like a normal `Encodable`.
+protocol JSONFields: Encodable {
+    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws
+}
+
+/// Where a `JSONFields` value writes its fields.
+protocol JSONFieldSink {
+    mutating func field<Value: Encodable>(_ key: String, _ value: Value) throws
+}
+
+extension JSONFields {
+    func encode(to encoder: any Encoder) throws {
+        var sink = KeyedFieldSink(container: encoder.container(keyedBy: FieldKey.self))
+        try writeFields(to: &sink)
+    }
+}
+
+private struct FieldKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+private struct KeyedFieldSink: JSONFieldSink {
+    var container: KeyedEncodingContainer<FieldKey>
+    mutating func field<Value: Encodable>(_ key: String, _ value: Value) throws {
+        try container.encode(value, forKey: FieldKey(stringValue: key))
+    }
+}
