@@ -255,6 +255,50 @@ def cmd_concurrent(argv):
     print(json.dumps({"wall_ms": ms(last - t0), "codes": [codes[p] for p in pids], "pids": pids}))
     return 0
 
+def cmd_gen_runs(argv):
+    """gen-runs COUNT CLONE CARDS BASE_COMMIT HOST: a `git fast-import` stream of
+    COUNT finished runs of clone CLONE in the run store's own format
+    (refs/kanbots/runs/<n>-<clone>, queued -> running -> completed/failed,
+    `Key: value` messages, empty trees; see docs/state-format.md)."""
+    import uuid
+    count, clone, cards, base, host = int(argv[0]), argv[1], int(argv[2]), argv[3], argv[4]
+    rng = random.Random(count)
+    who = "Kanbots Bench <bench@kanbots.invalid>"
+    out = sys.stdout.buffer
+    order = ["Run", "Card", "State", "Reason", "Agent", "Model", "Branch", "Worktree", "Base", "Base-Commit",
+             "Created", "Started", "Ended", "Updated", "Cost-USD", "Cap-USD", "Turns", "Session", "Host", "Uuid"]
+    ts = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    mark = 0
+    for n in range(1, count + 1):
+        rid, card = f"{n}-{clone}", rng.randint(1, cards)
+        name = f"issue-{card}-{rid}"
+        created = 1_763_000_000 + n * 60
+        f = {"Run": rid, "Card": card, "Agent": "claude", "Model": "claude-sonnet-4-5", "Branch": f"kanbots/{name}",
+             "Worktree": f".kanbots/worktrees/{name}", "Base": "main", "Base-Commit": base, "Created": ts(created),
+             "Updated": ts(created), "Cost-USD": "0.000000", "Cap-USD": "4.00", "Host": host,
+             "Uuid": str(uuid.UUID(int=rng.getrandbits(128)))}
+        final = rng.choice([("completed", None), ("completed", "no_diff"), ("failed", "agent_exited 1")])
+        steps = [("queued", None, {}), ("running", None, {"Started": ts(created + 2), "Updated": ts(created + 2),
+                                                          "Session": str(uuid.UUID(int=rng.getrandbits(128)))}),
+                 (final[0], final[1], {"Ended": ts(created + 300), "Updated": ts(created + 300),
+                                       "Cost-USD": f"{rng.uniform(0.01, 3.5):.6f}", "Turns": rng.randint(1, 40)})]
+        parent = None
+        for state, reason, more in steps:
+            f.update(more)
+            f["State"], f["Reason"] = state, reason
+            subject = f"run {rid}: {state}" + (f" ({reason})" if reason else "")
+            msg = ("\n".join([subject, ""] + [f"{k}: {f[k]}" for k in order if f.get(k) is not None]) + "\n").encode()
+            mark += 1
+            when = created + (0 if state == "queued" else 2 if state == "running" else 300)
+            out.write(f"commit refs/kanbots/runs/{rid}\nmark :{mark}\n".encode())
+            out.write(f"author {who} {when} +0000\ncommitter {who} {when} +0000\n".encode())
+            out.write(f"data {len(msg)}\n".encode() + msg)
+            if parent:
+                out.write(f"from {parent}\n".encode())
+            out.write(b"\n")
+            parent = f":{mark}"
+    return 0
+
 def main():
     name, argv = sys.argv[1], sys.argv[2:]
     fn = globals().get("cmd_" + name.replace("-", "_"))

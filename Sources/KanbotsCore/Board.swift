@@ -41,6 +41,9 @@ public struct RunObservation: Sendable, Equatable {
     public var live: LiveStatus?
     /// For a run whose supervisor is gone: whether its agent still runs.
     public var agentAlive = false
+    /// The run was dispatched in another clone and came here by `sync`: its
+    /// branch and supervisor live there, so only its record speaks for it.
+    public var fromOtherClone = false
 
     public init(branchTip: String?, ahead: Int?, behind: Int?, supervisor: Liveness, live: LiveStatus? = nil) {
         self.branchTip = branchTip
@@ -112,7 +115,10 @@ public enum BoardProjection {
                     : "supervisor is gone; `git kanbots reconcile` records it"
             } else {
                 view.column = .inProgress
-                if observation.supervisor == .elsewhere { view.note = "supervised on \(record.host)" }
+                if observation.supervisor == .elsewhere {
+                    view.note = observation.fromOtherClone
+                        ? "supervised in clone \(record.id.clone) on \(record.host)" : "supervised on \(record.host)"
+                }
                 if let limit = observation.live?.rateLimit {
                     view.displayReason = Reason.rateLimited
                     view.note = "rate limited (\(limit.errorStatus.map(String.init) ?? "429")), attempt \(limit.attempt)"
@@ -121,7 +127,14 @@ public enum BoardProjection {
             }
         case .completed:
             guard let tip = observation.branchTip else {
-                view.note = "branch deleted"
+                if observation.fromOtherClone {
+                    // Its branch is in the clone that ran it (branches travel only by promotion).
+                    view.column = record.reason == Reason.noDiff ? .todo : .inReview
+                    view.note = record.reason == Reason.noDiff
+                        ? "completed with no changes" : "branch is in clone \(record.id.clone) on \(record.host)"
+                } else {
+                    view.note = "branch deleted"
+                }
                 break
             }
             if (observation.ahead ?? 0) > 0 {

@@ -41,4 +41,12 @@ extension Repository {
         defer { git_config_free(local) }
         try check("write config \(key)", git_config_set_string(local, key, value))
     }
+
+    /// The names of the configured remotes (`git remote`).
+    public func remoteNames() throws -> [String] {
+        var list = git_strarray()
+        try check("list remotes", git_remote_list(&list, handle))
+        defer { git_strarray_dispose(&list) }
+        return (0..<list.count).compactMap { list.strings[$0].map { String(cString: $0) } }
+    }
 }

@@ -55,3 +55,26 @@ extension Repository {
         return git_note_message(note).map { String(cString: $0) }
     }
 }
+
+extension Repository {
+    /// Every note in a notes commit: annotated object → the note's blob.
+    /// Reads fan-out and flat notes trees alike (libgit2's iterator).
+    public func notes(inCommit notesCommit: ObjectID) throws -> [ObjectID: ObjectID] {
+        var commit: OpaquePointer?
+        var commitID = notesCommit.raw
+        try check("read notes commit", git_commit_lookup(&commit, handle, &commitID))
+        defer { git_commit_free(commit) }
+        var iterator: OpaquePointer?
+        try check("list notes", git_note_commit_iterator_new(&iterator, commit))
+        defer { git_note_iterator_free(iterator) }
+        var notes: [ObjectID: ObjectID] = [:]
+        var blob = git_oid(), annotated = git_oid()
+        while true {
+            let result = git_note_next(&blob, &annotated, iterator)
+            if result == GIT_ITEROVER.rawValue { break }
+            try check("list notes", result)
+            notes[ObjectID(annotated)] = ObjectID(blob)
+        }
+        return notes
+    }
+}

@@ -116,4 +116,15 @@ extension Repository {
         try check("descendant check", result)
         return result == 1
     }
+
+    /// The best common ancestor of two commits, or nil when their histories
+    /// are unrelated.
+    public func mergeBase(_ one: ObjectID, _ other: ObjectID) throws -> ObjectID? {
+        var base = git_oid()
+        var oneID = one.raw, otherID = other.raw
+        let result = git_merge_base(&base, handle, &oneID, &otherID)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try check("merge base", result)
+        return ObjectID(base)
+    }
 }

@@ -6,8 +6,14 @@ import KanbotsGit
 /// the pure `BoardProjection`.
 public struct BoardLoader {
     let repository: KanbotsRepository
+    /// This clone's tag: runs of other clones (brought by `sync`) are
+    /// supervised there, whatever host they name.
+    let cloneTag: CloneTag?
 
-    public init(_ repository: KanbotsRepository) { self.repository = repository }
+    public init(_ repository: KanbotsRepository) {
+        self.repository = repository
+        cloneTag = Settings(repository).string(Settings.Key.clone).flatMap(CloneTag.init)
+    }
 
     public struct Snapshot {
         public var board: Board
@@ -35,6 +41,7 @@ public struct BoardLoader {
             let live = supervisor == .alive ? LiveStatusFile.read(runDirectory: repository.runDirectory(record.id)) : nil
             var observation = RunObservation(
                 branchTip: tip?.hex, ahead: ahead, behind: behind, supervisor: supervisor, live: live)
+            observation.fromOtherClone = record.id.clone != cloneTag
             if supervisor == .gone, record.state.isActive, let agent = record.agentPID {
                 observation.agentAlive = ProcessProbe.isGroupAlive(agent)
             }
@@ -48,6 +55,9 @@ public struct BoardLoader {
     /// can be reused, a released lock cannot lie.
     public func liveness(of record: RunRecord) -> Liveness {
         guard record.state.isActive else { return .gone }
+        // Another clone's run: its lock is in that clone's .git, not ours,
+        // even on this same machine. Its own clone reconciles it.
+        if record.id.clone != cloneTag { return .elsewhere }
         if !record.host.isEmpty, record.host != KanbotsRepository.hostName { return .elsewhere }
         let lockPath = repository.supervisorLockPath(record.id)
         if FileLock.isHeld(at: lockPath) { return .alive }

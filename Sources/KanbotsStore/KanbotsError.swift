@@ -17,6 +17,7 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidArgument(String)
     case agentNotFound(agent: String, binary: String, configKey: String)
     case io(String)
+    case unknownRemote(String?, known: [String])
 
     public var description: String {
         switch self {
@@ -54,6 +55,12 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
             "agent '\(agent)' needs the program '\(binary)', which is not on PATH; install it or set `git config \(key) /path/to/\(binary)`"
         case .io(let text):
             text
+        case .unknownRemote(let name?, let known):
+            "unknown remote '\(name)'" + (known.isEmpty ? "; add one with `git remote add NAME URL`"
+                : "; configured remotes: \(known.joined(separator: ", "))")
+        case .unknownRemote(nil, let known):
+            known.isEmpty ? "no remote to sync with; add one with `git remote add origin URL`"
+                : "no remote named origin; name one of \(known.joined(separator: ", ")): `git kanbots sync REMOTE`"
         }
     }
 }

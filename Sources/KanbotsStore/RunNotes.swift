@@ -29,8 +29,7 @@ public struct RunNotes {
             let parent = try git.referenceTarget(notesRef)
             var changed = 0
             let newTip = try git.notesCommit(parent: parent, objects: commits, signature: git.defaultSignature()) { _, old in
-                let lines = Set((old ?? "").split(separator: "\n").map(String.init)).union([line])
-                let text = lines.sorted().joined(separator: "\n") + "\n"
+                let text = Self.union([old ?? "", line])
                 if text != old { changed += 1 }
                 return text
             }
@@ -38,5 +37,12 @@ public struct RunNotes {
             try git.updateReference(notesRef, to: newTip, expecting: parent, message: "kanbots: note run \(record.id)")
             return changed
         }
+    }
+
+    /// The sorted unique lines of several notes: the one format every writer
+    /// (and `git notes merge -s cat_sort_uniq`) agrees on.
+    static func union(_ texts: [String]) -> String {
+        let lines = Set(texts.flatMap { $0.split(separator: "\n").map(String.init) })
+        return lines.sorted().joined(separator: "\n") + "\n"
     }
 }

@@ -19,10 +19,11 @@ struct GitKanbots: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, CardCommand.self, DispatchCommand.self, BoardCommand.self, StatusCommand.self,
-            ShowCommand.self, LogCommand.self, ReplyCommand.self, StopCommand.self, DiscardCommand.self,
-            ReconcileCommand.self, GCCommand.self, DemoCommand.self, PromoteCommand.self,
-            SuperviseCommand.self, DemoAgentCommand.self,
-            DecisionsCommand.self, AnswerCommand.self, McpCommand.self,
+            ShowCommand.self, LogCommand.self, ReplyCommand.self, DecisionsCommand.self, AnswerCommand.self,
+            StopCommand.self, DiscardCommand.self, PromoteCommand.self, SyncCommand.self, ReconcileCommand.self,
+            GCCommand.self, DemoCommand.self,
+            // Started by git-kanbots itself, hidden from help.
+            SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self,
         ]
     )
 

@@ -39,6 +39,21 @@ struct RunJSON: JSONFields {
     var mergedInto: String?
     /// The open question the run waits on (docs/decisions.md).
     var question: QuestionJSON?
+    /// Where the run was dispatched: the clone (tag in its id) and host.
+    var origin: Origin
+
+    struct Origin: JSONFields {
+        var clone: String
+        var host: String
+        /// False for runs that came from another clone by `sync`.
+        var thisClone: Bool
+
+        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("clone", clone)
+            try sink.field("host", host)
+            try sink.field("this_clone", thisClone)
+        }
+    }
 
     /// Every key is always present (null when unknown), so consumers can
     /// rely on the shape documented in docs/state-format.md.
@@ -76,6 +91,7 @@ struct RunJSON: JSONFields {
         try sink.field("pr_url", pullRequestURL)
         try sink.field("merged_into", mergedInto)
         try sink.field("question", question)
+        try sink.field("origin", origin)
     }
 
     init(_ view: RunView) {
@@ -113,6 +129,7 @@ struct RunJSON: JSONFields {
         pullRequestURL = record.pullRequestURL
         mergedInto = record.mergedInto
         question = record.openQuestion.map { QuestionJSON($0, decideAfter: record.decideAfter) }
+        origin = Origin(clone: record.id.clone.value, host: record.host, thisClone: !view.observation.fromOtherClone)
     }
 }
 

@@ -1,0 +1,228 @@
+import Foundation
+import KanbotsCore
+import KanbotsGit
+
+/// `git kanbots sync`: shares cards, run records and notes through a remote
+/// (docs/sharing.md).
+///
+/// 1. fetch the remote's `refs/kanbots/*` and `refs/notes/kanbots` into
+///    `refs/kanbots-remotes/<remote>/` (outside `refs/kanbots/`, so the board
+///    never reads a record twice);
+/// 2. merge each into the local ref with a compare-and-swap (`RefMerger`);
+/// 3. push every local ref the remote lacks or is behind on, fast-forward
+///    only, and record what the remote now has.
+/// A push the remote rejects because another clone pushed in between starts
+/// another round. Only refs are sent: records are redacted when written, and
+/// nothing machine-local (transcripts, locks, `.git/kanbots/`) is a ref.
+public final class Synchronizer {
+    let repository: KanbotsRepository
+    public let remote: String
+    var git: Repository { repository.git }
+
+    public static let trackingRoot = "refs/kanbots-remotes/"
+    static let kanbotsPrefix = "refs/kanbots/"
+    static let maxRounds = 3
+
+    /// - Parameter remote: a configured remote's name; nil picks `origin`,
+    ///   or the only remote there is.
+    public init(_ repository: KanbotsRepository, remote: String?) throws {
+        self.repository = repository
+        let names = try repository.git.remoteNames()
+        if let remote {
+            guard names.contains(remote) else { throw KanbotsError.unknownRemote(remote, known: names) }
+            self.remote = remote
+        } else if names.contains("origin") {
+            self.remote = "origin"
+        } else if names.count == 1 {
+            self.remote = names[0]
+        } else {
+            throw KanbotsError.unknownRemote(nil, known: names)
+        }
+        guard Repository.isValidReferenceName(Self.trackingRoot + self.remote + "/kanbots/x") else {
+            throw KanbotsError.invalidArgument("remote name '\(self.remote)' cannot name refs; rename it with `git remote rename`")
+        }
+    }
+
+    var trackingPrefix: String { Self.trackingRoot + remote + "/" }
+    /// `refs/kanbots/runs/7-k3qz` → `refs/kanbots-remotes/origin/kanbots/runs/7-k3qz`.
+    func tracking(_ localRef: String) -> String { trackingPrefix + localRef.dropFirst("refs/".count) }
+    func local(_ trackingRef: String) -> String { "refs/" + trackingRef.dropFirst(trackingPrefix.count) }
+
+    /// What `git fetch` gets: everything of ours, forced into the tracking
+    /// namespace (the remote is the authority on what it has). The notes
+    /// refspec is a pattern so a remote without notes yet is not an error.
+    public var fetchRefspecs: [String] {
+        ["+refs/kanbots/*:\(trackingPrefix)kanbots/*", "+refs/notes/kanbots*:\(trackingPrefix)notes/kanbots*"]
+    }
+
+    var transport: GitTransport {
+        GitTransport(workingDirectory: repository.workingDirectory, scratchDirectory: repository.stateDirectory)
+    }
+
+    public struct Tally: Sendable, Equatable {
+        public var created = 0, fastForwarded = 0, merged = 0, unchanged = 0
+        mutating func add(_ outcome: MergeOutcome) {
+            switch outcome {
+            case .created: created += 1
+            case .fastForwarded: fastForwarded += 1
+            case .merged: merged += 1
+            case .unchanged, .unrelated: unchanged += 1
+            }
+        }
+        public var changed: Int { created + fastForwarded + merged }
+    }
+
+    public struct Report: Sendable {
+        public var remote: String
+        public var runs = Tally(), cards = Tally(), other = Tally()
+        public var notes: MergeOutcome?
+        /// This clone's cards that took a new number because the remote
+        /// already had a different card under theirs.
+        public var renumbered: [(from: Int, to: Int)] = []
+        /// Refs present here and on the remote with unrelated histories.
+        public var clashes: [String] = []
+        public var pushed: [String] = []
+        public var rejected: [GitTransport.PushedRef] = []
+        public var rounds = 0
+    }
+
+    public func sync(push: Bool) throws -> Report {
+        var report = Report(remote: remote)
+        for round in 1...Self.maxRounds {
+            report.rounds = round
+            try transport.fetch(remote: remote, refspecs: fetchRefspecs)
+            let tracked = try merge(into: &report)
+            guard push else { break }
+            let updates = try pendingPushes(tracked: tracked)
+            if updates.isEmpty { break }
+            let results = try transport.push(remote: remote, updates: updates.map { ($0.ref, $0.to.hex) })
+            let byRef = Dictionary(updates.map { ($0.ref, $0) }, uniquingKeysWith: { first, _ in first })
+            for result in results where result.accepted {
+                guard let update = byRef[result.ref] else { continue }
+                // Remember what the remote has now, so the next sync fetches nothing new.
+                try? git.updateReference(tracking(update.ref), to: update.to, expecting: update.tracked,
+                                         message: "kanbots sync: pushed")
+                report.pushed.append(update.ref)
+            }
+            report.rejected = results.filter { !$0.accepted }
+            if report.rejected.isEmpty { break }
+        }
+        return report
+    }
+
+    /// Merges whatever the tracking namespace holds into the local refs;
+    /// returns the tracking refs it read (tracking ref → tip).
+    func merge(into report: inout Report) throws -> [String: ObjectID] {
+        let merger = RefMerger(git: git)
+        let fetched = try git.references(matching: trackingPrefix + "kanbots/*")
+        // One listing instead of a lookup per ref: most refs are already equal.
+        let localTips = Dictionary(
+            try git.references(matching: Self.kanbotsPrefix + "*").map { ($0.name, $0.target) },
+            uniquingKeysWith: { first, _ in first })
+        func kind(_ ref: String) -> String { String(ref.dropFirst(Self.kanbotsPrefix.count).prefix { $0 != "/" }) }
+        // Cards first: renumbering a card rewrites this clone's runs of it.
+        let cards = fetched.filter { kind(local($0.name)) == "cards" }
+            .sorted { (Int($0.name.split(separator: "/").last ?? "") ?? 0) < (Int($1.name.split(separator: "/").last ?? "") ?? 0) }
+        let remoteCardNumbers = Set(cards.compactMap { Int($0.name.split(separator: "/").last ?? "") })
+        for (name, tip) in cards {
+            let ref = local(name)
+            let outcome = try merger.integrate(ref: ref, remote: tip, resolve: merger.resolveCard)
+            if outcome == .unrelated, let number = Int(ref.dropFirst(KanbotsRepository.cardsRefPrefix.count)) {
+                let renumbered = try CardRenumbering(repository: repository, tracking: tracking)
+                    .renumber(number, remoteTip: tip, avoiding: remoteCardNumbers)
+                report.renumbered.append((number, renumbered))
+            } else {
+                report.cards.add(outcome)
+            }
+        }
+        for (name, tip) in fetched where kind(local(name)) != "cards" {
+            let ref = local(name)
+            let outcome = localTips[ref] == tip
+                ? .unchanged : try merger.integrate(ref: ref, remote: tip, resolve: merger.resolveRun)
+            if outcome == .unrelated { report.clashes.append(ref) }
+            if kind(ref) == "runs" { report.runs.add(outcome) } else { report.other.add(outcome) }
+        }
+        let notesTracking = trackingPrefix + "notes/kanbots"
+        var tracked = Dictionary(fetched.map { ($0.name, $0.target) }, uniquingKeysWith: { first, _ in first })
+        if let notes = try git.referenceTarget(notesTracking) {
+            tracked[notesTracking] = notes
+            report.notes = try merger.integrateNotes(ref: KanbotsRepository.notesRef, remote: notes)
+        }
+        return tracked
+    }
+
+    /// Local refs the remote lacks or is behind on. A ref whose remote
+    /// version is not an ancestor (a clash, or a merge that failed) is left
+    /// out: pushing it could only be rejected.
+    func pendingPushes(tracked: [String: ObjectID]) throws -> [(ref: String, to: ObjectID, tracked: ObjectID?)] {
+        var locals = try git.references(matching: Self.kanbotsPrefix + "*")
+        if let notes = try git.referenceTarget(KanbotsRepository.notesRef) { locals.append((KanbotsRepository.notesRef, notes)) }
+        return try locals.compactMap { name, tip in
+            let remoteTip = tracked[tracking(name)]
+            if remoteTip == tip { return nil }
+            if let remoteTip, try !git.isAncestor(remoteTip, of: tip) { return nil }
+            return (name, tip, remoteTip)
+        }
+    }
+}
+
+/// Two clones filed different cards under one number while offline. The
+/// remote's card keeps the number (others may already have dispatched it);
+/// this clone's card moves to the first number free here and on the remote,
+/// with its history, and this clone's runs of it that the remote has not
+/// seen are re-pointed (`Card-Renumbered-From` records the old number).
+struct CardRenumbering {
+    let repository: KanbotsRepository
+    let tracking: (String) -> String
+    var git: Repository { repository.git }
+
+    func renumber(_ number: Int, remoteTip: ObjectID, avoiding remoteNumbers: Set<Int>) throws -> Int {
+        let ref = CardStore.ref(number)
+        guard let localTip = try git.referenceTarget(ref) else { return number }
+        let moved = try existingCopy(of: localTip) ?? claimNewNumber(for: localTip, from: number, avoiding: remoteNumbers)
+        for entry in try RunStore(repository).allIDs() {
+            guard let id = entry.id, try git.referenceTarget(tracking(entry.ref)) == nil,
+                  (try? git.commitMessage(entry.tip)).flatMap({ try? RunRecord(parsing: $0) })?.card == number
+            else { continue }
+            try RunStore(repository).update(id) { record in
+                guard record.card == number else { return false }
+                record.card = moved
+                record.setExtra("Card-Renumbered-From", String(number))
+                return true
+            }
+        }
+        try git.updateReference(ref, to: remoteTip, expecting: localTip, message: "kanbots sync: card \(number) is the remote's")
+        return moved
+    }
+
+    /// A card made by an earlier, interrupted renumbering of the same chain.
+    private func existingCopy(of localTip: ObjectID) throws -> Int? {
+        for (name, tip) in try git.references(matching: KanbotsRepository.cardsRefPrefix + "*") {
+            if try git.commit(tip).parents.first == localTip {
+                return Int(name.dropFirst(KanbotsRepository.cardsRefPrefix.count))
+            }
+        }
+        return nil
+    }
+
+    private func claimNewNumber(for localTip: ObjectID, from number: Int, avoiding remoteNumbers: Set<Int>) throws -> Int {
+        let commit = try git.commit(localTip)
+        var card = try Card(parsing: commit.message, body: "")
+        var candidate = max(try CardStore(repository).numbers().max() ?? 0, remoteNumbers.max() ?? 0) + 1
+        for _ in 0..<Contention.maxAttempts {
+            card.number = candidate
+            card.updatedAt = Date()
+            let message = card.message.text
+            let renumbered = try git.createCommit(
+                tree: commit.tree, parents: [localTip], message: message, signature: git.defaultSignature())
+            do {
+                try git.updateReference(CardStore.ref(candidate), to: renumbered, expecting: nil,
+                                        message: "kanbots sync: card \(number) renumbered")
+                return candidate
+            } catch let error as GitError where error.isContention {
+                candidate += 1
+            }
+        }
+        throw KanbotsError.contention(ref: KanbotsRepository.cardsRefPrefix, attempts: Contention.maxAttempts)
+    }
+}
