@@ -29,10 +29,12 @@ let package = Package(
         .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit"]),
         // The per-run supervisor process and process utilities.
         .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsStore", "KanbotsAgents"]),
+        // The autopilot orchestrator: keeps N slots busy within a budget.
+        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsStore", "KanbotsSupervisor"]),
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
+                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsAutopilot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -17,6 +17,8 @@ public struct Card: Sendable, Equatable {
     public var source: String
     /// Cards that must be done before this one (autopilot honours it).
     public var after: [Int]
+    /// The user's order for autopilot: lower first; unranked cards follow, by number.
+    public var rank: Int?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -40,6 +42,7 @@ public struct Card: Sendable, Equatable {
         m.append("Lane", lane.rawValue)
         m.append("Source", source)
         m.append("After", after.isEmpty ? nil : after.map(String.init).joined(separator: " "))
+        m.append("Rank", rank.map(String.init))
         m.append("Created", Timestamp.format(createdAt))
         m.append("Updated", Timestamp.format(updatedAt))
         return m
@@ -58,6 +61,7 @@ public struct Card: Sendable, Equatable {
         self.state = state
         lane = Lane(rawValue: m["Lane"] ?? "todo") ?? .todo
         after = (m["After"] ?? "").split(separator: " ").compactMap { Int($0) }
+        rank = m["Rank"].flatMap { Int($0) }
         updatedAt = m["Updated"].flatMap(Timestamp.parse) ?? created
     }
 }

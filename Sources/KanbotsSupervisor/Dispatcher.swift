@@ -11,6 +11,8 @@ public struct DispatchRequest: Sendable {
     public var base: String?
     public var capUSD: Double?
     public var persona: String?
+    /// Extra record fields, e.g. the autopilot session that asked for the run.
+    public var fields: [String: String] = [:]
 
     public init(card: Int, agent: String? = nil, model: String? = nil, base: String? = nil,
                 capUSD: Double? = nil, persona: String? = nil) {
@@ -62,6 +64,7 @@ public struct Dispatcher {
                 createdAt: Date(), host: KanbotsRepository.hostName, uuid: UUID().uuidString.lowercased())
             record.capUSD = request.capUSD ?? settings.defaultCapUSD
             record.persona = request.persona
+            for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { record.setExtra(key, value) }
             record.setExtra(RunRecord.dispatchLockKey, (pending as NSString).lastPathComponent)
             return record
         }

@@ -73,6 +73,7 @@ struct CardCommand: ParsableCommand {
             print("#\(card.number) \(card.title)")
             print("state: \(card.state.rawValue)\(card.lane == .backlog ? ", backlog" : "")  source: \(card.source)")
             if !card.after.isEmpty { print("after: " + card.after.map { "#\($0)" }.joined(separator: ", ")) }
+            if let rank = card.rank { print("rank: \(rank)") }
             if !card.body.isEmpty { print("\n\(card.body)") }
             if !runs.isEmpty {
                 print("\nruns:")
@@ -93,6 +94,8 @@ struct CardCommand: ParsableCommand {
         @Option(help: "Place a card without runs in 'todo' or 'backlog'.") var lane: String?
         @Option(help: "Depend on another card (repeatable).") var after: [String] = []
         @Flag(help: "Drop all dependencies.") var clearAfter = false
+        @Option(help: "Autopilot order: lower ranks go first; unranked cards follow by number.") var rank: Int?
+        @Flag(help: "Drop the card's rank.") var clearRank = false
         @Flag(help: "Reopen a closed card.") var reopen = false
 
         func run() throws {
@@ -116,6 +119,8 @@ struct CardCommand: ParsableCommand {
                 if clearAfter { card.after = [] }
                 for dependency in dependencies where !card.after.contains(dependency) { card.after.append(dependency) }
                 if reopen { card.state = .open }
+                if clearRank { card.rank = nil }
+                if let rank { card.rank = rank }
             }
             print("updated #\(card.number) \(card.title)")
         }
@@ -155,6 +160,7 @@ struct CardJSON: Encodable {
     var lane: String
     var source: String
     var after: [Int]
+    var rank: Int?
     var createdAt: Date
     var updatedAt: Date
     var runs: [String]?
@@ -167,6 +173,7 @@ struct CardJSON: Encodable {
         lane = card.lane.rawValue
         source = card.source
         after = card.after
+        rank = card.rank
         createdAt = card.createdAt
         updatedAt = card.updatedAt
     }

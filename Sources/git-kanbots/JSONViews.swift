@@ -33,9 +33,12 @@ struct RunJSON: Encodable {
     var endedAt: Date?
     var updatedAt: Date
     var rateLimit: LiveStatus.RateLimit?
+    /// The autopilot session that dispatched the run, if one did.
+    var autopilotSession: String?
 
     enum CodingKeys: String, CodingKey {
         case id, card, state, recordedState, reason, column, note, agent, model, persona, branch, branchExists, worktree, base, baseCommit, ahead, behind, costUSD, capUSD, turns, sessionID, supervisor, host, createdAt, startedAt, endedAt, updatedAt, rateLimit
+        case autopilotSession
     }
 
     /// Every key is always present (null when unknown), so consumers can
@@ -70,6 +73,7 @@ struct RunJSON: Encodable {
         try container.encode(endedAt, forKey: .endedAt)
         try container.encode(updatedAt, forKey: .updatedAt)
         try container.encode(rateLimit, forKey: .rateLimit)
+        try container.encode(autopilotSession, forKey: .autopilotSession)
     }
 
     init(_ view: RunView) {
@@ -102,6 +106,7 @@ struct RunJSON: Encodable {
         endedAt = record.endedAt
         updatedAt = record.updatedAt
         rateLimit = view.observation.live?.rateLimit
+        autopilotSession = record.extraValue(AutopilotSession.runField)
     }
 }
 
@@ -114,6 +119,7 @@ struct BoardCardJSON: Encodable {
     var runs: Int
     var costUSD: Double
     var after: [Int]
+    var waitsFor: [Int]
 
     init(_ entry: BoardCard) {
         number = entry.number
@@ -124,6 +130,7 @@ struct BoardCardJSON: Encodable {
         runs = entry.runCount
         costUSD = entry.totalCostUSD
         after = entry.card?.after ?? []
+        waitsFor = entry.waitsFor
     }
 }
 
@@ -132,6 +139,7 @@ struct BoardJSON: Encodable {
     var cards: [BoardCardJSON]
     var runs: [RunJSON]
     var unreadable: [String]
+    var sessions: [SessionJSON] = []
 
     init(_ snapshot: BoardLoader.Snapshot) {
         var columns: [String: [Int]] = [:]
