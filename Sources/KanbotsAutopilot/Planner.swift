@@ -31,12 +31,11 @@ public struct SessionTally: Sendable {
     /// Active runs whose supervisor reports a rate limit right now.
     public var rateLimited: [RunView] { active.filter { $0.observation.live?.rateLimit != nil } }
 
-    /// Active runs the meter has not heard from yet: their spend is unknown,
-    /// so nothing more is dispatched until they report (or `wait` passes).
+    /// Active runs the meter has no cost reading for yet: their spend is
+    /// unknown, so nothing more is dispatched until they report one (or
+    /// `wait` passes, for an agent that stays silent).
     public func unmetered(now: Date, wait: TimeInterval) -> [RunView] {
-        active.filter {
-            ($0.observation.live?.events ?? 0) == 0 && now.timeIntervalSince($0.record.createdAt) < wait
-        }
+        active.filter { $0.costUSD == 0 && now.timeIntervalSince($0.record.createdAt) < wait }
     }
 }
 
