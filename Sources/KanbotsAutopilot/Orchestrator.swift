@@ -95,6 +95,7 @@ public final class Orchestrator {
             return false
         }
 
+        if session.qa != nil { return try qaStep(session: session, tally: tally, slots: slots, now: now) }
         let next = Planner.next(session: session, board: board, tally: tally, skipping: unstartable)
         guard let next else {
             writeStatus(slots: slots, tally: tally, holding: nil)
@@ -155,6 +156,7 @@ public final class Orchestrator {
         var request = DispatchRequest(
             card: item.card, agent: session.agent, model: session.model, base: item.base,
             capUSD: session.runCapUSD, persona: item.persona)
+        request.fields = item.fields
         request.fields[AutopilotSession.runField] = id
         if let review = item.reviewOf { request.fields[AutopilotSession.reviewOfField] = review.description }
         let what = "card #\(item.card) as \(item.persona)" + (item.reviewOf.map { ", reviewing run \($0)" } ?? "")

@@ -46,6 +46,8 @@ public struct WorkItem: Sendable, Equatable {
     /// A reviewer starts from the engineer's branch.
     public var base: String?
     public var reviewOf: RunID?
+    /// Extra fields for the run's record.
+    public var fields: [String: String] = [:]
 }
 
 /// Chooses the next dispatch: reviews of finished engineer work first (they

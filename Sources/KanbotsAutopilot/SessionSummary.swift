@@ -30,14 +30,15 @@ public struct SessionSummary: Sendable {
     }
 }
 
-/// Personas a session may use: the built-in ones and the user's
-/// (`git config kanbots.persona.<name>`).
+/// Personas a session may use: built in, shared in git (`git kanbots
+/// persona set`), or the clone's own (`git config kanbots.persona.<name>`).
 public enum Personas {
-    public static func validate(_ names: [String], settings: Settings) throws {
-        for name in names where Prompt.builtInPersonas[name] == nil && settings.string("kanbots.persona.\(name)") == nil {
-            let known = Prompt.builtInPersonas.keys.sorted().joined(separator: ", ")
+    public static func validate(_ names: [String], repository: KanbotsRepository) throws {
+        let store = PersonaStore(repository)
+        for name in names where store.text(for: name) == nil {
+            let known = Set(Prompt.builtInPersonas.keys).union((try? store.shared().keys).map(Set.init) ?? [])
             throw KanbotsError.invalidArgument(
-                "unknown persona '\(name)'; built in: \(known); add your own with `git config kanbots.persona.\(name) \"You are ...\"`")
+                "unknown persona '\(name)'; known: \(known.sorted().joined(separator: ", ")); add one with `git kanbots persona set \(name) --text \"You are ...\"`")
         }
     }
 }

@@ -45,6 +45,8 @@ public struct AutopilotSession: Sendable, Equatable {
     /// Figures as of the last event (the live ones come from the runs).
     public var spentUSD: Double
     public var dispatched: Int
+    /// QA mode (`autopilot qa`): the checks, and what is known about them.
+    public var qa: QAState?
 
     public init(id: String, parallel: Int, budgetUSD: Double, runCapUSD: Double, personas: [String],
                 createdAt: Date, host: String) {
@@ -103,6 +105,7 @@ public struct AutopilotSession: Sendable, Equatable {
         m.append("Updated", Timestamp.format(updatedAt))
         m.append("Spent-USD", String(format: "%.6f", spentUSD))
         m.append("Dispatched", String(dispatched))
+        if let qa { qa.append(to: &m) }
         return m
     }
 
@@ -135,6 +138,7 @@ public struct AutopilotSession: Sendable, Equatable {
         updatedAt = m["Updated"].flatMap(Timestamp.parse) ?? created
         spentUSD = m["Spent-USD"].flatMap(Double.init) ?? 0
         dispatched = m["Dispatched"].flatMap { Int($0) } ?? 0
+        qa = QAState(parsing: m)
     }
 }
 
@@ -144,4 +148,66 @@ public enum StopReason {
     public static let backlogEmpty = "backlog_empty"
     public static let stoppedByUser = "stopped_by_user"
     public static func failedTooOften(_ count: Int) -> String { "failed_too_often \(count)" }
+}
+
+/// A QA session's progress: which checks failed on the base, which fix
+/// runs were verified, which checks are green. Kept in the session record so
+/// a resumed orchestrator picks up where the last one was.
+public struct QAState: Sendable, Equatable {
+    /// Shell commands, run with `/bin/sh -c` in a checkout.
+    public var checks: [String]
+    /// The base the checks and the first fix runs start from.
+    public var base: String
+    /// Fix attempts per failing check before giving up on it.
+    public var maxRounds: Int
+    /// Indices of checks failing on the base; nil until they have been run.
+    public var failingOnBase: [Int]?
+    /// Indices of checks made green by a fix run.
+    public var green: [Int] = []
+    /// Fix runs whose result has been checked.
+    public var verifiedRuns: [String] = []
+    /// The card filed for each failing check, `index=card`.
+    public var cards: [Int: Int] = [:]
+
+    public init(checks: [String], base: String, maxRounds: Int) {
+        self.checks = checks
+        self.base = base
+        self.maxRounds = maxRounds
+    }
+
+    /// Run records name the check they fix in this field.
+    public static let runField = "QA-Check"
+
+    func append(to m: inout TrailerMessage) {
+        m.append("Mode", "qa")
+        for check in checks { m.append("Check", check) }
+        m.append("QA-Base", base)
+        m.append("Max-Rounds", String(maxRounds))
+        m.append("Failing-On-Base", failingOnBase.map { $0.isEmpty ? "none" : Self.list($0) })
+        m.append("Green", green.isEmpty ? nil : Self.list(green))
+        m.append("Verified-Runs", verifiedRuns.isEmpty ? nil : verifiedRuns.joined(separator: ","))
+        m.append("Check-Cards", cards.isEmpty ? nil : cards.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            .joined(separator: ","))
+    }
+
+    init?(parsing m: TrailerMessage) {
+        guard m["Mode"] == "qa" else { return nil }
+        self.init(checks: m.fields.filter { $0.key == "Check" }.map(\.value), base: m["QA-Base"] ?? "HEAD",
+                  maxRounds: m["Max-Rounds"].flatMap { Int($0) } ?? 3)
+        failingOnBase = m["Failing-On-Base"].map { $0 == "none" ? [] : Self.numbers($0) }
+        green = Self.numbers(m["Green"] ?? "")
+        verifiedRuns = (m["Verified-Runs"] ?? "").split(separator: ",").map(String.init)
+        for pair in (m["Check-Cards"] ?? "").split(separator: ",") {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2, let index = Int(parts[0]), let card = Int(parts[1]) { cards[index] = card }
+        }
+    }
+
+    static func list(_ numbers: [Int]) -> String { numbers.map(String.init).joined(separator: ",") }
+    static func numbers(_ text: String) -> [Int] { text.split(separator: ",").compactMap { Int($0) } }
+}
+
+extension StopReason {
+    public static let allGreen = "all_green"
+    public static let checksStillFailing = "checks_still_failing"
 }

@@ -133,11 +133,9 @@ public final class Supervisor {
 
     func prompt(for record: RunRecord) throws -> String {
         if let message = record.extraValue("Reply-Message") { return message }
-        let settings = Settings(repository)
         let card = try CardStore(repository).card(record.card)
         let personaName = record.persona ?? Prompt.defaultPersona
-        let personaText = settings.string("kanbots.persona.\(personaName)")
-            ?? Prompt.builtInPersonas[personaName] ?? Prompt.builtInPersonas[Prompt.defaultPersona]!
+        let personaText = PersonaStore(repository).text(for: personaName) ?? Prompt.builtInPersonas[Prompt.defaultPersona]!
         return Prompt.text(card: card, record: record, personaText: personaText)
     }
 

@@ -45,7 +45,7 @@ struct AutopilotStartCommand: ParsableCommand {
         let settings = Settings(repository)
         let names = personas.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw KanbotsError.invalidArgument("--personas needs at least one persona") }
-        try Personas.validate(names, settings: settings)
+        try Personas.validate(names, repository: repository)
         let agentName = agent ?? settings.defaultAgent
         try AgentCatalog.validate(agentName)
         _ = try AgentCatalog.locate(agentName, settings: settings)
@@ -53,13 +53,6 @@ struct AutopilotStartCommand: ParsableCommand {
         let cardStore = CardStore(repository)
         for number in cardNumbers ?? [] { _ = try cardStore.card(number) }
 
-        let store = SessionStore(repository)
-        if let active = try store.all().first(where: { $0.state.isActive }) {
-            let lost = store.liveness(of: active) == .gone
-            throw KanbotsError.invalidArgument(lost
-                ? "autopilot session \(active.id) is lost; `git kanbots autopilot resume` continues it, `git kanbots autopilot stop` ends it"
-                : "autopilot session \(active.id) is already running; `git kanbots autopilot stop` ends it")
-        }
         var session = AutopilotSession(
             id: AutopilotSession.newID(), parallel: parallel, budgetUSD: budget,
             runCapUSD: runCap ?? settings.defaultCapUSD, personas: names, createdAt: Date(),
@@ -70,14 +63,9 @@ struct AutopilotStartCommand: ParsableCommand {
         session.afterInReview = afterInReview
         session.maxFailures = maxFailures
         session.decideAfter = decideAfter
-
-        try FileManager.default.createDirectory(atPath: store.directory(session.id), withIntermediateDirectories: true)
-        let lock = try FileLock(path: store.lockPath(session.id))
-        lock.lock()
-        try store.create(session, event: String(
+        let pid = try launchSession(session, in: repository, event: String(
             format: "started: %d slot(s), budget $%.2f, run cap $%.2f, personas %@", parallel, budget,
             session.runCapUSD, names.joined(separator: ",")))
-        let pid = try OrchestratorLauncher(repository).start(session.id, holding: lock)
         if json {
             try printJSON(["id": session.id, "pid": String(pid)])
         } else {
@@ -85,4 +73,21 @@ struct AutopilotStartCommand: ParsableCommand {
             print("  follow it with `git kanbots autopilot status`, end it with `git kanbots autopilot stop`")
         }
     }
+}
+
+/// Records a new session and starts its orchestrator, refusing while another
+/// session of this repository is active (running, draining or lost).
+func launchSession(_ session: AutopilotSession, in repository: KanbotsRepository, event: String) throws -> Int32 {
+    let store = SessionStore(repository)
+    if let active = try store.all().first(where: { $0.state.isActive }) {
+        let lost = store.liveness(of: active) == .gone
+        throw KanbotsError.invalidArgument(lost
+            ? "autopilot session \(active.id) is lost; `git kanbots autopilot resume` continues it, `git kanbots autopilot stop` ends it"
+            : "autopilot session \(active.id) is already running; `git kanbots autopilot stop` ends it")
+    }
+    try FileManager.default.createDirectory(atPath: store.directory(session.id), withIntermediateDirectories: true)
+    let lock = try FileLock(path: store.lockPath(session.id))
+    lock.lock()
+    try store.create(session, event: event)
+    return try OrchestratorLauncher(repository).start(session.id, holding: lock)
 }

@@ -58,6 +58,8 @@ struct SessionJSON: Encodable {
     var orchestratorPID: Int32?
     var host: String
     var runs: [String]
+    /// QA mode: each check and whether it is green, failing or not yet run.
+    var checks: [CheckJSON]?
     var createdAt: Date
     var updatedAt: Date
 
@@ -82,8 +84,26 @@ struct SessionJSON: Encodable {
         orchestratorPID = session.orchestratorPID
         host = session.host
         runs = summary.tally.runs.map(\.record.id.description)
+        checks = session.qa.map { qa in qa.checks.indices.map { CheckJSON(qa: qa, index: $0) } }
         createdAt = session.createdAt
         updatedAt = session.updatedAt
+    }
+}
+
+struct CheckJSON: Encodable {
+    var command: String
+    /// `unknown` (not run yet), `green`, or `failing`.
+    var state: String
+    var card: Int?
+
+    init(qa: QAState, index: Int) {
+        command = qa.checks[index]
+        card = qa.cards[index]
+        if let failing = qa.failingOnBase {
+            state = !failing.contains(index) || qa.green.contains(index) ? "green" : "failing"
+        } else {
+            state = "unknown"
+        }
     }
 }
 
@@ -112,7 +132,14 @@ enum SessionText {
         lines.append("  spend     \(formatCost(tally.spentUSD)) of \(formatCost(session.budgetUSD)) budget, run cap \(formatCost(session.runCapUSD))")
         lines.append("  runs      \(tally.runs.count) dispatched: \(tally.active.count) running, \(tally.completed) completed, "
             + "\(tally.failed) failed, \(tally.awaitingDecision) awaiting decision")
-        lines.append("  personas  \(session.personas.joined(separator: ", "))")
+        if let qa = session.qa {
+            for index in qa.checks.indices {
+                let check = CheckJSON(qa: qa, index: index)
+                lines.append("  check     \(check.state): \(check.command)" + (check.card.map { " (card #\($0))" } ?? ""))
+            }
+        } else {
+            lines.append("  personas  \(session.personas.joined(separator: ", "))")
+        }
         if let holding = summary.status?.holding { lines.append("  holding   \(holding)") }
         lines.append("  story     git log refs/kanbots/sessions/\(session.id)")
         return lines.joined(separator: "\n")

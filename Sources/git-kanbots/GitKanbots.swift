@@ -20,7 +20,7 @@ struct GitKanbots: ParsableCommand {
             InitCommand.self, CardCommand.self, DispatchCommand.self, BoardCommand.self, StatusCommand.self,
             ShowCommand.self, LogCommand.self, StopCommand.self, DiscardCommand.self, ReconcileCommand.self,
             GCCommand.self, DemoCommand.self,
-            AutopilotCommand.self,
+            AutopilotCommand.self, PersonaCommand.self,
             SuperviseCommand.self, DemoAgentCommand.self,
         ]
     )

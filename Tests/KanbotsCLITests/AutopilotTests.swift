@@ -169,7 +169,51 @@ extension HeavySuites {
             }
         }
 
-        // MARK: Helpers
+        @Test func qaFixesAFailingCheckAndVerifiesItOnTheFixBranch() throws {
+            try Sandbox.with { sandbox in
+                // The demo agent writes kanbots-demo/card-N.md: the first check fails on main, passes after a fix.
+                let session = try start(sandbox, "--budget", "5", "--run-cap", "1",
+                                        "--check", "ls kanbots-demo/*.md", "--check", "test -f README.md", command: "qa")
+                let final = try waitUntilStopped(sandbox, session)
+                #expect(final.stopReason == "all_green" && final.dispatched == 1 && final.completed == 1, "\(final)")
+                let checks = try #require(final.checks)
+                #expect(checks.map(\.state) == ["green", "green"], "checks: \(checks)")
+                let card = try #require(checks[0].card)
+                let shown = try sandbox.kanbotsOK("card", "show", String(card)).stdout
+                #expect(shown.contains("Fix failing check: ls kanbots-demo/*.md") && shown.contains("No such file"),
+                        "card: \(shown)")
+                let story = try sandbox.gitOK("log", "--format=%s", "refs/kanbots/sessions/\(session)")
+                #expect(story.contains("green on run"), "story: \(story)")
+            }
+        }
+
+        @Test func qaGivesUpOnACheckNoFixMakesGreen() throws {
+            try Sandbox.with { sandbox in
+                let session = try start(sandbox, "--budget", "5", "--run-cap", "1", "--max-rounds", "2",
+                                        "--check", "exit 1", command: "qa")
+                let final = try waitUntilStopped(sandbox, session)
+                #expect(final.stopReason == "checks_still_failing", "\(final)")
+                let runs = try autopilotBoard(sandbox).runs.filter { $0.autopilotSession == session }
+                #expect(runs.count == 2, "fix runs: \(runs.map(\.id))")
+                // The second round starts from the first fix, not from scratch.
+                let first = try #require(runs.first), second = try #require(runs.last)
+                #expect(second.base == first.branch, "second fix based on \(second.base)")
+            }
+        }
+
+        @Test func aPersonaSharedInGitReachesTheAgent() throws {
+            try Sandbox.with(cards: ["Harden login"]) { sandbox in
+                try sandbox.kanbotsOK("persona", "set", "security", "--text", "You are a security auditor.")
+                #expect(try sandbox.gitOK("show", "refs/kanbots/personas:security.md") == "You are a security auditor.")
+                let session = try start(sandbox, "--budget", "5", "--run-cap", "1", "--personas", "security")
+                _ = try waitUntilStopped(sandbox, session)
+                let run = try #require(try autopilotBoard(sandbox).runs.first { $0.autopilotSession == session })
+                #expect(run.persona == "security")
+                let written = try sandbox.gitOK("show", "\(run.branch):kanbots-demo/card-1.md")
+                #expect(written.contains("You are a security auditor."), "the agent was told: \(written)")
+            }
+        }
+
 
         /// A Claude-like agent with a known cost: its first message carries all
         /// of it (haiku 4.5, $1 per million input tokens), then it commits a file.
@@ -191,9 +235,10 @@ extension HeavySuites {
             ]).joined(separator: "\n")
         }
 
-        func start(_ sandbox: Sandbox, _ arguments: String..., environment: [String: String] = [:]) throws -> String {
+        func start(_ sandbox: Sandbox, _ arguments: String..., environment: [String: String] = [:],
+                   command: String = "start") throws -> String {
             let result = try sandbox.run(
-                try KanbotsBinary.path(), ["autopilot", "start", "--json"] + arguments,
+                try KanbotsBinary.path(), ["autopilot", command, "--json"] + arguments,
                 environment: Self.fast.merging(environment) { _, new in new })
             struct Started: Decodable { var id: String }
             return try JSON.decode(Started.self, from: result).id
@@ -243,9 +288,16 @@ struct SessionInfo: Decodable, CustomStringConvertible {
     var awaitingDecision: Int
     var holding: String?
     var orchestratorPID: Int32?
+    var checks: [Check]?
+
+    struct Check: Decodable {
+        var command: String
+        var state: String
+        var card: Int?
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, dispatched, running, completed, failed, holding
+        case id, state, dispatched, running, completed, failed, holding, checks
         case stopReason = "stop_reason", budgetUSD = "budget_usd", runCapUSD = "run_cap_usd", spentUSD = "spent_usd"
         case awaitingDecision = "awaiting_decision", orchestratorPID = "orchestrator_pid"
     }
