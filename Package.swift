@@ -30,7 +30,7 @@ let package = Package(
         // The per-run supervisor process and process utilities.
         .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsStore", "KanbotsAgents"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
-        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsStore", "KanbotsSupervisor"]),
+        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
         .executableTarget(
             name: "git-kanbots",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import KanbotsCore
+import KanbotsGit
 import KanbotsStore
 import KanbotsSupervisor
 #if canImport(Glibc)
@@ -49,6 +50,9 @@ public final class Orchestrator {
     }
 
     public func run() throws {
+        // A process that lives for hours keeps little: libgit2's caches are capped
+        // and freed heap is handed back after each poll (docs/autopilot.md, Performance).
+        Repository.limitMemory(cacheBytes: 2 << 20, mappedPackBytes: 8 << 20)
         try store.update(id, event: "orchestrator \(getpid()) started on \(KanbotsRepository.hostName)") { session in
             session.orchestratorPID = getpid()
             session.host = KanbotsRepository.hostName
@@ -58,7 +62,19 @@ public final class Orchestrator {
             }
             return true
         }
-        while try tick() {
+        var failures = 0
+        while true {
+            do {
+                guard try tick() else { return }
+                failures = 0
+            } catch {
+                // A poll can fail for a passing reason (a concurrent writer, a
+                // half-removed worktree); only a persistent failure ends the session.
+                failures += 1
+                log("poll failed (\(failures) in a row): \(error)")
+                if failures >= 20 { throw error }
+            }
+            MachineLoad.releaseFreedMemory()
             Thread.sleep(forTimeInterval: options.pollInterval)
         }
     }
@@ -105,7 +121,7 @@ public final class Orchestrator {
             }
             return true
         }
-        guard tally.active.count < slots else {
+        guard tally.occupyingSlots < slots else {
             writeStatus(slots: slots, tally: tally, holding: nil)
             return true
         }
@@ -160,6 +176,7 @@ public final class Orchestrator {
         request.fields[AutopilotSession.runField] = id
         if let review = item.reviewOf { request.fields[AutopilotSession.reviewOfField] = review.description }
         let what = "card #\(item.card) as \(item.persona)" + (item.reviewOf.map { ", reviewing run \($0)" } ?? "")
+        log("dispatch \(Date().timeIntervalSince1970) \(what)")
         do {
             let record = try Dispatcher(repository).dispatch(request)
             try store.update(id, event: "dispatched run \(record.id) on \(what)") { session in
@@ -194,6 +211,11 @@ public final class Orchestrator {
             if let spent { session.spentUSD = spent }
             return true
         }
+    }
+
+    /// One line to the orchestrator's log (`.git/kanbots/sessions/<id>/orchestrator.log`).
+    func log(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     func writeStatus(slots: Int, tally: SessionTally, holding: String?) {
@@ -242,9 +264,21 @@ public struct OrchestratorOptions: Sendable {
 
 /// The machine's load, portably (`getloadavg` exists on Linux and macOS).
 public enum MachineLoad {
+    /// Returns freed heap pages to the system (glibc keeps them otherwise).
+    static func releaseFreedMemory() {
+        #if os(Linux)
+        _ = mallocTrim(0)
+        #endif
+    }
+
     public static func perCore() -> Double? {
         var loads = [Double](repeating: 0, count: 1)
         guard getloadavg(&loads, 1) == 1 else { return nil }
         return loads[0] / Double(max(1, ProcessInfo.processInfo.activeProcessorCount))
     }
 }
+
+#if os(Linux)
+@_silgen_name("malloc_trim")
+private func mallocTrim(_ pad: Int) -> Int32
+#endif

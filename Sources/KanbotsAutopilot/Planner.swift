@@ -28,6 +28,10 @@ public struct SessionTally: Sendable {
         trailingFailures = finished.reversed().prefix { $0.record.state == .failed }.count
     }
 
+    /// Runs that take a slot: a run waiting for a human's decision costs
+    /// nothing meanwhile, so it does not keep another card from starting.
+    public var occupyingSlots: Int { active.filter { $0.record.state != .awaitingDecision }.count }
+
     /// Active runs whose supervisor reports a rate limit right now.
     public var rateLimited: [RunView] { active.filter { $0.observation.live?.rateLimit != nil } }
 

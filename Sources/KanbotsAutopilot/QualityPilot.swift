@@ -59,7 +59,7 @@ extension Orchestrator {
             return false
         }
         writeStatus(slots: slots, tally: tally, holding: nil)
-        guard let index = waiting.first, tally.active.count < slots else { return true }
+        guard let index = waiting.first, tally.occupyingSlots < slots else { return true }
         if let reason = try hold(tally: tally, now: now) {
             writeStatus(slots: slots, tally: tally, holding: reason)
             return true
