@@ -79,6 +79,10 @@ struct AutopilotStartCommand: ParsableCommand {
 /// session of this repository is active (running, draining or lost).
 func launchSession(_ session: AutopilotSession, in repository: KanbotsRepository, event: String) throws -> Int32 {
     let store = SessionStore(repository)
+    // Two starts at once must not both see "no active session".
+    let startLock = try FileLock(path: repository.stateDirectory + "/autopilot-start.lock")
+    startLock.lock()
+    defer { startLock.unlock() }
     if let active = try store.all().first(where: { $0.state.isActive }) {
         let lost = store.liveness(of: active) == .gone
         throw KanbotsError.invalidArgument(lost
