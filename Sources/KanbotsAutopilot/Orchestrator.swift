@@ -29,6 +29,7 @@ public final class Orchestrator {
     var holding: String?
     /// Cards whose dispatch failed before a run existed: not retried this process.
     var unstartable: Set<Int> = []
+    var polls = 0
 
     public init(repository: KanbotsRepository, id: String, lock: FileLock, options: OrchestratorOptions) {
         self.repository = repository
@@ -81,6 +82,7 @@ public final class Orchestrator {
 
     /// One look at the world and at most one dispatch; false when the session is over.
     func tick() throws -> Bool {
+        polls += 1
         var session = try store.session(id)
         guard session.state.isActive else { return false }
         if receivedStopSignal != 0 {
@@ -221,7 +223,7 @@ public final class Orchestrator {
     func writeStatus(slots: Int, tally: SessionTally, holding: String?) {
         store.writeStatus(OrchestratorStatus(
             slots: slots, active: tally.active.count, spentUSD: tally.spentUSD, holding: holding,
-            holdUntil: holdUntil, updatedAt: Date()), id: id)
+            holdUntil: holdUntil, updatedAt: Date(), polls: polls), id: id)
     }
 }
 

@@ -119,14 +119,18 @@ public struct OrchestratorStatus: Codable, Sendable, Equatable {
     public var holding: String?
     public var holdUntil: Date?
     public var updatedAt: Date
+    /// Polls made by this orchestrator process so far.
+    public var polls: Int
 
-    public init(slots: Int, active: Int, spentUSD: Double, holding: String?, holdUntil: Date?, updatedAt: Date) {
+    public init(slots: Int, active: Int, spentUSD: Double, holding: String?, holdUntil: Date?, updatedAt: Date,
+                polls: Int) {
         self.slots = slots
         self.active = active
         self.spentUSD = spentUSD
         self.holding = holding
         self.holdUntil = holdUntil
         self.updatedAt = updatedAt
+        self.polls = polls
     }
 }
 

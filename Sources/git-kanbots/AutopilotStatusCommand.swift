@@ -55,6 +55,8 @@ struct SessionJSON: Encodable {
     var failed: Int
     var awaitingDecision: Int
     var holding: String?
+    /// The running orchestrator's poll count (nil when none runs).
+    var polls: Int?
     var orchestratorPID: Int32?
     var host: String
     var runs: [String]
@@ -81,6 +83,7 @@ struct SessionJSON: Encodable {
         failed = summary.tally.failed
         awaitingDecision = summary.tally.awaitingDecision
         holding = summary.status?.holding
+        polls = summary.status?.polls
         orchestratorPID = session.orchestratorPID
         host = session.host
         runs = summary.tally.runs.map(\.record.id.description)

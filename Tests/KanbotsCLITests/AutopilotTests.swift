@@ -152,6 +152,28 @@ extension HeavySuites {
             }
         }
 
+        @Test func theCeilingLimitsSlotsAndExcessWorkQueues() throws {
+            try Sandbox.with(cards: (1...4).map { "Card \($0)" }) { sandbox in
+                try sandbox.gitOK("config", "kanbots.autopilot.max-parallel", "2")
+                let gate = sandbox.root + "/release"
+                try sandbox.installFakeAgent("claude", script: Self.scriptedAgent(inputTokens: 1000, gate: gate))
+                let session = try start(sandbox, "--parallel", "20", "--budget", "5", "--run-cap", "1", "--agent", "claude")
+                let busy = try waitForStatus(sandbox, session) { $0.running == 2 && $0.slots == 2 }
+                // Both runs have reported their cost, so nothing but the ceiling holds a third:
+                // wait for the orchestrator to write its status again after that, then look.
+                let metered = try ProcessProbe.waitUntil(timeout: 30) {
+                    try autopilotBoard(sandbox).runs.filter { $0.autopilotSession == session }.allSatisfy { $0.costUsd > 0 }
+                }
+                #expect(metered, "the runs never reported a cost")
+                let seen = try #require(try status(sandbox, session).polls)
+                let later = try waitForStatus(sandbox, session) { ($0.polls ?? 0) > seen + 1 }
+                #expect(busy.dispatched == 2 && later.dispatched == 2 && later.running == 2, "\(later)")
+                try sandbox.write(gate, "go\n")
+                let final = try waitUntilStopped(sandbox, session)
+                #expect(final.stopReason == "backlog_empty" && final.completed == 4, "\(final)")
+            }
+        }
+
         @Test func badInputIsRefusedWithOneLineAndNoSession() throws {
             try Sandbox.with(cards: ["One"]) { sandbox in
                 for (arguments, fragment) in [
@@ -288,6 +310,8 @@ struct SessionInfo: Decodable, CustomStringConvertible {
     var awaitingDecision: Int
     var holding: String?
     var orchestratorPID: Int32?
+    var slots: Int?
+    var polls: Int?
     var checks: [Check]?
 
     struct Check: Decodable {
@@ -297,7 +321,7 @@ struct SessionInfo: Decodable, CustomStringConvertible {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, dispatched, running, completed, failed, holding, checks
+        case id, state, dispatched, running, completed, failed, holding, checks, slots, polls
         case stopReason = "stop_reason", budgetUSD = "budget_usd", runCapUSD = "run_cap_usd", spentUSD = "spent_usd"
         case awaitingDecision = "awaiting_decision", orchestratorPID = "orchestrator_pid"
     }
@@ -320,6 +344,7 @@ struct AutopilotBoard: Decodable {
         var base: String
         var branch: String
         var autopilotSession: String?
+        var costUsd: Double
     }
 
     struct Card: Decodable {
