@@ -75,6 +75,7 @@ public final class Orchestrator {
                 log("poll failed (\(failures) in a row): \(error)")
                 if failures >= 20 { throw error }
             }
+            Self.reapChildren()
             MachineLoad.releaseFreedMemory()
             Thread.sleep(forTimeInterval: options.pollInterval)
         }
@@ -213,6 +214,14 @@ public final class Orchestrator {
             if let spent { session.spentUSD = spent }
             return true
         }
+    }
+
+    /// Collects supervisors that have exited: they are our children (we
+    /// started them), and over a night of runs unreaped ones would pile up
+    /// as zombies. Their ending is recorded in git, not in their exit status.
+    static func reapChildren() {
+        var status: Int32 = 0
+        while waitpid(-1, &status, WNOHANG) > 0 {}
     }
 
     /// One line to the orchestrator's log (`.git/kanbots/sessions/<id>/orchestrator.log`).

@@ -63,7 +63,10 @@ public enum Planner {
                             skipping skipped: Set<Int> = []) -> WorkItem? {
         if session.personas.contains(reviewer), let review = nextReview(tally: tally) { return review }
         let cardRuns = tally.runs.filter { $0.record.extraValue(AutopilotSession.reviewOfField) == nil }
-        let taken = Set(cardRuns.map(\.record.card)).union(skipped)
+        // A dispatch cut short (the orchestrator killed between claiming the
+        // run and starting its supervisor) never ran: its card may go again.
+        let taken = Set(cardRuns.filter { $0.record.reason != Reason.dispatchInterrupted }.map(\.record.card))
+            .union(skipped)
         guard let entry = eligibleCards(session: session, board: board).first(where: { !taken.contains($0.number) })
         else { return nil }
         let personas = cardPersonas(session.personas)
