@@ -45,7 +45,8 @@ struct CardCommand: ParsableCommand {
             } else {
                 for card in shown {
                     let flags = [card.state == .closed ? "closed" : nil, card.lane == .backlog ? "backlog" : nil,
-                                 card.after.isEmpty ? nil : "after " + card.after.map { "#\($0)" }.joined(separator: ",")]
+                                 card.after.isEmpty ? nil : "after " + card.after.map { "#\($0)" }.joined(separator: ","),
+                                 card.rank.map { "rank \($0)" }]
                         .compactMap { $0 }
                     print("#\(card.number)\t\(card.title)\(flags.isEmpty ? "" : "  (\(flags.joined(separator: "; ")))")")
                 }
