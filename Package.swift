@@ -36,10 +36,12 @@ let package = Package(
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
         ]),
+        // The autopilot orchestrator: keeps N slots busy within a budget.
+        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub", "KanbotsMCP",
+                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -84,6 +84,8 @@ public struct BoardCard: Sendable, Equatable {
     public var runCount: Int
     public var totalCostUSD: Double
     public var note: String?
+    /// Cards this one depends on (`card edit --after`) that are not Done yet.
+    public var waitsFor: [Int] = []
 }
 
 public struct Board: Sendable, Equatable {
@@ -181,7 +183,13 @@ public enum BoardProjection {
                 number: number, card: card, column: column, latestRun: latest, runCount: cardRuns.count,
                 totalCostUSD: cardRuns.reduce(0) { $0 + $1.costUSD }, note: note)
         }
-        return Board(cards: entries, runs: views)
+        let columns = Dictionary(entries.map { ($0.number, $0.column) }, uniquingKeysWith: { first, _ in first })
+        let waiting = entries.map { entry -> BoardCard in
+            var entry = entry
+            entry.waitsFor = (entry.card?.after ?? []).filter { columns[$0] != .done }
+            return entry
+        }
+        return Board(cards: waiting, runs: views)
     }
 }
 

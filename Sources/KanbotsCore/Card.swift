@@ -25,6 +25,8 @@ public struct Card: Sendable, Equatable {
     /// The `status:*` label last mirrored to the issue (`none` when the
     /// mirror removed them all): what label sync compares against.
     public var statusLabel: String?
+    /// The user's order for autopilot: lower first; unranked cards follow, by number.
+    public var rank: Int?
     public var createdAt: Date
     public var updatedAt: Date
     /// Fields this version does not know, kept verbatim on rewrite.
@@ -60,6 +62,7 @@ public struct Card: Sendable, Equatable {
         m.append("URL", url)
         for label in labels { m.append("Label", label) }
         m.append("Status-Label", statusLabel)
+        m.append("Rank", rank.map(String.init))
         m.append("Created", Timestamp.format(createdAt))
         m.append("Updated", Timestamp.format(updatedAt))
         for field in extra { m.append(field.key, field.value) }
@@ -79,6 +82,7 @@ public struct Card: Sendable, Equatable {
         self.state = state
         lane = Lane(rawValue: m["Lane"] ?? "todo") ?? .todo
         after = (m["After"] ?? "").split(separator: " ").compactMap { Int($0) }
+        rank = m["Rank"].flatMap { Int($0) }
         updatedAt = m["Updated"].flatMap(Timestamp.parse) ?? created
         issue = m["Issue"].flatMap { Int($0) }
         url = m["URL"]

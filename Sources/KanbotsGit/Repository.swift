@@ -1,7 +1,7 @@
 import CLibGit2
 import Foundation
 
-private let libgit2Initialized: Bool = {
+let libgit2Initialized: Bool = {
     git_libgit2_init()
     return true
 }()

@@ -14,6 +14,8 @@ public struct DispatchRequest: Sendable {
     /// Seconds after which an unanswered, reversible question takes its
     /// default (default: `kanbots.decide-after`; none waits for a human).
     public var decideAfter: TimeInterval?
+    /// Extra record fields, e.g. the autopilot session that asked for the run.
+    public var fields: [String: String] = [:]
 
     public init(card: Int, agent: String? = nil, model: String? = nil, base: String? = nil,
                 capUSD: Double? = nil, persona: String? = nil, decideAfter: TimeInterval? = nil) {
@@ -58,6 +60,7 @@ public struct Dispatcher {
             record.capUSD = request.capUSD ?? settings.defaultCapUSD
             record.persona = request.persona
             record.decideAfter = request.decideAfter ?? settings.decideAfter
+            for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { record.setExtra(key, value) }
             return record
         } prepareWorktree: { record in
             try worktrees.create(

@@ -147,8 +147,7 @@ public final class Supervisor {
         let settings = Settings(repository)
         let card = try CardStore(repository).card(record.card)
         let personaName = record.persona ?? Prompt.defaultPersona
-        let personaText = settings.string("kanbots.persona.\(personaName)")
-            ?? Prompt.builtInPersonas[personaName] ?? Prompt.builtInPersonas[Prompt.defaultPersona]!
+        let personaText = PersonaStore(repository).text(for: personaName) ?? Prompt.builtInPersonas[Prompt.defaultPersona]!
         return Prompt.text(card: card, record: record, personaText: personaText)
     }
 

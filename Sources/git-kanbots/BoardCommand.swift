@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsAutopilot
 import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
@@ -30,11 +31,16 @@ struct BoardCommand: ParsableCommand {
         }
         repeat {
             let snapshot = try Reconciler(repository).reconciledSnapshot()
+            let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository))
             if json {
-                try printJSON(BoardJSON(snapshot))
+                var board = BoardJSON(snapshot)
+                board.sessions = sessions.map(SessionJSON.init)
+                try printJSON(board)
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(BoardText.render(snapshot.board, all: all))
+                // Sessions still going (or lost) get a line; finished ones are in `autopilot status --all`.
+                for session in sessions where session.session.state.isActive { print(SessionText.line(session)) }
             }
             reportUnreadable(snapshot.unreadable)
             if watch { Thread.sleep(forTimeInterval: max(0.2, interval)) }
@@ -76,8 +82,13 @@ enum BoardText {
         } else if let note = entry.note {
             facts.append(note)
         }
-        if let after = entry.card?.after, !after.isEmpty {
+        if !entry.waitsFor.isEmpty {
+            facts.append("waits for " + entry.waitsFor.map { "#\($0)" }.joined(separator: ","))
+        } else if let after = entry.card?.after, !after.isEmpty {
             facts.append("after " + after.map { "#\($0)" }.joined(separator: ","))
+        }
+        if let session = entry.latestRun?.record.extraValue(AutopilotSession.runField) {
+            facts.append("autopilot \(session)")
         }
         var text = "#\(column(String(entry.number), 5)) \(title) \(facts.joined(separator: " · "))"
         if let run = entry.latestRun, let question = run.record.openQuestion {

@@ -45,7 +45,8 @@ struct CardCommand: ParsableCommand {
             } else {
                 for card in shown {
                     let flags = [card.state == .closed ? "closed" : nil, card.lane == .backlog ? "backlog" : nil,
-                                 card.after.isEmpty ? nil : "after " + card.after.map { "#\($0)" }.joined(separator: ",")]
+                                 card.after.isEmpty ? nil : "after " + card.after.map { "#\($0)" }.joined(separator: ","),
+                                 card.rank.map { "rank \($0)" }]
                         .compactMap { $0 }
                     print("#\(card.number)\t\(card.title)\(flags.isEmpty ? "" : "  (\(flags.joined(separator: "; ")))")")
                 }
@@ -75,6 +76,7 @@ struct CardCommand: ParsableCommand {
             if let url = card.url { print("issue: #\(card.issue.map(String.init) ?? "?") \(url)") }
             if !card.labels.isEmpty { print("labels: \(card.labels.joined(separator: ", "))") }
             if !card.after.isEmpty { print("after: " + card.after.map { "#\($0)" }.joined(separator: ", ")) }
+            if let rank = card.rank { print("rank: \(rank)") }
             if !card.body.isEmpty { print("\n\(card.body)") }
             if !runs.isEmpty {
                 print("\nruns:")
@@ -95,6 +97,8 @@ struct CardCommand: ParsableCommand {
         @Option(help: "Place a card without runs in 'todo' or 'backlog'.") var lane: String?
         @Option(help: "Depend on another card (repeatable).") var after: [String] = []
         @Flag(help: "Drop all dependencies.") var clearAfter = false
+        @Option(help: "Autopilot order: lower ranks go first; unranked cards follow by number.") var rank: Int?
+        @Flag(help: "Drop the card's rank.") var clearRank = false
         @Flag(help: "Reopen a closed card.") var reopen = false
 
         func run() throws {
@@ -118,6 +122,8 @@ struct CardCommand: ParsableCommand {
                 if clearAfter { card.after = [] }
                 for dependency in dependencies where !card.after.contains(dependency) { card.after.append(dependency) }
                 if reopen { card.state = .open }
+                if clearRank { card.rank = nil }
+                if let rank { card.rank = rank }
             }
             print("updated #\(card.number) \(card.title)")
         }
@@ -157,6 +163,7 @@ struct CardJSON: Encodable {
     var lane: String
     var source: String
     var after: [Int]
+    var rank: Int?
     var createdAt: Date
     var updatedAt: Date
     var runs: [String]?
@@ -172,6 +179,7 @@ struct CardJSON: Encodable {
         lane = card.lane.rawValue
         source = card.source
         after = card.after
+        rank = card.rank
         createdAt = card.createdAt
         updatedAt = card.updatedAt
         issue = card.issue

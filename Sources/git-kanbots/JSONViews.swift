@@ -39,6 +39,8 @@ struct RunJSON: JSONFields {
     var mergedInto: String?
     /// The open question the run waits on (docs/decisions.md).
     var question: QuestionJSON?
+    /// The autopilot session that dispatched the run, if one did.
+    var autopilotSession: String?
     /// Where the run was dispatched: the clone (tag in its id) and host.
     var origin: Origin
 
@@ -92,6 +94,7 @@ struct RunJSON: JSONFields {
         try sink.field("merged_into", mergedInto)
         try sink.field("question", question)
         try sink.field("origin", origin)
+        try sink.field("autopilot_session", autopilotSession)
     }
 
     init(_ view: RunView) {
@@ -130,6 +133,7 @@ struct RunJSON: JSONFields {
         mergedInto = record.mergedInto
         question = record.openQuestion.map { QuestionJSON($0, decideAfter: record.decideAfter) }
         origin = Origin(clone: record.id.clone.value, host: record.host, thisClone: !view.observation.fromOtherClone)
+        autopilotSession = record.extraValue(AutopilotSession.runField)
     }
 }
 
@@ -142,6 +146,7 @@ struct BoardCardJSON: Encodable {
     var runs: Int
     var costUSD: Double
     var after: [Int]
+    var waitsFor: [Int]
 
     init(_ entry: BoardCard) {
         number = entry.number
@@ -152,6 +157,7 @@ struct BoardCardJSON: Encodable {
         runs = entry.runCount
         costUSD = entry.totalCostUSD
         after = entry.card?.after ?? []
+        waitsFor = entry.waitsFor
     }
 }
 
@@ -160,6 +166,7 @@ struct BoardJSON: Encodable {
     var cards: [BoardCardJSON]
     var runs: [RunJSON]
     var unreadable: [String]
+    var sessions: [SessionJSON] = []
 
     init(_ snapshot: BoardLoader.Snapshot) {
         var columns: [String: [Int]] = [:]

@@ -1,0 +1,105 @@
+import Foundation
+import KanbotsCore
+
+/// A session's runs as the board sees them, and the figures that drive it.
+/// Pure: computed from a board snapshot, so `autopilot status`, `board` and
+/// the orchestrator agree.
+public struct SessionTally: Sendable {
+    public var runs: [RunView]
+    /// Live spend: finished runs' recorded cost plus running runs' meters.
+    public var spentUSD: Double
+    /// Runs still going (recorded active and not lost without an agent).
+    public var active: [RunView]
+    public var completed: Int
+    public var failed: Int
+    public var awaitingDecision: Int
+    /// Failed runs at the end of the session's history, newest last.
+    public var trailingFailures: Int
+
+    public init(session id: String, board: Board) {
+        runs = board.runs.filter { $0.record.extraValue(AutopilotSession.runField) == id }
+        spentUSD = runs.reduce(0) { $0 + $1.costUSD }
+        active = runs.filter { $0.record.state.isActive && (!$0.isLost || $0.observation.agentAlive) }
+        completed = runs.filter { [.completed, .promoted, .merged].contains($0.record.state) }.count
+        failed = runs.filter { $0.record.state == .failed }.count
+        awaitingDecision = runs.filter { $0.record.state == .awaitingDecision }.count
+        let finished = runs.filter { $0.record.state.isFinished && $0.record.state != .discarded }
+            .sorted { ($0.record.endedAt ?? $0.record.updatedAt) < ($1.record.endedAt ?? $1.record.updatedAt) }
+        trailingFailures = finished.reversed().prefix { $0.record.state == .failed }.count
+    }
+
+    /// Runs that take a slot: a run waiting for a human's decision costs
+    /// nothing meanwhile, so it does not keep another card from starting.
+    public var occupyingSlots: Int { active.filter { $0.record.state != .awaitingDecision }.count }
+
+    /// Active runs whose supervisor reports a rate limit right now.
+    public var rateLimited: [RunView] { active.filter { $0.observation.live?.rateLimit != nil } }
+
+    /// Active runs the meter has no cost reading for yet: their spend is
+    /// unknown, so nothing more is dispatched until they report one (or
+    /// `wait` passes, for an agent that stays silent).
+    public func unmetered(now: Date, wait: TimeInterval) -> [RunView] {
+        active.filter { $0.costUSD == 0 && now.timeIntervalSince($0.record.createdAt) < wait }
+    }
+}
+
+/// One dispatch the orchestrator wants to make.
+public struct WorkItem: Sendable, Equatable {
+    public var card: Int
+    public var persona: String
+    /// A reviewer starts from the engineer's branch.
+    public var base: String?
+    public var reviewOf: RunID?
+    /// Extra fields for the run's record.
+    public var fields: [String: String] = [:]
+}
+
+/// Chooses the next dispatch: reviews of finished engineer work first (they
+/// close loops), then Todo cards in the user's rank order.
+public enum Planner {
+    public static let reviewer = "reviewer"
+
+    public static func next(session: AutopilotSession, board: Board, tally: SessionTally,
+                            skipping skipped: Set<Int> = []) -> WorkItem? {
+        if session.personas.contains(reviewer), let review = nextReview(tally: tally) { return review }
+        let cardRuns = tally.runs.filter { $0.record.extraValue(AutopilotSession.reviewOfField) == nil }
+        // A dispatch cut short (the orchestrator killed between claiming the
+        // run and starting its supervisor) never ran: its card may go again.
+        let taken = Set(cardRuns.filter { $0.record.reason != Reason.dispatchInterrupted }.map(\.record.card))
+            .union(skipped)
+        guard let entry = eligibleCards(session: session, board: board).first(where: { !taken.contains($0.number) })
+        else { return nil }
+        let personas = cardPersonas(session.personas)
+        return WorkItem(card: entry.number, persona: personas[cardRuns.count % personas.count], base: nil, reviewOf: nil)
+    }
+
+    /// Personas that take cards in turn; the reviewer follows engineers instead.
+    public static func cardPersonas(_ personas: [String]) -> [String] {
+        let taking = personas.filter { $0 != reviewer }
+        return taking.isEmpty ? [Prompt.defaultPersona] : taking
+    }
+
+    static func nextReview(tally: SessionTally) -> WorkItem? {
+        let reviewed = Set(tally.runs.compactMap { $0.record.extraValue(AutopilotSession.reviewOfField) })
+        return tally.runs.first { run in
+            (run.record.persona ?? Prompt.defaultPersona) == Prompt.defaultPersona
+                && run.record.extraValue(AutopilotSession.reviewOfField) == nil
+                && run.record.state == .completed && (run.observation.ahead ?? 0) > 0
+                && !reviewed.contains(run.record.id.description)
+        }.map { WorkItem(card: $0.record.card, persona: reviewer, base: $0.record.branch, reviewOf: $0.record.id) }
+    }
+
+    /// Open Todo cards the session may take, whose dependencies are met, in
+    /// rank order (unranked after ranked, by number).
+    public static func eligibleCards(session: AutopilotSession, board: Board) -> [BoardCard] {
+        let columns = Dictionary(board.cards.map { ($0.number, $0.column) }, uniquingKeysWith: { first, _ in first })
+        return board.cards.filter { entry in
+            guard let card = entry.card, card.state == .open, entry.column == .todo else { return false }
+            if let allowed = session.cards, !allowed.contains(entry.number) { return false }
+            return card.after.allSatisfy { dependency in
+                columns[dependency] == .done || (session.afterInReview && columns[dependency] == .inReview)
+            }
+        }.sorted { ($0.card?.rank ?? Int.max, $0.number) < ($1.card?.rank ?? Int.max, $1.number) }
+    }
+}
+

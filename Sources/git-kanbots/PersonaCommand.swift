@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+struct PersonaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "persona",
+        abstract: "List, show, share and remove personas: prompt snippets appended to an agent's instructions.",
+        discussion: """
+            Built in: engineer, product-author, reviewer, tester. `persona set` shares one in git \
+            (refs/kanbots/personas, travels with the run history); `git config kanbots.persona.<name>` \
+            overrides a name for this clone only. Use them with `dispatch --persona` and \
+            `autopilot start --personas`.
+            """,
+        subcommands: [List.self, Show.self, Set.self, Remove.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the personas and where each comes from.")
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let repository = try openRepository()
+            let shared = try PersonaStore(repository).shared()
+            let settings = Settings(repository)
+            let names = Swift.Set(Prompt.builtInPersonas.keys).union(shared.keys).sorted()
+            let rows = names.map { name -> [String: String] in
+                let origin = settings.string("kanbots.persona.\(name)") != nil ? "config"
+                    : shared[name] != nil ? "shared" : "built-in"
+                return ["name": name, "origin": origin, "text": PersonaStore(repository).text(for: name) ?? ""]
+            }
+            if json { return try printJSON(rows) }
+            for row in rows { print("\(column(row["name"]!, 16)) \(column(row["origin"]!, 9)) \(column(row["text"]!, 60))") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the text an agent gets for a persona.")
+        @Argument(help: "Persona name.") var name: String
+
+        func run() throws {
+            guard let text = PersonaStore(try openRepository()).text(for: name) else {
+                throw KanbotsError.invalidArgument("unknown persona '\(name)'; `git kanbots persona list` shows them")
+            }
+            print(text)
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add or replace a persona shared in git.")
+        @Argument(help: "Persona name (letters, digits, '-').") var name: String
+        @Option(help: "The persona's instructions.") var text: String?
+        @Option(name: .customLong("file"), help: "Read the instructions from a file (- for standard input).")
+        var file: String?
+
+        func run() throws {
+            guard let body = try readBody(body: text, bodyFile: file)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                  !body.isEmpty else {
+                throw KanbotsError.invalidArgument("give the persona's instructions with --text or --file")
+            }
+            try PersonaStore(try openRepository()).set(name, text: body)
+            print("persona \(name) shared in refs/kanbots/personas")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a shared persona (built-in ones stay).")
+        @Argument(help: "Persona name.") var name: String
+
+        func run() throws {
+            try PersonaStore(try openRepository()).set(name, text: nil)
+            print("persona \(name) removed from refs/kanbots/personas")
+        }
+    }
+}
