@@ -8,9 +8,21 @@ public struct SupervisorLauncher {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
-    /// Hands the supervisor our already-locked descriptor as fd 3, so the
-    /// lock passes to it without ever being released.
     public func start(_ id: RunID, holding lock: FileLock, reattach: Bool) throws {
+        _ = try DetachedProcess.spawn(
+            arguments: ["supervise", id.description, "--repository", repository.workingDirectory]
+                + (reattach ? ["--reattach"] : []),
+            log: repository.runDirectory(id) + "/supervisor.log", holding: lock)
+    }
+}
+
+/// Starts a long-lived `git-kanbots` process of our own (a supervisor, an
+/// autopilot orchestrator) detached from the caller.
+public enum DetachedProcess {
+    /// Hands the child our already-locked descriptor as fd 3
+    /// (`KANBOTS_LOCK_FD`), so the lock passes to it without ever being
+    /// released; its output goes to `log`. Returns its pid.
+    public static func spawn(arguments: [String], log: String, holding lock: FileLock) throws -> Int32 {
         let inheritedFD: Int32 = 3
         // dup2 onto the same number would keep close-on-exec; avoid that case.
         let source = lock.descriptor == inheritedFD ? fcntl(lock.descriptor, F_DUPFD_CLOEXEC, 10) : lock.descriptor
@@ -18,15 +30,10 @@ public struct SupervisorLauncher {
         var environment = ProcessInfo.processInfo.environment
         for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { environment[key] = nil }
         environment["KANBOTS_LOCK_FD"] = String(inheritedFD)
-        var spec = ProcessSpec(
-            executable: ProcessLauncher.currentExecutable,
-            arguments: ["supervise", id.description, "--repository", repository.workingDirectory]
-                + (reattach ? ["--reattach"] : []),
-            environment: environment)
-        let log = repository.runDirectory(id) + "/supervisor.log"
+        var spec = ProcessSpec(executable: ProcessLauncher.currentExecutable, arguments: arguments, environment: environment)
         spec.standardOutput = .appending(log)
         spec.standardError = .appending(log)
         spec.inherited = [inheritedFD: source]
-        _ = try ProcessLauncher.spawn(spec)
+        return try ProcessLauncher.spawn(spec)
     }
 }

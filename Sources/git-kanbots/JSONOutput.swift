@@ -228,6 +228,27 @@ private final class StreamingJSONEncoder: Encoder {
             try encoder.encodeValue(value, depth: depth)
         }
 
+        // Absent values are written as `null`, not left out, so every object
+        // of a kind has the same keys (consumers need not guess).
+        mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
+        }
+        mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
+        }
+        mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
+        }
+        mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws {
+            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
+        }
+        mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
+            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
+        }
+        mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
+        }
+
         mutating func nestedContainer<NestedKey: CodingKey>(
             keyedBy keyType: NestedKey.Type, forKey key: Key
         ) -> KeyedEncodingContainer<NestedKey> {

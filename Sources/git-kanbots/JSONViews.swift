@@ -3,7 +3,7 @@ import KanbotsCore
 import KanbotsStore
 
 /// The JSON shape of a run on `board --json`, `status --json`, `show --json`
-/// (keys are snake_case on output). Documented in docs/cli.md.
+/// (keys are snake_case on output). Documented in docs/json.md.
 struct RunJSON: JSONFields {
     var id: String
     var card: Int
@@ -58,7 +58,7 @@ struct RunJSON: JSONFields {
     }
 
     /// Every key is always present (null when unknown), so consumers can
-    /// rely on the shape documented in docs/state-format.md.
+    /// rely on the shape documented in docs/json.md.
     func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("id", id)
         try sink.field("card", card)
@@ -137,7 +137,7 @@ struct RunJSON: JSONFields {
     }
 }
 
-struct BoardCardJSON: Encodable {
+struct BoardCardJSON: JSONFields {
     var number: Int
     var title: String?
     var column: String
@@ -147,6 +147,18 @@ struct BoardCardJSON: Encodable {
     var costUSD: Double
     var after: [Int]
     var waitsFor: [Int]
+
+    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("number", number)
+        try sink.field("title", title)
+        try sink.field("column", column)
+        try sink.field("note", note)
+        try sink.field("latest_run", latestRun)
+        try sink.field("runs", runs)
+        try sink.field("cost_usd", costUSD)
+        try sink.field("after", after)
+        try sink.field("waits_for", waitsFor)
+    }
 
     init(_ entry: BoardCard) {
         number = entry.number

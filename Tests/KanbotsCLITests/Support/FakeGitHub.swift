@@ -19,24 +19,9 @@ final class FakeGitHub {
 
     init(in sandbox: Sandbox, tokens: [String] = [FakeGitHub.token], maxPerPage: Int = 100, timeout: TimeInterval = 15) throws {
         let script = Sandbox.packageRoot + "/Tests/Fixtures/fake-github/server.py"
-        let output = sandbox.root + "/fake-github-\(UUID().uuidString.prefix(6)).out"
         let arguments = ["--repo", Self.repository, "--max-per-page", String(maxPerPage), "--max-lifetime", "300"]
             + tokens.flatMap { ["--token", $0] }
-        let process = try sandbox.start("/bin/sh", [
-            "-c", "exec python3 \(shellQuoted(script)) \(arguments.map(shellQuoted).joined(separator: " ")) > \(shellQuoted(output)) 2>/dev/null",
-        ])
-        var port: Int?
-        _ = ProcessProbe.waitUntil(timeout: timeout, interval: 0.05) {
-            let text = FileManager.default.contents(atPath: output).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            if let line = text.split(separator: "\n").first, line.hasPrefix("PORT "), text.contains("\n") {
-                port = Int(line.dropFirst(5))
-            }
-            return port != nil || !process.isRunning
-        }
-        guard let port else {
-            process.signal(SIGKILL)
-            throw TestFailure("fake GitHub did not print PORT within \(Int(timeout))s")
-        }
+        let (process, port) = try sandbox.startLoopbackServer(script, arguments, name: "fake-github", timeout: timeout)
         self.port = port
         self.process = process
     }

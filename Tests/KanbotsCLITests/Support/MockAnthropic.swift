@@ -16,26 +16,10 @@ final class MockAnthropic {
     /// from its first line.
     init(scenario: String, in sandbox: Sandbox, timeout: TimeInterval = 15) throws {
         let folder = Sandbox.mockAnthropicFolder
-        let output = sandbox.root + "/mock-\(UUID().uuidString.prefix(6)).out"
         logPath = sandbox.root + "/mock-requests-\(UUID().uuidString.prefix(6)).jsonl"
-        // stdout goes to a file we can read while the server runs.
-        let process = try sandbox.start("/bin/sh", [
-            "-c", "exec python3 \(shellQuoted(folder + "/server.py")) --scenario \(shellQuoted(folder + "/" + scenario))"
-                + " --log \(shellQuoted(logPath)) --max-lifetime 120 > \(shellQuoted(output))",
-        ])
-        var port: Int?
-        _ = ProcessProbe.waitUntil(timeout: timeout, interval: 0.05) {
-            let text = FileManager.default.contents(atPath: output).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            if let line = text.split(separator: "\n").first, line.hasPrefix("PORT "), text.contains("\n") {
-                port = Int(line.dropFirst(5))
-            }
-            return port != nil || !process.isRunning
-        }
-        guard let port else {
-            process.signal(SIGKILL)
-            let result = try? process.wait(timeout: 5)
-            throw TestFailure("mock server did not print PORT within \(Int(timeout))s: \(result.map(\.description) ?? "?")")
-        }
+        let (process, port) = try sandbox.startLoopbackServer(
+            folder + "/server.py", ["--scenario", folder + "/" + scenario, "--log", logPath, "--max-lifetime", "120"],
+            name: "mock-anthropic", timeout: timeout)
         self.port = port
         self.process = process
     }
