@@ -19,6 +19,11 @@ struct SyncCommand: ParsableCommand {
             else under .git/kanbots stay on this machine, and run branches are not pushed \
             (`git kanbots promote` does that). Plain git works too: see docs/sharing.md for \
             the refspecs and the merge rules.
+
+            When runs were promoted to pull requests or cards imported from GitHub, sync then \
+            asks GitHub what `board --refresh` asks (merged pull requests move their cards to \
+            Done, status labels follow the columns) and shares what that changed. A failure \
+            there is a warning: the history was synced all the same.
             """
     )
 
@@ -26,12 +31,22 @@ struct SyncCommand: ParsableCommand {
     var remote: String?
 
     @Flag(help: "Fetch and merge only; push nothing.") var noPush = false
+    @Flag(help: "Do not ask GitHub about pull requests and labels.") var noGithub = false
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() throws {
         let repository = try openInitializedRepository()
-        let report = try Synchronizer(repository, remote: remote).sync(push: !noPush)
+        var report = try Synchronizer(repository, remote: remote).sync(push: !noPush)
+        let forge = noGithub ? [] : refreshFromGitHub(repository)
+        if !forge.isEmpty, !noPush {
+            // Share what GitHub changed (runs now merged) in the same command.
+            let again = try Synchronizer(repository, remote: remote).sync(push: true)
+            report.pushed += again.pushed.filter { !report.pushed.contains($0) }
+            report.rejected = again.rejected
+            report.rounds += again.rounds
+        }
         if json { return try printJSON(SyncJSON(report)) }
+        forge.forEach { print($0) }
         func describe(_ tally: Synchronizer.Tally, _ noun: String) -> String? {
             guard tally.changed > 0 else { return nil }
             let parts = [(tally.created, "new"), (tally.fastForwarded, "updated"), (tally.merged, "merged")]
@@ -55,6 +70,17 @@ struct SyncCommand: ParsableCommand {
             throw KanbotsError.io("\(report.remote) rejected \(report.rejected.count) ref(s) after \(report.rounds) rounds "
                 + "(\(report.rejected[0].ref): \(report.rejected[0].summary)); other clones keep pushing: run `git kanbots sync` again")
         }
+    }
+}
+
+/// `board --refresh`'s questions to GitHub, as a step of sync: lines of
+/// what changed; a failure is a warning, since the sync itself succeeded.
+private func refreshFromGitHub(_ repository: KanbotsRepository) -> [String] {
+    do {
+        return try GitHubRefresh(repository: repository).run()
+    } catch {
+        FileHandle.standardError.write(Data("git-kanbots: warning: could not refresh from GitHub: \(error)\n".utf8))
+        return []
     }
 }
 

@@ -101,6 +101,26 @@ import Testing
         }
     }
 
+    @Test func syncLearnsOfAMergedPullRequestAndSharesIt() throws {
+        try Sandbox.with(cards: ["Add CSV export"]) { sandbox in
+            let remote = try sandbox.addBareRemote()
+            let github = try FakeGitHub(in: sandbox)
+            defer { github.stop() }
+            try github.configure(sandbox)
+            let run = try finishedRun(sandbox)
+            expectSuccess(try sandbox.kanbots("promote", run.id))
+            try github.mergePullRequest(1)
+
+            let synced = try sandbox.kanbots("sync")
+            expectSuccess(synced)
+            #expect(synced.stdout.contains("pull request #1 was merged"), "\(synced)")
+            #expect(try sandbox.board().run(run.id).recordedState == "merged")
+            // The remote has the merged record too: the clone that syncs next sees Done.
+            let shared = try sandbox.gitOK("--git-dir", remote, "log", "-1", "--format=%B", "refs/kanbots/runs/\(run.id)")
+            #expect(shared.contains("State: merged"), "remote record: \(shared)")
+        }
+    }
+
     @Test func mergeFastForwardsTheBaseInTheMainCheckout() throws {
         try Sandbox.with(cards: ["Add CSV export"]) { sandbox in
             let run = try finishedRun(sandbox)
