@@ -12,10 +12,9 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
 
     init(_ oid: git_oid) {
         var oid = oid
-        var buffer = [CChar](repeating: 0, count: 41)
+        var buffer = [CChar](repeating: 0, count: 40)
         git_oid_fmt(&buffer, &oid)
-        buffer[40] = 0
-        hex = String(cString: buffer)
+        hex = String(decoding: buffer.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     var raw: git_oid {

@@ -144,7 +144,6 @@ public final class Supervisor {
            let message = try RunStore(repository).attachment(RunRecord.replyMessageFile, of: record.id) {
             return String(decoding: message, as: UTF8.self)
         }
-        let settings = Settings(repository)
         let card = try CardStore(repository).card(record.card)
         let personaName = record.persona ?? Prompt.defaultPersona
         let personaText = PersonaStore(repository).text(for: personaName) ?? Prompt.builtInPersonas[Prompt.defaultPersona]!

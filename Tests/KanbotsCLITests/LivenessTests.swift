@@ -51,7 +51,7 @@ extension HeavySuites {
                 let reconcile = try sandbox.kanbots("reconcile")
                 expectSuccess(reconcile)
                 #expect(reconcile.stdout.contains(run.id), "\(reconcile)")
-                let adopted = try ProcessProbe.waitUntil(timeout: 10, interval: 0.05) {
+                let adopted = ProcessProbe.waitUntil(timeout: 10, interval: 0.05) {
                     guard let pid = try? sandbox.pids(run.id).supervisor else { return false }
                     return pid != pids.supervisor && sandbox.isSupervisor(pid, of: run.id)
                 }

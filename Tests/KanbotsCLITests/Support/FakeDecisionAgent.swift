@@ -87,7 +87,7 @@ extension Sandbox {
     /// Waits until the run is recorded `awaiting_decision`; returns its record.
     @discardableResult
     func waitForQuestion(_ id: String, timeout: TimeInterval = 30) throws -> Trailers {
-        let asked = try ProcessProbe.waitUntil(timeout: timeout, interval: 0.05) {
+        let asked = ProcessProbe.waitUntil(timeout: timeout, interval: 0.05) {
             (try? record(id))?["State"] == "awaiting_decision"
         }
         guard asked else { throw TestFailure("run \(id) asked nothing within \(Int(timeout))s: \(try record(id).fields)") }

@@ -27,7 +27,7 @@ extension Sandbox {
 
     /// Waits until the run is recorded running with its pids.
     func waitUntilRunning(_ id: String, timeout: TimeInterval = 20) throws -> RunPIDs {
-        let running = try ProcessProbe.waitUntil(timeout: timeout, interval: 0.05) {
+        let running = ProcessProbe.waitUntil(timeout: timeout, interval: 0.05) {
             (try? record(id))?["State"] == "running" && (try? pids(id)) != nil
         }
         guard running else { throw TestFailure("run \(id) not running after \(Int(timeout))s: \(try record(id).fields)") }

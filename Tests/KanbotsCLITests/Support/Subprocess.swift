@@ -166,7 +166,7 @@ private enum Spawn {
     private typealias AddChdir = @convention(c) (
         UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
     /// glibc has it since 2.29, but Swift's Glibc module does not export it.
-    nonisolated(unsafe) private static let addChdirFunction: AddChdir? =
+    private static let addChdirFunction: AddChdir? =
         dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
 
     static func addChdir(_ actions: inout posix_spawn_file_actions_t, _ path: String) -> Int32 {
