@@ -50,8 +50,10 @@ server.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initia
 asked = time.time()
 reply = call(2, "tools/call", {"name": "ask", "arguments": {"question": "Proceed?", "options": ["yes", "no"], "default": "yes"}})
 answered = time.time()
-with open(marks, "w") as f:
+# Written aside and renamed: the benchmark polls for the file and must never read half of it.
+with open(marks + ".tmp", "w") as f:
     json.dump({"asked": asked, "answered": answered, "text": reply["result"]["content"][0]["text"]}, f)
+os.replace(marks + ".tmp", marks)
 server.stdin.close()
 server.wait(timeout=10)
 print(json.dumps({"type": "result", "subtype": "success", "is_error": False, "total_cost_usd": 0}), flush=True)
