@@ -138,12 +138,12 @@ extension RunRecord {
     /// One pass over the fields with a switch, no lookups by name: the board
     /// parses every record there is (ten thousand in the benchmark).
     public init(parsing text: String) throws {
-        guard let m = TrailerMessage(parsing: text) else { throw RecordError.malformed("not a Key: value record") }
         var values = Fields()
         var extra: [Field] = []
-        for (key, value) in m.fields {
+        let wellFormed = TrailerMessage.forEachField(in: text) { key, value in
             if !values.set(key, value) { extra.append(Field(key: key, value: value)) }
         }
+        guard wellFormed else { throw RecordError.malformed("not a Key: value record") }
         func required(_ value: String?, _ key: String) throws -> String {
             guard let value, !value.isEmpty else { throw RecordError.missingField(key) }
             return value

@@ -51,6 +51,43 @@ public struct TrailerMessage: Equatable, Sendable {
         }
     }
 
+    /// Calls `body` with each field of a message, in order, without
+    /// building the message: the board parses every record there is.
+    /// Returns false, like `init(parsing:)` returns nil, when a body line is
+    /// not a `Key: value` field.
+    public static func forEachField(in text: String, _ body: (String, String) -> Void) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            var start = 0
+            var isSubject = true
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+                defer { start = end + 1 }
+                if isSubject {
+                    isSubject = false
+                    continue
+                }
+                var colon = -1
+                var blank = true
+                for index in start..<end {
+                    let byte = bytes[index]
+                    if colon < 0, byte == 0x3A { colon = index }
+                    if byte != 0x20, byte != 0x09, byte != 0x0D { blank = false }
+                    if colon >= 0, !blank { break }
+                }
+                if blank { continue }
+                guard colon > start else { return false }
+                for index in start..<colon where !isKeyByte(bytes[index]) { return false }
+                var valueStart = colon + 1
+                if valueStart < end, bytes[valueStart] == 0x20 { valueStart += 1 }
+                body(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<colon]), as: UTF8.self),
+                     String(decoding: UnsafeBufferPointer(rebasing: bytes[valueStart..<max(valueStart, end)]), as: UTF8.self))
+            }
+            return true
+        }
+    }
+
     private static func isKeyByte(_ byte: UInt8) -> Bool {
         (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D
     }

@@ -78,30 +78,86 @@ private final class StreamingJSONEncoder: Encoder {
         }
     }
 
+    /// Writes a `JSONFields` value synchronously with a `FieldWriter` that
+    /// owns the buffer meanwhile: no container bookkeeping, no class access
+    /// per byte. Used for every run of `board --json`.
     private func writeObject(_ fields: some JSONFields, depth: Int) throws {
-        openContainer(UInt8(ascii: "{"), closer: UInt8(ascii: "}"))
-        var sink = DirectSink(encoder: self, depth: depth + 1)
-        try fields.writeFields(to: &sink)
-        close(deeperThan: depth)
+        bytes.append(UInt8(ascii: "{"))
+        var writer = FieldWriter(encoder: self, depth: depth + 1)
+        swap(&writer.bytes, &bytes)
+        defer { swap(&writer.bytes, &bytes) }
+        try fields.writeFields(to: &writer)
+        if writer.count > 0 { writer.bytes += Self.indentation(depth) }
+        writer.bytes.append(UInt8(ascii: "}"))
     }
 
-    /// Writes fields straight into the buffer; `field` is specialised per
-    /// value type, so the type tests below fold away.
-    struct DirectSink: JSONFieldSink {
+    /// A newline and the indentation of an element at `depth`.
+    static func indentation(_ depth: Int) -> [UInt8] {
+        [UInt8(ascii: "\n")] + [UInt8](repeating: UInt8(ascii: " "), count: depth * 2)
+    }
+
+    struct FieldWriter: JSONFieldSink {
+        var bytes: [UInt8] = []
         let encoder: StreamingJSONEncoder
         let depth: Int
+        let indent: [UInt8]
+        var count = 0
+
+        init(encoder: StreamingJSONEncoder, depth: Int) {
+            self.encoder = encoder
+            self.depth = depth
+            indent = StreamingJSONEncoder.indentation(depth)
+        }
+
+        /// Keys are our own snake_case literals: nothing in them needs escaping.
+        private mutating func key(_ key: String) {
+            if count > 0 { bytes.append(UInt8(ascii: ",")) }
+            count += 1
+            bytes += indent
+            bytes.append(UInt8(ascii: "\""))
+            bytes += key.utf8
+            bytes += [UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: " ")]
+        }
 
         mutating func field<Value: Encodable>(_ key: String, _ value: Value) throws {
-            try encoder.writeKey(key, depth: depth)
-            if try !encoder.writeCommonType(value) { try encoder.encodeValue(value, depth: depth) }
+            self.key(key)
+            // Specialised per call site: all but one branch folds away.
+            if Value.self == String.self {
+                JSONText.appendString(unsafeBitCast(value, to: String.self), to: &bytes)
+            } else if Value.self == Int.self {
+                bytes += String(unsafeBitCast(value, to: Int.self)).utf8
+            } else if Value.self == Double.self {
+                try JSONText.appendDouble(unsafeBitCast(value, to: Double.self), to: &bytes)
+            } else if Value.self == Bool.self {
+                bytes += (unsafeBitCast(value, to: Bool.self) ? "true" : "false").utf8
+            } else if Value.self == Date.self {
+                bytes += Timestamp.format(unsafeBitCast(value, to: Date.self)).utf8.withQuotes
+            } else if let nested = value as? any JSONFields {
+                try writeNested(nested)
+            } else {
+                // Anything else goes through the general encoder, on this buffer.
+                swap(&bytes, &encoder.bytes)
+                defer { swap(&bytes, &encoder.bytes) }
+                try encoder.encodeValue(value, depth: depth)
+            }
         }
 
         mutating func field<Wrapped: Encodable>(_ key: String, _ value: Wrapped?) throws {
             guard let value else {
-                try encoder.writeKey(key, depth: depth)
-                return encoder.writeRaw("null")
+                self.key(key)
+                return bytes += "null".utf8
             }
             try field(key, value)
+        }
+
+        private mutating func writeNested(_ fields: some JSONFields) throws {
+            bytes.append(UInt8(ascii: "{"))
+            var nested = FieldWriter(encoder: encoder, depth: depth + 1)
+            swap(&nested.bytes, &bytes)
+            defer { swap(&nested.bytes, &bytes) }
+            try fields.writeFields(to: &nested)
+            if nested.count > 0 { nested.bytes += indent }
+            nested.bytes.append(UInt8(ascii: "}"))
         }
     }
 
@@ -160,42 +216,9 @@ private final class StreamingJSONEncoder: Encoder {
         bytes.append(contentsOf: text.utf8)
     }
 
-    func writeDouble(_ number: Double) throws {
-        guard number.isFinite else {
-            throw EncodingError.invalidValue(number, .init(codingPath: codingPath, debugDescription: "not a finite number"))
-        }
-        if number == number.rounded(), abs(number) < 1e15 { writeRaw(String(Int(number))) } else { writeRaw("\(number)") }
-    }
+    func writeDouble(_ number: Double) throws { try JSONText.appendDouble(number, to: &bytes) }
 
-    func writeString(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { utf8 in
-            // Most strings need no escaping: copy them in one go.
-            guard utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-                bytes.append(contentsOf: utf8)
-                return
-            }
-            var escaped: [UInt8] = []
-            escaped.reserveCapacity(utf8.count + 8)
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-                case UInt8(ascii: "\\"): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-                case UInt8(ascii: "\n"): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-                case UInt8(ascii: "\t"): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-                case UInt8(ascii: "\r"): escaped += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    escaped += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-                default: escaped.append(byte)
-                }
-            }
-            bytes.append(contentsOf: escaped)
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
+    func writeString(_ text: String) { JSONText.appendString(text, to: &bytes) }
 
     // MARK: Encoder
 
@@ -315,6 +338,48 @@ private final class StreamingJSONEncoder: Encoder {
         mutating func encodeNil() throws { encoder.writeRaw("null") }
         mutating func encode<T: Encodable>(_ value: T) throws { try encoder.encodeValue(value, depth: depth) }
     }
+}
+
+/// JSON scalars as bytes.
+enum JSONText {
+    static func appendDouble(_ number: Double, to bytes: inout [UInt8]) throws {
+        guard number.isFinite else {
+            throw EncodingError.invalidValue(number, .init(codingPath: [], debugDescription: "not a finite number"))
+        }
+        if number == number.rounded(), abs(number) < 1e15 { bytes += String(Int(number)).utf8 } else { bytes += "\(number)".utf8 }
+    }
+
+    static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            // Most strings need no escaping: copy them in one go.
+            guard utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                              hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                default: bytes.append(byte)
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+private extension String.UTF8View {
+    /// The bytes between double quotes (for text known to need no escaping).
+    var withQuotes: [UInt8] { [UInt8(ascii: "\"")] + Array(self) + [UInt8(ascii: "\"")] }
 }
 
 /// `createdAt` → `created_at`, `costUSD` → `cost_usd`, `sessionID` →
