@@ -264,6 +264,10 @@ final class Sandbox {
             _ = try? process.wait(timeout: 5)
         }
         if FileManager.default.fileExists(atPath: repo + "/.git/kanbots") {
+            // An autopilot session left by a failed test would keep dispatching.
+            if FileManager.default.fileExists(atPath: repo + "/.git/kanbots/sessions") {
+                _ = try? run(try KanbotsBinary.path(), ["autopilot", "stop"], timeout: 30)
+            }
             _ = try? run(try KanbotsBinary.path(), ["stop", "--all", "--timeout", "5"], timeout: 30)
             killLeftoverProcesses()
         }
