@@ -18,7 +18,22 @@ public enum PrePushHookScript {
 remote_name=$1
 remote_url=$2
 input=$(cat)
+newline='
+'
 common_dir=$(git rev-parse --git-common-dir 2>/dev/null) || common_dir=.git
+
+# The tips of run branches. A push of one of them under any name (a sha, or
+# `HEAD:other` from a run's worktree) is a push of run work too, unless the
+# commit is also on another branch or tag (merged, or the run made no commits).
+run_tips=$(git for-each-ref --format='%(objectname)' 'refs/heads/kanbots/issue-*' 2>/dev/null)
+is_run_work() {
+    case "$newline$run_tips$newline" in
+        *"$newline$1$newline"*) ;;
+        *) return 1 ;;
+    esac
+    [ -z "$(git for-each-ref --contains "$1" --format='%(refname)' refs/heads refs/tags 2>/dev/null |
+        grep -v '^refs/heads/kanbots/issue-')" ]
+}
 
 promotion_allows() {
     case "$KANBOTS_PROMOTION" in
@@ -29,8 +44,6 @@ promotion_allows() {
 }
 
 refused=0
-newline='
-'
 old_ifs=$IFS
 IFS=$newline
 for line in $input; do
@@ -42,7 +55,7 @@ for line in $input; do
     local_ref=$1 local_sha=$2 remote_ref=$3
     case "$local_ref $remote_ref" in
         *refs/heads/kanbots/issue-*) ;;
-        *) continue ;;
+        *) is_run_work "$local_sha" || continue ;;
     esac
     # Deleting a remote run branch publishes nothing.
     case "$local_sha" in

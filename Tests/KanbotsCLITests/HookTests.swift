@@ -38,9 +38,29 @@ import Testing
             #expect(!all.succeeded, "push --all published a run branch: \(all)")
             #expect(try !remoteHas(sandbox, ref) && !remoteHas(sandbox, "refs/heads/innocent"))
 
+            // The run's commit under any name: HEAD pushed to another branch, or its sha.
+            let headElsewhere = try sandbox.git("push", "origin", "HEAD:refs/heads/feature-from-agent", in: run.worktree)
+            #expect(!headElsewhere.succeeded && headElsewhere.stderr.contains("refusing to push"), "\(headElsewhere)")
+            let tip = try sandbox.gitOK("rev-parse", run.branch)
+            let bySha = try sandbox.git("push", "origin", "\(tip):refs/heads/by-sha")
+            #expect(!bySha.succeeded && bySha.stderr.contains("refusing to push"), "\(bySha)")
+            #expect(try !remoteHas(sandbox, "refs/heads/feature-from-agent") && !remoteHas(sandbox, "refs/heads/by-sha"))
+
             // A normal feature branch goes through.
             try sandbox.gitOK("branch", "feature")
             expectSuccess(try sandbox.git("push", "origin", "feature"))
+            // Once the work is merged into main, main carries it out: that is the point of merging.
+            try sandbox.gitOK("merge", "-q", "--ff-only", run.branch)
+            expectSuccess(try sandbox.git("push", "origin", "main"))
+        }
+    }
+
+    @Test func aRunBranchWithoutCommitsDoesNotHoldBackItsBase() throws {
+        try Sandbox.with { sandbox in
+            _ = try sandbox.addBareRemote()
+            try sandbox.gitOK("branch", "kanbots/issue-1-1-abcd")  // a run that made no commits: its tip is main's
+            expectSuccess(try sandbox.git("push", "origin", "main"))
+            expectSuccess(try sandbox.git("push", "origin", "main:refs/heads/release"))
         }
     }
 
