@@ -50,6 +50,9 @@ public final class Orchestrator {
         signal(SIGINT, handler)
     }
 
+    /// Whether SIGTERM or SIGINT asked this orchestrator to stop.
+    var stopRequested: Bool { receivedStopSignal != 0 }
+
     public func run() throws {
         // A process that lives for hours keeps little: libgit2's caches are capped
         // and freed heap is handed back after each poll (docs/autopilot.md, Performance).

@@ -31,7 +31,7 @@ extension Orchestrator {
             guard let index = run.record.extraValue(QAState.runField).flatMap({ Int($0) }) else { continue }
             let changed = run.record.state == .completed && (run.observation.ahead ?? 0) > 0
             let green = changed ? runCheck(qa.checks[index], in: repository.absolutePath(run.record.worktree),
-                                           label: "run-\(run.record.id)-check-\(index)") : false
+                                           label: "run-\(run.record.id)-check-\(index)", timeout: qa.checkTimeout) : false
             let verdict = !changed ? "fix run \(run.record.id) left no change for `\(qa.checks[index])`"
                 : green ? "check `\(qa.checks[index])` green on run \(run.record.id)"
                 : "check `\(qa.checks[index])` still fails on run \(run.record.id)"
@@ -82,22 +82,50 @@ extension Orchestrator {
         try? worktrees.remove(name: name, branch: branch, folder: folder)
         try worktrees.create(name: name, branch: branch, folder: folder, base: commit)
         defer { try? worktrees.remove(name: name, branch: branch, folder: folder) }
-        return qa.checks.indices.filter { !runCheck(qa.checks[$0], in: repository.absolutePath(folder), label: "base-check-\($0)") }
+        return qa.checks.indices.filter { !runCheck(qa.checks[$0], in: repository.absolutePath(folder), label: "base-check-\($0)",
+                                                   timeout: qa.checkTimeout) }
     }
 
-    /// Runs one check with `/bin/sh -c` in `folder`; its output goes to the session folder.
-    func runCheck(_ command: String, in folder: String, label: String) -> Bool {
+    /// Runs one check with `/bin/sh -c` in `folder`, in its own process
+    /// group; its output goes to the session folder. A check that outlives
+    /// `timeout`, or a stop request, ends its whole group and counts as failing.
+    func runCheck(_ command: String, in folder: String, label: String, timeout: TimeInterval) -> Bool {
         var environment = ProcessInfo.processInfo.environment
         for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "KANBOTS_LOCK_FD"] { environment[key] = nil }
         var spec = ProcessSpec(executable: "/bin/sh", arguments: ["-c", command], environment: environment)
-        let log = store.directory(id) + "/\(label).log"
-        spec.standardOutput = .appending(log)
-        spec.standardError = .appending(log)
+        let output = store.directory(id) + "/\(label).log"
+        spec.standardOutput = .appending(output)
+        spec.standardError = .appending(output)
+        spec.newProcessGroup = true
         let here = FileManager.default.currentDirectoryPath
         guard chdir(folder) == 0 else { return false }
         defer { _ = chdir(here) }
         guard let pid = try? ProcessLauncher.spawn(spec) else { return false }
-        return ExitStatus.wait(pid) == .exited(0)
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if let status = ExitStatus.poll(pid) { return status == .exited(0) }
+            if Date() > deadline || stopRequested { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let why = stopRequested ? "stopped: the session was asked to stop" : "timed out after \(Int(timeout)) s"
+        if let handle = FileHandle(forWritingAtPath: output) {
+            handle.seekToEndOfFile()
+            handle.write(Data("\ngit-kanbots: check \(why)\n".utf8))
+            try? handle.close()
+        }
+        kill(-pid, SIGTERM)
+        let grace = Date().addingTimeInterval(3)
+        while ExitStatus.poll(pid) == nil {
+            if Date() > grace {
+                kill(-pid, SIGKILL)
+                _ = ExitStatus.wait(pid)
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(-pid, SIGKILL)  // whatever the check left behind in its group
+        log(("check `\(command)` " + why))
+        return false
     }
 
     /// Files the card a fix run works on: the check, and how it failed.

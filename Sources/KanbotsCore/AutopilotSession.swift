@@ -160,6 +160,10 @@ public struct QAState: Sendable, Equatable {
     public var base: String
     /// Fix attempts per failing check before giving up on it.
     public var maxRounds: Int
+    /// Seconds a check may run before it is stopped and counted as failing:
+    /// one hung test run must not hold the session all night.
+    public var checkTimeout: TimeInterval = QAState.defaultCheckTimeout
+    public static let defaultCheckTimeout: TimeInterval = 30 * 60
     /// Indices of checks failing on the base; nil until they have been run.
     public var failingOnBase: [Int]?
     /// Indices of checks made green by a fix run.
@@ -183,6 +187,7 @@ public struct QAState: Sendable, Equatable {
         for check in checks { m.append("Check", check) }
         m.append("QA-Base", base)
         m.append("Max-Rounds", String(maxRounds))
+        m.append("Check-Timeout", String(Int(checkTimeout)))
         m.append("Failing-On-Base", failingOnBase.map { $0.isEmpty ? "none" : Self.list($0) })
         m.append("Green", green.isEmpty ? nil : Self.list(green))
         m.append("Verified-Runs", verifiedRuns.isEmpty ? nil : verifiedRuns.joined(separator: ","))
@@ -194,6 +199,7 @@ public struct QAState: Sendable, Equatable {
         guard m["Mode"] == "qa" else { return nil }
         self.init(checks: m.fields.filter { $0.key == "Check" }.map(\.value), base: m["QA-Base"] ?? "HEAD",
                   maxRounds: m["Max-Rounds"].flatMap { Int($0) } ?? 3)
+        checkTimeout = m["Check-Timeout"].flatMap(TimeInterval.init) ?? Self.defaultCheckTimeout
         failingOnBase = m["Failing-On-Base"].map { $0 == "none" ? [] : Self.numbers($0) }
         green = Self.numbers(m["Green"] ?? "")
         verifiedRuns = (m["Verified-Runs"] ?? "").split(separator: ",").map(String.init)

@@ -29,6 +29,9 @@ struct AutopilotQACommand: ParsableCommand {
     @Option(help: "Branch to check and fix (default: git config kanbots.base).") var base: String?
     @Option(name: .customLong("max-rounds"), help: "Fix runs per failing check before giving up on it.")
     var maxRounds: Int = 3
+    @Option(name: .customLong("check-timeout"),
+            help: "Stop a check that runs longer than this and count it failing (90s, 10m, 2h; default 30m).")
+    var checkTimeout: String?
     @Option(help: "Agent to run (default: git config kanbots.agent).") var agent: String?
     @Option(help: "Model to ask the agent for.") var model: String?
     @Flag(help: "Print the session as JSON.") var json = false
@@ -40,6 +43,12 @@ struct AutopilotQACommand: ParsableCommand {
         if let runCap, !(runCap > 0) { throw KanbotsError.invalidArgument("--run-cap must be a positive amount of USD") }
         guard parallel >= 1 else { throw KanbotsError.invalidArgument("--parallel must be at least 1") }
         guard maxRounds >= 1 else { throw KanbotsError.invalidArgument("--max-rounds must be at least 1") }
+        let timeout = try checkTimeout.map { text in
+            guard let seconds = DurationText.seconds(text), seconds > 0 else {
+                throw KanbotsError.invalidArgument("--check-timeout '\(text)' is not a duration (examples: 90s, 10m, 2h)")
+            }
+            return seconds
+        } ?? QAState.defaultCheckTimeout
         let repository = try openInitializedRepository()
         let settings = Settings(repository)
         let agentName = agent ?? settings.defaultAgent
@@ -55,6 +64,7 @@ struct AutopilotQACommand: ParsableCommand {
         session.agent = agent
         session.model = model
         session.qa = QAState(checks: commands, base: baseName, maxRounds: maxRounds)
+        session.qa?.checkTimeout = timeout
         let pid = try launchSession(session, in: repository, event: String(
             format: "qa started: %d check(s) on %@, budget $%.2f", commands.count, baseName, budget))
         if json {

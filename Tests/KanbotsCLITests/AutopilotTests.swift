@@ -227,6 +227,24 @@ extension HeavySuites {
             }
         }
 
+        @Test func qaStopsAHangingCheckAtItsTimeoutAndCountsItFailing() throws {
+            try Sandbox.with { sandbox in
+                // The check leaves a child behind that would outlive a kill of the shell alone.
+                let marker = sandbox.root + "/check-child.pid"
+                let session = try start(sandbox, "--budget", "5", "--run-cap", "1", "--max-rounds", "1",
+                                        "--check-timeout", "2s",
+                                        "--check", "sleep 600 & echo $! > \(shellQuoted(marker)); wait", command: "qa")
+                let final = try waitUntilStopped(sandbox, session)
+                #expect(final.stopReason == "checks_still_failing", "\(final)")
+                let story = try sandbox.gitOK("log", "--format=%s", "refs/kanbots/sessions/\(session)")
+                #expect(story.contains("checks failing on main"), "story: \(story)")
+                let child = try #require(Int32(sandbox.read(marker)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+                #expect(!ProcessProbe.isAlive(child), "the check's child \(child) outlived the timeout")
+                let log = sandbox.read(sandbox.repo + "/.git/kanbots/sessions/\(session)/base-check-0.log") ?? ""
+                #expect(log.contains("timed out after 2 s"), "check log: \(log)")
+            }
+        }
+
         @Test func aPersonaSharedInGitReachesTheAgent() throws {
             try Sandbox.with(cards: ["Harden login"]) { sandbox in
                 try sandbox.kanbotsOK("persona", "set", "security", "--text", "You are a security auditor.")
