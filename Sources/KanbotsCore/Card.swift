@@ -27,6 +27,12 @@ public struct Card: Sendable, Equatable {
     public var statusLabel: String?
     /// The user's order for autopilot: lower first; unranked cards follow, by number.
     public var rank: Int?
+    /// The paths the card's work may touch (`card new --scope`): globs as
+    /// `PathGlob` reads them. Empty means anywhere.
+    public var scope: [String]
+    /// Checks that prove this card's work (`card new --check`), run after
+    /// the repository's own `kanbots.check` commands.
+    public var checks: [String]
     public var createdAt: Date
     public var updatedAt: Date
     /// Fields this version does not know, kept verbatim on rewrite.
@@ -45,6 +51,8 @@ public struct Card: Sendable, Equatable {
         self.source = source
         after = []
         labels = []
+        scope = []
+        checks = []
         extra = []
         self.createdAt = createdAt
         updatedAt = createdAt
@@ -63,6 +71,8 @@ public struct Card: Sendable, Equatable {
         for label in labels { m.append("Label", label) }
         m.append("Status-Label", statusLabel)
         m.append("Rank", rank.map(String.init))
+        for glob in scope { m.append("Scope", glob) }
+        for check in checks { m.append("Check", check) }
         m.append("Created", Timestamp.format(createdAt))
         m.append("Updated", Timestamp.format(updatedAt))
         for field in extra { m.append(field.key, field.value) }
@@ -88,10 +98,13 @@ public struct Card: Sendable, Equatable {
         url = m["URL"]
         labels = m.fields.filter { $0.key == "Label" }.map(\.value)
         statusLabel = m["Status-Label"]
+        scope = m.fields.filter { $0.key == "Scope" }.map(\.value)
+        checks = m.fields.filter { $0.key == "Check" }.map(\.value)
         extra = m.fields.filter { !Self.knownKeys.contains($0.key) }
     }
 
     static let knownKeys: Set<String> = [
-        "Card", "Title", "State", "Lane", "Source", "After", "Issue", "URL", "Label", "Status-Label", "Created", "Updated",
+        "Card", "Title", "State", "Lane", "Source", "After", "Issue", "URL", "Label", "Status-Label", "Rank", "Scope", "Check",
+        "Created", "Updated",
     ]
 }

@@ -1,0 +1,117 @@
+/// A path pattern as users write them for scopes and risk rules:
+/// `Sources/API/**`, `*.sql`, `Tests/**/Fixtures/*.json`.
+///
+/// Matching follows `.gitignore` habits, because that is what people already
+/// type: `*` and `?` stay within one path segment, `**` spans any number of
+/// segments (none included), `[abc]` is a character class, and a pattern
+/// without a slash matches the last segment at any depth (`*.sql` matches
+/// `db/migrations/001.sql`). A trailing slash (`docs/`) means everything below.
+public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
+    public let pattern: String
+    private let segments: [Substring]
+
+    public init(_ pattern: String) {
+        let anchored = pattern.hasPrefix("/")
+        var text = anchored ? String(pattern.dropFirst()) : pattern
+        if text.hasSuffix("/") { text += "**" }
+        if !anchored, !text.contains("/") { text = "**/" + text }
+        self.pattern = pattern
+        segments = text.split(separator: "/", omittingEmptySubsequences: true)
+    }
+
+    public var description: String { pattern }
+
+    /// Whether the repository-relative `path` (slash-separated) matches.
+    public func matches(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        return Self.match(segments[...], parts[...])
+    }
+
+    private static func match(_ pattern: ArraySlice<Substring>, _ path: ArraySlice<Substring>) -> Bool {
+        guard let head = pattern.first else { return path.isEmpty }
+        if head == "**" {
+            let rest = pattern.dropFirst()
+            if rest.isEmpty { return true }
+            var remaining = path
+            while true {
+                if match(rest, remaining) { return true }
+                guard !remaining.isEmpty else { return false }
+                remaining = remaining.dropFirst()
+            }
+        }
+        guard let segment = path.first, matchSegment(Array(head.utf8)[...], Array(segment.utf8)[...]) else {
+            return false
+        }
+        return match(pattern.dropFirst(), path.dropFirst())
+    }
+
+    /// `*`, `?` and `[...]` within one segment, by bytes (paths are UTF-8).
+    private static func matchSegment(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
+        var p = pattern.startIndex, t = text.startIndex
+        var starP: Int?, starT = 0
+        while t < text.endIndex {
+            if p < pattern.endIndex {
+                let c = pattern[p]
+                if c == UInt8(ascii: "*") {
+                    starP = p
+                    starT = t
+                    p += 1
+                    continue
+                }
+                if c == UInt8(ascii: "?") {
+                    p += 1
+                    t += 1
+                    continue
+                }
+                if c == UInt8(ascii: "["), let (matched, next) = matchClass(pattern, at: p, byte: text[t]) {
+                    if matched {
+                        p = next
+                        t += 1
+                        continue
+                    }
+                } else if c == text[t] {
+                    p += 1
+                    t += 1
+                    continue
+                }
+            }
+            guard let star = starP else { return false }
+            p = star + 1
+            starT += 1
+            t = starT
+        }
+        while p < pattern.endIndex, pattern[p] == UInt8(ascii: "*") { p += 1 }
+        return p == pattern.endIndex
+    }
+
+    /// A `[...]` class at `start`: whether `byte` is in it and where the
+    /// pattern goes on; nil when the bracket is not closed (then it is literal).
+    private static func matchClass(_ pattern: ArraySlice<UInt8>, at start: Int, byte: UInt8) -> (Bool, Int)? {
+        var index = start + 1
+        var negated = false
+        if index < pattern.endIndex, pattern[index] == UInt8(ascii: "!") || pattern[index] == UInt8(ascii: "^") {
+            negated = true
+            index += 1
+        }
+        var matched = false
+        var first = true
+        while index < pattern.endIndex {
+            let c = pattern[index]
+            if c == UInt8(ascii: "]"), !first { return (matched != negated, index + 1) }
+            first = false
+            if index + 2 < pattern.endIndex, pattern[index + 1] == UInt8(ascii: "-"), pattern[index + 2] != UInt8(ascii: "]") {
+                if c <= byte, byte <= pattern[index + 2] { matched = true }
+                index += 3
+            } else {
+                if c == byte { matched = true }
+                index += 1
+            }
+        }
+        return nil
+    }
+}
+
+extension Array where Element == PathGlob {
+    /// Whether any pattern matches `path`.
+    public func anyMatches(_ path: String) -> Bool { contains { $0.matches(path) } }
+}
