@@ -86,46 +86,16 @@ extension Orchestrator {
                                                    timeout: qa.checkTimeout) }
     }
 
-    /// Runs one check with `/bin/sh -c` in `folder`, in its own process
-    /// group; its output goes to the session folder. A check that outlives
-    /// `timeout`, or a stop request, ends its whole group and counts as failing.
+    /// Runs one check in `folder` (CheckRunner: own process group, ended
+    /// on the timeout or a stop request); its output goes to the session folder.
     func runCheck(_ command: String, in folder: String, label: String, timeout: TimeInterval) -> Bool {
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "KANBOTS_LOCK_FD"] { environment[key] = nil }
-        var spec = ProcessSpec(executable: "/bin/sh", arguments: ["-c", command], environment: environment)
-        let output = store.directory(id) + "/\(label).log"
-        spec.standardOutput = .appending(output)
-        spec.standardError = .appending(output)
-        spec.newProcessGroup = true
-        let here = FileManager.default.currentDirectoryPath
-        guard chdir(folder) == 0 else { return false }
-        defer { _ = chdir(here) }
-        guard let pid = try? ProcessLauncher.spawn(spec) else { return false }
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            if let status = ExitStatus.poll(pid) { return status == .exited(0) }
-            if Date() > deadline || stopRequested { break }
-            Thread.sleep(forTimeInterval: 0.1)
+        var runner = CheckRunner(commands: [command], timeout: timeout)
+        runner.shouldStop = { self.stopRequested }
+        let result = runner.run(in: folder, logPath: store.directory(id) + "/\(label).log")
+        if result.outcome == .timedOut {
+            log("check `\(command)` " + (stopRequested ? "stopped: the session was asked to stop" : "timed out after \(Int(timeout)) s"))
         }
-        let why = stopRequested ? "stopped: the session was asked to stop" : "timed out after \(Int(timeout)) s"
-        if let handle = FileHandle(forWritingAtPath: output) {
-            handle.seekToEndOfFile()
-            handle.write(Data("\ngit-kanbots: check \(why)\n".utf8))
-            try? handle.close()
-        }
-        kill(-pid, SIGTERM)
-        let grace = Date().addingTimeInterval(3)
-        while ExitStatus.poll(pid) == nil {
-            if Date() > grace {
-                kill(-pid, SIGKILL)
-                _ = ExitStatus.wait(pid)
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        kill(-pid, SIGKILL)  // whatever the check left behind in its group
-        log(("check `\(command)` " + why))
-        return false
+        return result.outcome == .passed
     }
 
     /// Files the card a fix run works on: the check, and how it failed.

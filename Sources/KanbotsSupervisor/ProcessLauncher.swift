@@ -27,6 +27,9 @@ public struct ProcessSpec: Sendable {
     public var newProcessGroup = false
     /// Descriptors the child inherits, as child fd → our fd.
     public var inherited: [Int32: Int32] = [:]
+    /// The child's working directory; nil keeps ours. Set per child, so no
+    /// thread of ours ever has to `chdir` (the working directory is process-wide).
+    public var workingDirectory: String?
 
     public init(executable: String, arguments: [String], environment: [String: String]) {
         self.executable = executable
@@ -73,6 +76,10 @@ public enum ProcessLauncher {
             }
         }
         for (child, ours) in spec.inherited { posix_spawn_file_actions_adddup2(&actions, ours, child) }
+        if let directory = spec.workingDirectory {
+            guard access(directory, X_OK) == 0 else { throw SpawnError(executable: directory, code: errno) }
+            posix_spawn_file_actions_addchdir(&actions, directory)
+        }
         // Nothing else our caller had open may leak into a long-lived child: a
         // pipe held by a detached supervisor would keep `dispatch | cat` waiting.
         let firstOther = 3 + Int32(spec.inherited.keys.filter { $0 >= 3 }.count)
@@ -162,6 +169,20 @@ public enum ExitStatus: Equatable, Sendable {
         return ExitStatus(waitStatus: status)
     }
 }
+
+#if os(Linux)
+/// glibc 2.29+, hidden behind _GNU_SOURCE like the one below.
+@_silgen_name("posix_spawn_file_actions_addchdir_np")
+@discardableResult
+private func posix_spawn_file_actions_addchdir(
+    _ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ path: UnsafePointer<CChar>) -> Int32
+#elseif canImport(Darwin)
+@discardableResult
+private func posix_spawn_file_actions_addchdir(
+    _ actions: UnsafeMutablePointer<posix_spawn_file_actions_t?>, _ path: UnsafePointer<CChar>) -> Int32 {
+    posix_spawn_file_actions_addchdir_np(actions, path)
+}
+#endif
 
 #if os(Linux)
 /// glibc 2.34+ (`posix_spawn_file_actions_addclosefrom_np`); its header hides
