@@ -24,6 +24,8 @@ public final class Supervisor {
     let id: RunID
     let lock: FileLock
     var monitor: StreamMonitor
+    /// Codex's live usage, from its session log (see `CodexRolloutMeter`).
+    var codexRollout: CodexRolloutMeter?
     /// Seconds between SIGTERM and SIGKILL when stopping an agent.
     public var gracePeriod: TimeInterval = 3
     public var pollInterval: TimeInterval = 0.05
@@ -91,8 +93,11 @@ public final class Supervisor {
                 decisions = DecisionServerLaunch(repository: repository, id: id)
                 try decisions?.writeConfig()
             }
+            let commitAccess = CommitAccess(repository: repository, record: record)
+            try commitAccess.prepare()
             command = try AgentCatalog.command(
-                for: record, prompt: try prompt(for: record), settings: Settings(repository), decisions: decisions)
+                for: record, prompt: try prompt(for: record), settings: Settings(repository), decisions: decisions,
+                commitAccess: commitAccess)
         } catch {
             try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
             throw error
@@ -104,6 +109,11 @@ public final class Supervisor {
         spec.standardOutput = .appending(repository.transcriptPath(id))
         spec.standardError = .appending(runDirectory + "/agent.stderr")
         spec.newProcessGroup = true
+        if record.agent == "codex" {
+            codexRollout = CodexRolloutMeter(
+                environment: spec.environment, prices: try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository),
+                model: record.model, resumedThread: record.replyTo != nil || record.resumesSession ? record.sessionID : nil)
+        }
         let pid: pid_t
         do {
             guard chdir(worktree) == 0 else { throw KanbotsError.io("worktree \(worktree) is missing") }
@@ -165,6 +175,7 @@ public final class Supervisor {
         while true {
             let lines = tail.readLines()
             for line in lines { monitor.consume(line) }
+            codexRollout?.poll(thread: monitor.sessionID)
             if let status = agent.poll() {
                 for line in tail.readLines() { monitor.consume(line) }
                 if let remainder = tail.takeRemainder() { monitor.consume(remainder) }
@@ -172,8 +183,8 @@ public final class Supervisor {
                 return stopping?.reason ?? .exited(status)
             }
             if stopping == nil {
-                if let cap = record.capUSD, monitor.costUSD >= cap {
-                    stopping = (.capped(monitor.costUSD), Date().addingTimeInterval(gracePeriod))
+                if let cap = record.capUSD, costUSD >= cap {
+                    stopping = (.capped(costUSD), Date().addingTimeInterval(gracePeriod))
                     kill(-agent.groupID, SIGTERM)
                 } else if receivedStopSignal != 0 {
                     stopping = (.stopped, Date().addingTimeInterval(gracePeriod))
@@ -193,6 +204,10 @@ public final class Supervisor {
             if lines.isEmpty { Thread.sleep(forTimeInterval: pollInterval) }
         }
     }
+
+    /// The run's cost so far: the stream's meter, or Codex's session log
+    /// when it knows more (mid-turn).
+    var costUSD: Double { max(monitor.costUSD, codexRollout?.costUSD ?? 0) }
 
     /// Commits whatever the agent has changed so far onto the run's branch.
     func checkpoint(_ record: RunRecord) {
@@ -238,7 +253,7 @@ public final class Supervisor {
     }
 
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
-        live.costUSD = monitor.costUSD
+        live.costUSD = costUSD
         live.turns = monitor.turns
         live.events = monitor.events
         live.offset = offset
@@ -283,7 +298,7 @@ public final class Supervisor {
         defer { if let redacted { unlink(redacted) } }
         try store.transition(id, to: state, reason: reason,
                              diskFiles: redacted.map { ["transcript.ndjson": $0] } ?? [:]) { record in
-            record.costUSD = self.monitor.costUSD
+            record.costUSD = self.costUSD
             record.turns = self.monitor.turns
             record.sessionID = self.monitor.sessionID ?? record.sessionID
             if record.model == nil { record.model = self.monitor.model }
