@@ -9,11 +9,11 @@ import Foundation
 /// they complete. The stream never names the model, so it is given here.
 ///
 /// Codex's `input_tokens` include the cached ones (read and written); they
-/// are split so that `TokenCounts.input` means uncached input for every agent. Since newer
-/// Codex versions report the thread's running total in `turn.completed`, and
-/// `codex exec` runs one turn per process, each turn's usage is reported as
-/// its own message; a resumed thread may therefore be charged for its
-/// earlier turns again, which errs on the side of the cap.
+/// are split so that `TokenCounts.input` means uncached input for every
+/// agent. `turn.completed` reports the thread's running total (checked with
+/// Codex 0.163.0): a resumed thread's usage includes the earlier runs', which
+/// the supervisor takes off (`Session-Cost-Before`). `codex exec` runs one
+/// turn per process, so each turn's usage is reported as its own message.
 public struct CodexStreamParser: StreamParser {
     /// The model Codex was started with, used to price its usage.
     public var model: String?

@@ -8,6 +8,8 @@ import KanbotsStore
 public struct AgentStreamMonitor: StreamMonitor {
     private var parser: any StreamParser
     private var meter: CostMeter
+    /// Codex's `turn.completed` sums the whole thread, earlier runs included.
+    private let usageIsThreadWide: Bool
     private var lineNumber = 0
     private var byteOffset = 0
     public private(set) var events = 0
@@ -18,6 +20,7 @@ public struct AgentStreamMonitor: StreamMonitor {
         let kind = AgentKind(rawValue: agent) ?? .claude
         parser = kind.makeParser(model: model)
         meter = CostMeter(prices: prices, sessionCostBeforeUSD: sessionCostBeforeUSD)
+        usageIsThreadWide = kind == .codex
     }
 
     /// The monitor for one run's stream.
@@ -47,7 +50,11 @@ public struct AgentStreamMonitor: StreamMonitor {
         }
     }
 
-    public var costUSD: Double { meter.costUSD }
+    /// A resumed Codex thread reports its whole usage again; what the runs
+    /// before this one cost is taken off, so a reply pays for its own turn.
+    public var costUSD: Double {
+        usageIsThreadWide && !meter.isReconciled ? max(0, meter.costUSD - meter.sessionCostBeforeUSD) : meter.costUSD
+    }
     public var turns: Int { meter.turnCount }
     public var sessionID: String? { meter.sessionID }
     public var model: String? { meter.model }

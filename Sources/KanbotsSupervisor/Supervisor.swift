@@ -288,7 +288,10 @@ public final class Supervisor {
                 (state, reason) = (.completed, changed ? nil : Reason.noDiff)
             }
         case .exited(.some(.exited(let code))):
-            (state, reason) = (.failed, Reason.agentExited(code))
+            // The agent's own account of a failure (Codex's `turn.failed` on a
+            // 429 loop: `rate_limited`) names it better than its exit code.
+            let stated = monitor.result.flatMap { $0.isError ? $0.subtype : nil }
+            (state, reason) = (.failed, stated ?? Reason.agentExited(code))
         case .exited(.some(.signaled(let signal))):
             (state, reason) = (.failed, Reason.agentKilled(signal))
         case .exited(.none):

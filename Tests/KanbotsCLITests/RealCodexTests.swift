@@ -63,4 +63,107 @@ import Darwin
             }
         }
     }
+
+    @Test func aRunawayIsStoppedAtItsCap() throws {
+        try Sandbox.with(cards: ["Loop forever"]) { sandbox in
+            // Every response: 100,000 input + 1,000 output tokens on gpt-5 = $0.135, all in one turn.
+            try Self.withCodex(sandbox, scenario: "scenario-cost-loop.json", dispatch: ["--cap", "0.30"]) { run, mock, _ in
+                let info = try sandbox.finishedRun(run.id, timeout: 120)
+                #expect(info.state == "failed" && info.reason?.hasPrefix("cost_capped") == true,
+                        "\(info.state) \(info.reason ?? "")")
+                #expect(info.costUSD >= 0.30 && info.costUSD < 1, "cost \(info.costUSD)")
+                let agent = try #require(try sandbox.history(run.id).compactMap { $0["Agent-PID"].flatMap { Int32($0) } }.last)
+                #expect(ProcessProbe.waitUntil(timeout: 10) { !ProcessProbe.isGroupAlive(agent) },
+                        "agent process group \(agent) still alive")
+                let served = mock.requests().count
+                Thread.sleep(forTimeInterval: 1)
+                #expect(mock.requests().count == served && served < 10, "the model was still called: \(served) requests")
+            }
+        }
+    }
+
+    @Test func a429LoopShowsAsRateLimited() throws {
+        try Sandbox.with(cards: ["Say hi"]) { sandbox in
+            try Self.withCodex(sandbox, scenario: "scenario-429-exhausted.json") { run, _, _ in
+                struct Live: Decodable { var id: String; var rate_limit: RateLimit? }
+                struct RateLimit: Decodable { var attempt: Int; var error_status: Int? }
+                var seen: RateLimit?
+                _ = ProcessProbe.waitUntil(timeout: 60, interval: 0.2) {
+                    let runs = (try? JSON.decode([Live].self, from: try sandbox.kanbots("status", "--json", "--all"))) ?? []
+                    seen = runs.first { $0.id == run.id }?.rate_limit
+                    return seen != nil
+                }
+                #expect(seen?.error_status == 429, "status never showed the run rate limited: \(String(describing: seen))")
+                let info = try sandbox.finishedRun(run.id, timeout: 120)
+                #expect(info.state == "failed" && info.reason == "rate_limited", "\(info.state) \(info.reason ?? "")")
+            }
+        }
+    }
+
+    @Test func aReplyResumesTheThread() throws {
+        try Sandbox.with(cards: ["Write notes"]) { sandbox in
+            try Self.withCodex(sandbox, scenario: "scenario-reply.json") { first, mock, environment in
+                let firstInfo = try sandbox.finishedRun(first.id, timeout: 120)
+                #expect(firstInfo.state == "completed", "\(firstInfo.state) \(firstInfo.reason ?? "")")
+                let reply = try DispatchedRun(parsing: try sandbox.kanbotsOK(
+                    "reply", first.id, "Add a follow-up line.", environment: environment))
+                let info = try sandbox.finishedRun(reply.id, timeout: 120)
+                #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+                #expect(try sandbox.gitOK("show", "\(first.branch):notes.txt") == "first\nsecond")
+                // One conversation, continued: the reply's requests carry the first run's thread.
+                let conversations = Set(mock.requests().compactMap { $0["conversation"] as? String })
+                #expect(conversations.count == 1, "conversations: \(conversations)")
+                let thread = try sandbox.record(first.id)["Session"]
+                #expect(thread != nil && conversations.first == thread, "thread \(thread ?? "nil"), conversations \(conversations)")
+                // The reply pays for its own turn only: 3,000 + 3,100 input, 120 output.
+                let expected = (6100 * Self.gpt5.input + 120 * Self.gpt5.output) / 1_000_000
+                #expect(abs(info.costUSD - expected) < 1e-9, "reply cost \(info.costUSD), its own usage costs \(expected)")
+            }
+        }
+    }
+
+    @Test func killingTheSupervisorLosesNothing() throws {
+        try Sandbox.with(cards: ["Slow work"]) { sandbox in
+            try Self.withCodex(sandbox, scenario: "scenario-slow.json") { run, _, _ in
+                let running = ProcessProbe.waitUntil(timeout: 60, interval: 0.1) {
+                    (try? sandbox.record(run.id)["Agent-PID"]) != nil
+                }
+                #expect(running, "the run never started its agent")
+                let supervisor = try #require(try sandbox.record(run.id)["Supervisor-PID"].flatMap { Int32($0) })
+                kill(supervisor, SIGKILL)
+                let lost = ProcessProbe.waitUntil(timeout: 10) {
+                    (try? sandbox.runs().first { $0.id == run.id }?.supervisor) != "alive"
+                }
+                #expect(lost, "the run still shows a live supervisor")
+                expectSuccess(try sandbox.kanbots("reconcile"))
+                let info = try sandbox.finishedRun(run.id, timeout: 120)
+                #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+                #expect(try sandbox.gitOK("show", "\(run.branch):slow.txt") == "slow")
+                let expected = (8200 * Self.gpt5.input + 120 * Self.gpt5.output) / 1_000_000
+                #expect(abs(info.costUSD - expected) < 1e-9, "cost \(info.costUSD), usage × prices \(expected)")
+            }
+        }
+    }
+
+    @Test func aDecisionThroughTheAskTool() throws {
+        try Sandbox.with(cards: ["Create hello.txt"]) { sandbox in
+            try Self.withCodex(sandbox, scenario: "scenario-ask.json") { run, mock, _ in
+                do {
+                    try sandbox.waitForQuestion(run.id, timeout: 90)
+                } catch {
+                    let tools = mock.requests().first?["tools"] ?? "-"
+                    throw TestFailure("\(error)\ntools offered: \(tools)\ntranscript:\n\((try? sandbox.storedTranscript(run.id)) ?? "")")
+                }
+                let open = try sandbox.openDecisions()
+                #expect(open.map(\.run) == [run.id])
+                #expect(open.first?.question.options == ["Hello, world!", "Hi there"])
+                expectSuccess(try sandbox.kanbots("answer", run.id, "2"))
+                let info = try sandbox.finishedRun(run.id, timeout: 120)
+                #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+                #expect(try sandbox.gitOK("show", "\(run.branch):hello.txt") == "Hi there")
+                let outputs = mock.requests().compactMap { $0["function_outputs"] as? [String] }.last ?? []
+                #expect(outputs.contains { $0.contains("Hi there") }, "the answer did not reach the model: \(outputs)")
+            }
+        }
+    }
 }

@@ -113,9 +113,12 @@ def output_items(turn, cwd):
     elif turn["type"] == "function_call":
         calls.append((turn["name"], turn.get("arguments", {})))
     for name, arguments in calls:
-        items.append({"type": "function_call", "id": "fc_" + uuid.uuid4().hex[:12], "status": "completed",
-                      "call_id": "call_" + uuid.uuid4().hex[:12], "name": name,
-                      "arguments": json.dumps(substitute(arguments, cwd))})
+        item = {"type": "function_call", "id": "fc_" + uuid.uuid4().hex[:12], "status": "completed",
+                "call_id": "call_" + uuid.uuid4().hex[:12], "name": name,
+                "arguments": json.dumps(substitute(arguments, cwd))}
+        if turn.get("namespace"):
+            item["namespace"] = turn["namespace"]  # an MCP server's tools: {"type": "namespace", "name": "mcp__<server>"}
+        items.append(item)
     return items
 
 
