@@ -102,12 +102,11 @@ public final class Supervisor {
             try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
             throw error
         }
-        let runDirectory = repository.runDirectory(id)
         var spec = ProcessSpec(
             executable: command.executable, arguments: command.arguments,
             environment: AgentCatalog.environment(for: record, worktree: worktree))
         spec.standardOutput = .appending(repository.transcriptPath(id))
-        spec.standardError = .appending(runDirectory + "/agent.stderr")
+        spec.standardError = .appending(agentStderrPath)
         spec.newProcessGroup = true
         if record.agent == "codex" {
             codexRollout = CodexRolloutMeter(
@@ -299,8 +298,14 @@ public final class Supervisor {
         }
         let redacted = writeRedactedTranscript()
         defer { if let redacted { unlink(redacted) } }
-        try store.transition(id, to: state, reason: reason,
+        let stderr = keptAgentStderr()
+        let diagnosis = state == .failed
+            ? AgentFailureDiagnosis(agent: record.agent, stderr: stderr.text, resultMessage: monitor.result?.message)
+            : nil
+        try store.transition(id, to: state, reason: reason, attachments: stderr.attachment,
                              diskFiles: redacted.map { ["transcript.ndjson": $0] } ?? [:]) { record in
+            record.agentError = diagnosis?.lastLine
+            record.agentErrorFix = diagnosis?.fix
             record.costUSD = self.costUSD
             record.turns = self.monitor.turns
             record.sessionID = self.monitor.sessionID ?? record.sessionID

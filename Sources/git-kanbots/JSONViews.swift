@@ -41,6 +41,9 @@ struct RunJSON: JSONFields {
     var question: QuestionJSON?
     /// The autopilot session that dispatched the run, if one did.
     var autopilotSession: String?
+    /// Why the agent failed (its last stderr line) and the fix, when known.
+    var agentError: String?
+    var agentErrorFix: String?
     /// Where the run was dispatched: the clone (tag in its id) and host.
     var origin: Origin
 
@@ -95,6 +98,8 @@ struct RunJSON: JSONFields {
         try sink.field("question", question)
         try sink.field("origin", origin)
         try sink.field("autopilot_session", autopilotSession)
+        try sink.field("agent_error", agentError)
+        try sink.field("agent_error_fix", agentErrorFix)
     }
 
     init(_ view: RunView) {
@@ -134,6 +139,8 @@ struct RunJSON: JSONFields {
         question = record.openQuestion.map { QuestionJSON($0, decideAfter: record.decideAfter) }
         origin = Origin(clone: record.id.clone.value, host: record.host, thisClone: !view.observation.fromOtherClone)
         autopilotSession = record.extraValue(AutopilotSession.runField)
+        agentError = record.agentError
+        agentErrorFix = record.agentErrorFix
     }
 }
 

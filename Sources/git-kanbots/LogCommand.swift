@@ -58,6 +58,7 @@ struct LogCommand: ParsableCommand {
                 return
             }
             for line in stored.split(separator: 0x0A) { emit(Data(line)) }
+            printFailure(id, store: store)
             return
         }
         let tail = TranscriptTail(path: livePath)
@@ -75,5 +76,13 @@ struct LogCommand: ParsableCommand {
             }
         }
         if let remainder = tail.takeRemainder() { emit(remainder) }
+        printFailure(id, store: store)
+    }
+
+    /// Why the agent failed, after its thread: the end of its stderr.
+    private func printFailure(_ id: RunID, store: RunStore) {
+        guard !json, let record = try? store.record(id) else { return }
+        let failure = AgentErrorText.block(record, store: store)
+        if !failure.isEmpty { print("\n" + failure.joined(separator: "\n")) }
     }
 }
