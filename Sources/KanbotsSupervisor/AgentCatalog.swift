@@ -49,7 +49,7 @@ public enum AgentCatalog {
 
     public static func command(
         for record: RunRecord, prompt: String, settings: Settings, decisions: DecisionServerLaunch? = nil,
-        commitAccess: CommitAccess? = nil
+        commitAccess: CommitAccess? = nil, confined: Bool = false
     ) throws -> AgentCommand {
         let executable = try locate(record.agent, settings: settings)
         let extra = (settings.string("kanbots.agent.\(record.agent).args") ?? "")
@@ -73,7 +73,7 @@ public enum AgentCatalog {
             }
         case "codex":
             arguments = CodexInvocation.arguments(
-                record: record, prompt: prompt, decisions: decisions, commitAccess: commitAccess)
+                record: record, prompt: prompt, decisions: decisions, commitAccess: commitAccess, confined: confined)
         default:
             arguments = ["demo-agent", "--prompt", prompt]
             if let model = record.model { arguments += ["--model", model] }

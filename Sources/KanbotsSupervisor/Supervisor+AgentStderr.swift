@@ -28,4 +28,19 @@ extension Supervisor {
         redacted.removeLast()
         return (String(decoding: redacted, as: UTF8.self), [RunRecord.agentStderrFile: redacted])
     }
+
+    /// Paths the agent was refused as read-only, from its stderr and its
+    /// transcript's tool outputs: what the sandbox (bubblewrap's or the
+    /// agent's own) denied it.
+    func deniedWrites(stderr: String) -> [String] {
+        var text = stderr
+        let tail = TranscriptTail(path: repository.transcriptPath(id))
+        let marker = Data("Read-only file system".utf8)
+        while true {
+            let lines = tail.readLines()
+            if lines.isEmpty { break }
+            for line in lines where line.range(of: marker) != nil { text += "\n" + String(decoding: line, as: UTF8.self) }
+        }
+        return ReadOnlyDenials.paths(in: text)
+    }
 }

@@ -87,24 +87,16 @@ public final class Supervisor {
         }
         let worktree = repository.absolutePath(record.worktree)
         let command: AgentCommand
+        let confinement: AgentConfinement?
+        let environment = AgentCatalog.environment(for: record, worktree: worktree)
         do {
-            var decisions: DecisionServerLaunch?
-            if record.agent == "claude" || record.agent == "codex" {
-                decisions = DecisionServerLaunch(repository: repository, id: id)
-                try decisions?.writeConfig()
-            }
-            let commitAccess = CommitAccess(repository: repository, record: record)
-            try commitAccess.prepare()
-            command = try AgentCatalog.command(
-                for: record, prompt: try prompt(for: record), settings: Settings(repository), decisions: decisions,
-                commitAccess: commitAccess)
+            confinement = try AgentConfinement.configured(settings: Settings(repository))
+            command = try agentCommand(for: record, confinement: confinement, environment: environment)
         } catch {
             try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
             throw error
         }
-        var spec = ProcessSpec(
-            executable: command.executable, arguments: command.arguments,
-            environment: AgentCatalog.environment(for: record, worktree: worktree))
+        var spec = ProcessSpec(executable: command.executable, arguments: command.arguments, environment: environment)
         spec.standardOutput = .appending(repository.transcriptPath(id))
         spec.standardError = .appending(agentStderrPath)
         spec.newProcessGroup = true
@@ -125,6 +117,7 @@ public final class Supervisor {
             $0.agentPID = pid
             $0.supervisorPID = getpid()
             $0.host = KanbotsRepository.hostName
+            $0.sandbox = confinement == nil ? nil : "bwrap"
         }
         let ending = follow(.child(pid), record: record)
         try finish(record: record, ending: ending)
@@ -304,6 +297,7 @@ public final class Supervisor {
             : nil
         try store.transition(id, to: state, reason: reason, attachments: stderr.attachment,
                              diskFiles: redacted.map { ["transcript.ndjson": $0] } ?? [:]) { record in
+            for path in self.deniedWrites(stderr: stderr.text) { record.addSandboxDenial(path) }
             record.agentError = diagnosis?.lastLine
             record.agentErrorFix = diagnosis?.fix
             record.costUSD = self.costUSD

@@ -16,10 +16,12 @@ import Darwin
     /// Dispatches the real CLI against `scenario`, with the mock kept running
     /// for `body` (which may dispatch replies with the same environment).
     static func withCodex<T>(
-        _ sandbox: Sandbox, scenario: String, dispatch extra: [String] = [],
+        _ sandbox: Sandbox, scenario: String, dispatch extra: [String] = [], sandboxMode: String = "auto",
         _ body: (DispatchedRun, MockOpenAI, [String: String]) throws -> T
     ) throws -> T {
         try sandbox.gitOK("config", "kanbots.agent.codex.path", try MockOpenAI.codexBinary(sandbox))
+        // Confined like a user's runs by default (bubblewrap when installed).
+        try sandbox.gitOK("config", "kanbots.sandbox", sandboxMode)
         let mock = try MockOpenAI(scenario: scenario, in: sandbox)
         defer { mock.stop() }
         let environment = try mock.codexEnvironment(in: sandbox)
@@ -37,9 +39,13 @@ import Darwin
         }
     }
 
-    @Test func writesAFileCommitsItAndIsMeteredAtThePriceTable() throws {
+    /// Confined by git-kanbots' bubblewrap (`auto`, when bwrap is installed)
+    /// or by Codex's own `workspace-write` sandbox (`off`): either way the
+    /// agent commits on its own branch.
+    @Test(arguments: ["auto", "off"])
+    func writesAFileCommitsItAndIsMeteredAtThePriceTable(sandboxMode: String) throws {
         try Sandbox.with(cards: ["Create hello.txt"]) { sandbox in
-            try Self.withCodex(sandbox, scenario: "scenario-write-file.json") { run, mock, _ in
+            try Self.withCodex(sandbox, scenario: "scenario-write-file.json", sandboxMode: sandboxMode) { run, mock, _ in
                 let info = try sandbox.finishedRun(run.id, timeout: 120)
                 let transcript = try sandbox.storedTranscript(run.id)
                 #expect(info.state == "completed", "\(info.state) \(info.reason ?? ""); transcript:\n\(transcript)")
