@@ -85,16 +85,30 @@ public struct AgentConfinement: Sendable {
     }
 
     /// Where each agent keeps its own state (sessions, logins, caches): it
-    /// must write there to work and to resume.
-    static func stateFolders(agent: String, environment: [String: String]) -> [String] {
+    /// must write there to work and to resume. They are created when
+    /// missing, since a sandbox can only open what exists: a Claude whose
+    /// `~/.claude` is read-only loses its sessions ("No conversation found
+    /// with session ID" on the reply).
+    static func stateFolders(agent: String, environment: [String: String]) throws -> [String] {
         let home = environment["HOME"] ?? NSHomeDirectory()
+        let folders: [String]
+        var files: [String] = []
         switch agent {
         case "claude":
-            return [environment["CLAUDE_CONFIG_DIR"] ?? home + "/.claude", home + "/.claude.json"]
+            folders = [environment["CLAUDE_CONFIG_DIR"] ?? home + "/.claude"]
+            files = [home + "/.claude.json"]
         case "codex":
-            return [environment["CODEX_HOME"] ?? home + "/.codex"]
+            folders = [environment["CODEX_HOME"] ?? home + "/.codex"]
         default:
-            return []
+            folders = []
         }
+        let manager = FileManager.default
+        for folder in folders where !manager.fileExists(atPath: folder) {
+            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        for file in files where !manager.fileExists(atPath: file) {
+            _ = manager.createFile(atPath: file, contents: Data("{}\n".utf8))
+        }
+        return folders + files
     }
 }

@@ -18,7 +18,7 @@ extension Supervisor {
             for: record, prompt: try prompt(for: record), settings: Settings(repository), decisions: decisions,
             commitAccess: commitAccess, confined: confinement != nil)
         guard let confinement else { return command }
-        var writable = commitAccess.writableFolders + AgentConfinement.stateFolders(agent: record.agent, environment: environment)
+        var writable = try commitAccess.writableFolders + AgentConfinement.stateFolders(agent: record.agent, environment: environment)
         // The decision server (`git-kanbots mcp`) runs as the agent's child,
         // inside the sandbox, and records questions in the run's record.
         if decisions != nil { writable.append(repository.commonDirectory + "/" + KanbotsRepository.runsRefPrefix) }

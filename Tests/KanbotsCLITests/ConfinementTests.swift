@@ -82,3 +82,28 @@ struct ConfinementTests {
         }
     }
 }
+
+extension ConfinementTests {
+    /// The real Claude Code CLI, confined: it works in its worktree, keeps
+    /// its session in `~/.claude` (writable) and resumes it on a reply, and
+    /// its decision server records the question through the run's record.
+    @Test func realClaudeWorksConfinedAndResumes() throws {
+        try Sandbox.with(cards: ["Create hello.txt"]) { sandbox in
+            try sandbox.gitOK("config", "kanbots.sandbox", "on")
+            try sandbox.gitOK("config", "kanbots.agent.claude.path", try MockAnthropic.claudeBinary(sandbox))
+            let mock = try MockAnthropic(scenario: "scenario-reply.json", in: sandbox)
+            defer { mock.stop() }
+            let environment = try mock.claudeEnvironment(in: sandbox)
+            let first = try sandbox.dispatch(1, ["--agent", "claude", "--model", "claude-sonnet-4-5"], environment: environment)
+            let firstInfo = try sandbox.finishedRun(first.id, timeout: 90)
+            #expect(firstInfo.state == "completed", "\(firstInfo.state) \(firstInfo.reason ?? "")")
+            #expect(try sandbox.record(first.id)["Sandbox"] == "bwrap")
+            let reply = try DispatchedRun(parsing: try sandbox.kanbotsOK(
+                "reply", first.id, "Please add bye.txt too.", environment: environment))
+            let info = try sandbox.finishedRun(reply.id, timeout: 90)
+            let agentError = try sandbox.record(reply.id)["Agent-Error"] ?? ""
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "") \(agentError)")
+            #expect(try sandbox.gitOK("show", "\(first.branch):bye.txt") == "Goodbye!")
+        }
+    }
+}
