@@ -11,6 +11,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 scripts/install-deps.sh
+scripts/install-bubblewrap.sh
 if claude="$(scripts/install-claude-cli.sh)"; then
     export KANBOTS_TEST_CLAUDE="$claude"
 else
