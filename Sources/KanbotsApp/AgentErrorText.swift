@@ -4,17 +4,17 @@ import KanbotsCore
 import KanbotsStore
 
 /// How `show`, `log` and `board` tell why a run's agent failed.
-enum AgentErrorText {
+public enum AgentErrorText {
     /// The board's one line for a failed run: the fix when known, else the
     /// agent's last word.
-    static func boardLine(_ record: RunRecord) -> String? {
+    public static func boardLine(_ record: RunRecord) -> String? {
         guard record.state == .failed, let text = record.agentErrorFix ?? record.agentError else { return nil }
         return "↳ " + (text.count > 110 ? String(text.prefix(109)) + "…" : text)
     }
 
     /// The last lines of the agent's stderr kept with a failed run, with
     /// the fix, for `show` and `log`.
-    static func block(_ record: RunRecord, store: RunStore, lines count: Int = 12) -> [String] {
+    public static func block(_ record: RunRecord, store: RunStore, lines count: Int = 12) -> [String] {
         guard record.state == .failed else { return [] }
         let stderr = (try? store.attachment(RunRecord.agentStderrFile, of: record.id))
             .flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
