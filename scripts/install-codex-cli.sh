@@ -10,9 +10,8 @@
 #   stderr: progress and errors
 #   exit:   0 on success, non-zero with a message on failure
 #
-# Idempotent (a second run only prints the path), safe to run concurrently
-# (flock), and a half-finished install is never used (built in a temporary
-# folder, renamed into place).
+# Idempotent (a second run only prints the path), safe to run concurrently,
+# and a half-finished install is never used (scripts/install-wheel-cli-lib.sh).
 #
 # Environment:
 #   CODEX_CLI_VERSION   wheel version (default below; verified with it)
@@ -43,40 +42,5 @@ if check_bin "$BIN"; then
     exit 0
 fi
 
-PY="${PYTHON:-python3}"
-command -v "$PY" >/dev/null 2>&1 || die "$PY not found; install Python 3 (Debian: apt-get install -y python3 python3-pip)"
-"$PY" -m pip --version >/dev/null 2>&1 || die "pip is not available for $PY (Debian: apt-get install -y python3-pip)"
-
-mkdir -p "$TOOLS" || die "cannot create $TOOLS"
-LOCK="$TOOLS/.codex-cli.lock"
-if command -v flock >/dev/null 2>&1; then
-    exec 9>"$LOCK"
-    flock -w 600 9 || die "timed out waiting for the install lock $LOCK"
-    if check_bin "$BIN"; then
-        printf '%s\n' "$BIN"
-        exit 0
-    fi
-fi
-
-TMP="$(mktemp -d "$TOOLS/.codex-cli-$VERSION.tmp.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
-
-say "installing openai-codex-cli-bin==$VERSION (bundles the codex CLI, ~140 MB download) into $DEST"
-if ! "$PY" -m pip install \
-        --disable-pip-version-check --no-input --no-compile --no-deps \
-        --only-binary=:all: --target "$TMP" \
-        "openai-codex-cli-bin==$VERSION" 1>&2; then
-    die "pip could not install openai-codex-cli-bin==$VERSION (is PyPI reachable? is there a wheel for $(uname -sm)?)"
-fi
-
-NEWBIN="$TMP/codex_cli_bin/bin/codex"
-[ -f "$NEWBIN" ] || die "the wheel has no bundled CLI at codex_cli_bin/bin/codex"
-chmod +x "$NEWBIN" 2>/dev/null || true
-check_bin "$NEWBIN" || die "the bundled CLI does not run: $("$NEWBIN" --version 2>&1 | head -3)"
-
-rm -rf "$DEST"
-mv "$TMP" "$DEST" || die "cannot move the install into $DEST"
-trap - EXIT
-check_bin "$BIN" || die "installed CLI at $BIN does not run"
-say "installed $("$BIN" --version 2>/dev/null)"
-printf '%s\n' "$BIN"
+source "$ROOT/scripts/install-wheel-cli-lib.sh"
+install_wheel_cli "openai-codex-cli-bin==$VERSION" "$DEST" codex_cli_bin/bin/codex "~140 MB"
