@@ -20,11 +20,15 @@ struct CardCommand: ParsableCommand {
         @Option(name: .customLong("body-file"), help: "Read the description from a file (- for standard input).")
         var bodyFile: String?
         @Flag(help: "File it in the Backlog instead of Todo.") var backlog = false
+        @OptionGroup var review: CardReviewOptions
 
         func run() throws {
             let repository = try openRepository()
             let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
-            let card = try CardStore(repository).create(title: title, body: text, lane: backlog ? .backlog : .todo)
+            try review.checkValues()
+            let card = try CardStore(repository).create(title: title, body: text, lane: backlog ? .backlog : .todo) {
+                review.apply(to: &$0)
+            }
             print(card.number)
         }
     }
@@ -46,7 +50,8 @@ struct CardCommand: ParsableCommand {
                 for card in shown {
                     let flags = [card.state == .closed ? "closed" : nil, card.lane == .backlog ? "backlog" : nil,
                                  card.after.isEmpty ? nil : "after " + card.after.map { "#\($0)" }.joined(separator: ","),
-                                 card.rank.map { "rank \($0)" }]
+                                 card.rank.map { "rank \($0)" },
+                                 card.scope.isEmpty ? nil : "scope " + card.scope.joined(separator: " ")]
                         .compactMap { $0 }
                     print("#\(card.number)\t\(card.title)\(flags.isEmpty ? "" : "  (\(flags.joined(separator: "; ")))")")
                 }
@@ -77,6 +82,8 @@ struct CardCommand: ParsableCommand {
             if !card.labels.isEmpty { print("labels: \(card.labels.joined(separator: ", "))") }
             if !card.after.isEmpty { print("after: " + card.after.map { "#\($0)" }.joined(separator: ", ")) }
             if let rank = card.rank { print("rank: \(rank)") }
+            if !card.scope.isEmpty { print("scope: \(card.scope.joined(separator: "  "))") }
+            for check in card.checks { print("check: \(check)") }
             if !card.body.isEmpty { print("\n\(card.body)") }
             if !runs.isEmpty {
                 print("\nruns:")
@@ -100,9 +107,11 @@ struct CardCommand: ParsableCommand {
         @Option(help: "Autopilot order: lower ranks go first; unranked cards follow by number.") var rank: Int?
         @Flag(help: "Drop the card's rank.") var clearRank = false
         @Flag(help: "Reopen a closed card.") var reopen = false
+        @OptionGroup var review: CardReviewOptions
 
         func run() throws {
             let repository = try openRepository()
+            try review.checkValues()
             let number = try parseCardNumber(card)
             let newBody = try readBody(body: body, bodyFile: bodyFile)
             let dependencies = try after.map(parseCardNumber)
@@ -124,6 +133,7 @@ struct CardCommand: ParsableCommand {
                 if reopen { card.state = .open }
                 if clearRank { card.rank = nil }
                 if let rank { card.rank = rank }
+                review.apply(to: &card)
             }
             print("updated #\(card.number) \(card.title)")
         }
@@ -170,6 +180,8 @@ struct CardJSON: Encodable {
     var issue: Int?
     var url: String?
     var labels: [String]
+    var scope: [String]
+    var checks: [String]
 
     init(_ card: Card) {
         number = card.number
@@ -185,5 +197,7 @@ struct CardJSON: Encodable {
         issue = card.issue
         url = card.url
         labels = card.labels
+        scope = card.scope
+        checks = card.checks
     }
 }
