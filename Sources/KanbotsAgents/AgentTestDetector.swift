@@ -7,8 +7,9 @@ import KanbotsCore
 /// `kanbots.review.test-commands`, and the result of the last one.
 ///
 /// A command matches when the pattern's words appear in it in a row, at
-/// word boundaries and after any path (`./gradlew test`, `cd app && npm
-/// test`, `python -m pytest -q` all count). Only the command's one-line
+/// word boundaries, after any path and with options between them
+/// (`./gradlew test`, `cd app && npm test`, `python -m pytest -q`, `mvn -q
+/// test` all count). Only the command's one-line
 /// summary is seen, and a pipe hides the test's status behind the last
 /// command's, as in the shell.
 public struct AgentTestDetector: Sendable {
@@ -52,16 +53,23 @@ public struct AgentTestDetector: Sendable {
     public func isTestCommand(_ command: String) -> Bool {
         let words = Self.words(command).map { $0.split(separator: "/").last ?? $0 }
         return patterns.contains { pattern in
-            guard words.count >= pattern.count else { return false }
-            return (0...(words.count - pattern.count)).contains { start in
-                zip(words[start...], pattern).allSatisfy { $0 == $1 }
-            }
+            words.indices.contains { Self.matches(pattern[...], words[$0...]) }
         }
     }
 
+    /// The pattern's words from the start of `words`, options (`-q`) allowed
+    /// between them: `mvn -q test` is `mvn test`.
+    private static func matches(_ pattern: ArraySlice<Substring>, _ words: ArraySlice<Substring>) -> Bool {
+        guard let head = pattern.first else { return true }
+        guard let word = words.first, word == head else { return false }
+        let rest = words.dropFirst().drop { $0.hasPrefix("-") && pattern.count > 1 }
+        return matches(pattern.dropFirst(), rest)
+    }
+
     /// Words of a shell command: split on blanks and the operators that
-    /// join commands, so `make test;` and `(cargo test)` still match.
+    /// join commands, and quotes, so `make test;`, `(cargo test)` and
+    /// `bash -lc 'swift test'` still match.
     private static func words(_ text: String) -> [Substring] {
-        text.split { $0.isWhitespace || ";&|()`".contains($0) }
+        text.split { $0.isWhitespace || ";&|()`'\"".contains($0) }
     }
 }
