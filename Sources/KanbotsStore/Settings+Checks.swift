@@ -56,4 +56,12 @@ extension Settings {
         }
         return policy
     }
+
+    /// Throws the one-line error for a check or scope setting the supervisor
+    /// could not read, so `dispatch` refuses before a run starts rather than
+    /// the supervisor guessing later.
+    public func validateChecksAndScope() throws {
+        _ = try scopePolicy()
+        _ = try checkTimeout(default: 0)
+    }
 }

@@ -15,9 +15,13 @@ enum ReviewAgent {
     /// `tests` maps a card number to the test command its agent runs and
     /// whether it passes (agents are started by their supervisors later, so
     /// one script serves every card).
+    /// A first model response: the meter has a reading (autopilot waits for one).
+    static let usageLine = #"{"type":"assistant","message":{"model":"claude-sonnet-4-5","id":"msg_w","content":[{"type":"text","text":"Working on it."}],"usage":{"input_tokens":1000,"output_tokens":10}}}"#
+
     static func script(writes files: [String] = ["work.txt"], tests: [Int: (command: String, passed: Bool)] = [:],
-                       gate: String? = nil, pidFile: String? = nil) -> String {
-        var lines = ["#!/bin/sh", "echo " + shellQuoted(initLine)]
+                       gate: String? = nil, pidFile: String? = nil, argsFile: String? = nil) -> String {
+        var lines = ["#!/bin/sh", "echo " + shellQuoted(initLine), "echo " + shellQuoted(usageLine)]
+        if let argsFile { lines.append("printf '%s\\n' \"$@\" > \(shellQuoted(argsFile))") }
         if let pidFile { lines.append("echo $$ > \(shellQuoted(pidFile))") }
         if !tests.isEmpty {
             lines.append("case \"$KANBOTS_CARD\" in")
