@@ -1,6 +1,5 @@
 import ArgumentParser
-import KanbotsCore
-import KanbotsStore
+import KanbotsApp
 
 /// `--scope` and `--check` on `card new` and `card edit`: what a card's work
 /// may touch and what proves it (docs/review.md).
@@ -17,20 +16,11 @@ struct CardReviewOptions: ParsableArguments {
     @Flag(name: .customLong("clear-checks"), help: "Drop the card's own checks.")
     var clearChecks = false
 
-    func checkValues() throws {
-        for glob in scope where glob.trimmingCharacters(in: .whitespaces).isEmpty || glob.contains("\n") {
-            throw KanbotsError.invalidArgument("--scope '\(glob)' is not a path glob; give one like 'Sources/API/**'")
-        }
-        for check in checks where check.trimmingCharacters(in: .whitespaces).isEmpty || check.contains("\n") {
-            throw KanbotsError.invalidArgument("--check needs a one-line shell command, like --check 'swift test'")
-        }
-    }
-
     /// Clears first, then adds (so `--clear-scope --scope X` replaces).
-    func apply(to card: inout Card) {
-        if clearScope { card.scope = [] }
-        if clearChecks { card.checks = [] }
-        for glob in scope where !card.scope.contains(glob) { card.scope.append(glob) }
-        for check in checks where !card.checks.contains(check) { card.checks.append(check) }
+    func apply(to edit: inout CardEdit) {
+        edit.scope = scope
+        edit.clearScope = clearScope
+        edit.checks = checks
+        edit.clearChecks = clearChecks
     }
 }
