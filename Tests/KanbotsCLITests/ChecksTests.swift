@@ -57,6 +57,11 @@ extension Sandbox {
         }
     }
 
+    /// The process id a script wrote to `file`.
+    func recordedPID(_ file: String) -> Int32? {
+        read(file).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     /// The run as `show --json` prints it, with the review fields.
     func reviewedRun(_ id: String) throws -> ReviewedRun {
         struct Shown: Decodable { var run: ReviewedRun }
@@ -160,17 +165,33 @@ struct ReviewedRun: Decodable {
                 Thread.sleep(forTimeInterval: 0.05)
             }
             #expect(sawChecking, "the board never showed the run as checking")
-            let board = try sandbox.kanbots("board")
-            _ = board  // the text board is exercised; the JSON above is the assertion
 
             try sandbox.waitUntilIdle(timeout: 90)
             let info = try sandbox.reviewedRun(run.id)
             #expect(info.state == "completed")
             #expect(info.checks?.outcome == "timed_out" && info.checks?.exitCode == nil, "\(String(describing: info.checks))")
-            let pid = try #require(sandbox.read(pidFile).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+            let pid = try #require(sandbox.recordedPID(pidFile))
             #expect(kill(pid, 0) != 0, "the timed-out check \(pid) is still alive")
             let log = try sandbox.gitOK("show", "refs/kanbots/runs/\(run.id):checks.log")
             #expect(log.contains("timed out"), "log: \(log)")
+        }
+    }
+
+    @Test func stoppingARunWhileItsChecksRunEndsTheChecks() throws {
+        try Sandbox.with(cards: ["Stopped while checking"]) { sandbox in
+            let pidFile = sandbox.root + "/check.pid"
+            try sandbox.gitOK("config", "--add", "kanbots.check", "echo $$ > \(shellQuoted(pidFile)); exec sleep 300")
+            try sandbox.installFakeAgent("claude", script: ReviewAgent.script())
+            let run = try sandbox.dispatch(1, ["--agent", "claude"])
+            let deadline = Date().addingTimeInterval(60)
+            while sandbox.recordedPID(pidFile) == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            let pid = try #require(sandbox.recordedPID(pidFile), "the check never started")
+
+            expectSuccess(try sandbox.kanbots("stop", run.id))
+            let info = try sandbox.finishedRun(run.id)
+            #expect(info.state == "cancelled" && info.reason == "stopped_by_user", "\(info.state) \(info.reason ?? "")")
+            #expect(kill(pid, 0) != 0, "the check \(pid) outlived the stop")
+            #expect(try sandbox.reviewedRun(run.id).checks == nil, "a stopped check is not a result")
         }
     }
 

@@ -51,7 +51,7 @@ import Darwin
             let info = try sandbox.finishedRun(run.id, timeout: 60)
             #expect(info.state == "failed" && info.reason == "scope_violation Package.swift",
                     "\(info.state) \(info.reason ?? "")")
-            let pid = try #require(sandbox.read(pidFile).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+            let pid = try #require(sandbox.recordedPID(pidFile))
             #expect(kill(pid, 0) != 0, "the agent \(pid) outlived its run")
             let reviewed = try sandbox.reviewedRun(run.id)
             #expect(reviewed.scopeViolations == ["Package.swift"] && reviewed.checks == nil, "\(reviewed)")
