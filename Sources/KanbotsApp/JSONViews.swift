@@ -46,6 +46,11 @@ public struct RunJSON: JSONFields {
     public var agentErrorFix: String?
     /// Where the run was dispatched: the clone (tag in its id) and host.
     public var origin: Origin
+    /// The last recorded checks, whether the agent ran the tests, and the
+    /// paths it wrote outside its card's scope (docs/review.md).
+    public var checks: ChecksJSON?
+    public var agentTested: String?
+    public var scopeViolations: [String]
 
     public struct Origin: JSONFields {
         public var clone: String
@@ -100,6 +105,9 @@ public struct RunJSON: JSONFields {
         try sink.field("autopilot_session", autopilotSession)
         try sink.field("agent_error", agentError)
         try sink.field("agent_error_fix", agentErrorFix)
+        try sink.field("checks", checks)
+        try sink.field("agent_tested", agentTested)
+        try sink.field("scope_violations", scopeViolations)
     }
 
     public init(_ view: RunView) {
@@ -141,6 +149,9 @@ public struct RunJSON: JSONFields {
         autopilotSession = record.extraValue(AutopilotSession.runField)
         agentError = record.agentError
         agentErrorFix = record.agentErrorFix
+        checks = record.checks.map(ChecksJSON.init)
+        agentTested = record.agentTested?.rawValue
+        scopeViolations = record.scopeViolations
     }
 }
 

@@ -10,23 +10,28 @@ public struct AgentStreamMonitor: StreamMonitor {
     private var meter: CostMeter
     /// Codex's `turn.completed` sums the whole thread, earlier runs included.
     private let usageIsThreadWide: Bool
+    private var testDetector: AgentTestDetector
     private var lineNumber = 0
     private var byteOffset = 0
     public private(set) var events = 0
     public private(set) var malformedLines = 0
 
-    public init(agent: String, model: String?, prices: PriceTable, sessionCostBeforeUSD: Double = 0) {
+    public init(agent: String, model: String?, prices: PriceTable, sessionCostBeforeUSD: Double = 0,
+                testCommands: [String] = AgentTestDetector.defaultTestCommands) {
         // The demo agent speaks Claude Code's stream-json.
         let kind = AgentKind(rawValue: agent) ?? .claude
         parser = kind.makeParser(model: model)
         meter = CostMeter(prices: prices, sessionCostBeforeUSD: sessionCostBeforeUSD)
         usageIsThreadWide = kind == .codex
+        testDetector = AgentTestDetector(testCommands: testCommands)
     }
 
     /// The monitor for one run's stream.
-    public init(record: RunRecord, prices: PriceTable) {
+    public init(record: RunRecord, prices: PriceTable,
+                testCommands: [String] = AgentTestDetector.defaultTestCommands) {
         let before = record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0
-        self.init(agent: record.agent, model: record.model, prices: prices, sessionCostBeforeUSD: before)
+        self.init(agent: record.agent, model: record.model, prices: prices, sessionCostBeforeUSD: before,
+                  testCommands: testCommands)
     }
 
     /// Prices from `kanbots.price.*` in git config over the built-in table.
@@ -47,6 +52,7 @@ public struct AgentStreamMonitor: StreamMonitor {
             events += 1
             if case .malformed = event { malformedLines += 1 }
             meter.record(event)
+            testDetector.consume(event)
         }
     }
 
@@ -57,6 +63,7 @@ public struct AgentStreamMonitor: StreamMonitor {
     }
     public var turns: Int { meter.turnCount }
     public var sessionID: String? { meter.sessionID }
+    public var agentTested: AgentTested { testDetector.verdict }
     public var model: String? { meter.model }
 
     public var rateLimit: LiveStatus.RateLimit? {

@@ -44,6 +44,7 @@ public struct Dispatcher {
         try AgentCatalog.validate(agent)
         _ = try AgentCatalog.locate(agent, settings: settings)
         _ = try AgentConfinement.configured(settings: settings)
+        try settings.validateChecksAndScope()
         let baseName = try request.base ?? settings.defaultBase()
         guard let baseCommit = try repository.git.resolveCommit(baseName) else {
             throw KanbotsError.unknownBase(baseName)
