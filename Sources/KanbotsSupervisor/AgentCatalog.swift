@@ -25,14 +25,11 @@ public enum AgentCatalog {
     /// `--resume`, Codex's `exec resume`) rather than starting afresh.
     public static func resumesSessions(_ agent: String) -> Bool { binaryName(agent) != nil }
 
-    public static func validate(_ agent: String) throws {
-        guard names.contains(agent) else { throw KanbotsError.unknownAgent(agent, known: names) }
-    }
-
     /// Finds the agent's program: `kanbots.agent.<name>.path`, else PATH.
     /// Called at dispatch so a missing binary is an error now, not a failed
     /// run later.
     public static func locate(_ agent: String, settings: Settings) throws -> String {
+        if !names.contains(agent) { return try locateConfigured(definition(agent, settings: settings)) }
         guard let binary = binaryName(agent) else { return ProcessLauncher.currentExecutable }
         let key = "kanbots.agent.\(agent).path"
         if let configured = settings.string(key) {
@@ -51,6 +48,9 @@ public enum AgentCatalog {
         for record: RunRecord, prompt: String, settings: Settings, decisions: DecisionServerLaunch? = nil
     ) throws -> AgentCommand {
         let executable = try locate(record.agent, settings: settings)
+        if !names.contains(record.agent) {
+            return try acpCommand(for: record, program: executable, prompt: prompt, settings: settings)
+        }
         let extra = (settings.string("kanbots.agent.\(record.agent).args") ?? "")
             .split(separator: " ").map(String.init)
         var arguments: [String]

@@ -51,6 +51,8 @@ public final class Supervisor {
         /// (adopted after a supervisor crash) and its status is unknowable.
         case exited(ExitStatus?)
         case capped(Double)
+        /// Passed its wall-clock cap after this many seconds.
+        case timeCapped(TimeInterval)
         case stopped
     }
 
@@ -162,6 +164,14 @@ public final class Supervisor {
         live.agentPID = agent.groupID
         var lastWrite = Date.distantPast
         var stopping: (reason: Ending, deadline: Date)?
+        let started = record.startedAt ?? record.createdAt
+        let timeLimit = record.maxTime?.limit
+        func stop(_ reason: Ending) {
+            stopping = (reason, Date().addingTimeInterval(gracePeriod))
+            // acp-client cancels the prompt (`session/cancel`) before its
+            // agent gets a signal; the group's SIGKILL follows the grace period.
+            kill(record.agentProtocol == AgentProtocol.acp.rawValue ? agent.groupID : -agent.groupID, SIGTERM)
+        }
         while true {
             let lines = tail.readLines()
             for line in lines { monitor.consume(line) }
@@ -173,11 +183,11 @@ public final class Supervisor {
             }
             if stopping == nil {
                 if let cap = record.capUSD, monitor.costUSD >= cap {
-                    stopping = (.capped(monitor.costUSD), Date().addingTimeInterval(gracePeriod))
-                    kill(-agent.groupID, SIGTERM)
+                    stop(.capped(monitor.costUSD))
+                } else if let timeLimit, Date().timeIntervalSince(started) >= timeLimit {
+                    stop(.timeCapped(Date().timeIntervalSince(started)))
                 } else if receivedStopSignal != 0 {
-                    stopping = (.stopped, Date().addingTimeInterval(gracePeriod))
-                    kill(-agent.groupID, SIGTERM)
+                    stop(.stopped)
                 }
             } else if let deadline = stopping?.deadline, Date() > deadline {
                 kill(-agent.groupID, SIGKILL)
@@ -263,6 +273,8 @@ public final class Supervisor {
         switch ending {
         case .capped(let amount):
             (state, reason) = (.failed, "\(Reason.costCapped) \(String(format: "%.4f", amount))")
+        case .timeCapped(let seconds):
+            (state, reason) = (.failed, "\(Reason.timeCapped) \(Int(seconds))s")
         case .stopped:
             (state, reason) = (.cancelled, Reason.stoppedByUser)
         case .exited(.some(.exited(0))),

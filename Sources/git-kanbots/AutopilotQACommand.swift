@@ -52,7 +52,7 @@ struct AutopilotQACommand: ParsableCommand {
         let repository = try openInitializedRepository()
         let settings = Settings(repository)
         let agentName = agent ?? settings.defaultAgent
-        try AgentCatalog.validate(agentName)
+        try AgentCatalog.validate(agentName, settings: settings)
         _ = try AgentCatalog.locate(agentName, settings: settings)
         let baseName = try base ?? settings.defaultBase()
         guard try repository.git.resolveCommit(baseName) != nil else { throw KanbotsError.unknownBase(baseName) }

@@ -51,7 +51,7 @@ struct AutopilotStartCommand: ParsableCommand {
         guard !names.isEmpty else { throw KanbotsError.invalidArgument("--personas needs at least one persona") }
         try Personas.validate(names, repository: repository)
         let agentName = agent ?? settings.defaultAgent
-        try AgentCatalog.validate(agentName)
+        try AgentCatalog.validate(agentName, settings: settings)
         _ = try AgentCatalog.locate(agentName, settings: settings)
         let cardNumbers = try cards.map(parseCardQuery)
         let cardStore = CardStore(repository)

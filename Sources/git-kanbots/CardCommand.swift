@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSupervisor
 
 struct CardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,11 +21,14 @@ struct CardCommand: ParsableCommand {
         @Option(name: .customLong("body-file"), help: "Read the description from a file (- for standard input).")
         var bodyFile: String?
         @Flag(help: "File it in the Backlog instead of Todo.") var backlog = false
+        @OptionGroup var choice: CardAgentOptions
 
         func run() throws {
             let repository = try openRepository()
             let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
-            let card = try CardStore(repository).create(title: title, body: text, lane: backlog ? .backlog : .todo)
+            try choice.validate(in: repository)
+            var card = try CardStore(repository).create(title: title, body: text, lane: backlog ? .backlog : .todo)
+            if !choice.isEmpty { card = try CardStore(repository).update(card.number) { choice.apply(to: &$0) } }
             print(card.number)
         }
     }
@@ -77,6 +81,9 @@ struct CardCommand: ParsableCommand {
             if !card.labels.isEmpty { print("labels: \(card.labels.joined(separator: ", "))") }
             if !card.after.isEmpty { print("after: " + card.after.map { "#\($0)" }.joined(separator: ", ")) }
             if let rank = card.rank { print("rank: \(rank)") }
+            if card.agent != nil || card.model != nil {
+                print("agent: \(card.agent ?? "(default)")\(card.model.map { "  model: \($0)" } ?? "")")
+            }
             if !card.body.isEmpty { print("\n\(card.body)") }
             if !runs.isEmpty {
                 print("\nruns:")
@@ -100,6 +107,7 @@ struct CardCommand: ParsableCommand {
         @Option(help: "Autopilot order: lower ranks go first; unranked cards follow by number.") var rank: Int?
         @Flag(help: "Drop the card's rank.") var clearRank = false
         @Flag(help: "Reopen a closed card.") var reopen = false
+        @OptionGroup var choice: CardAgentOptions
 
         func run() throws {
             let repository = try openRepository()
@@ -107,6 +115,7 @@ struct CardCommand: ParsableCommand {
             let newBody = try readBody(body: body, bodyFile: bodyFile)
             let dependencies = try after.map(parseCardNumber)
             let store = CardStore(repository)
+            try choice.validate(in: repository)
             for dependency in dependencies where dependency != number { _ = try store.card(dependency) }
             if dependencies.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
             let newLane = try lane.map { text -> Card.Lane in
@@ -124,6 +133,7 @@ struct CardCommand: ParsableCommand {
                 if reopen { card.state = .open }
                 if clearRank { card.rank = nil }
                 if let rank { card.rank = rank }
+                choice.apply(to: &card)
             }
             print("updated #\(card.number) \(card.title)")
         }
@@ -170,6 +180,8 @@ struct CardJSON: Encodable {
     var issue: Int?
     var url: String?
     var labels: [String]
+    var agent: String?
+    var model: String?
 
     init(_ card: Card) {
         number = card.number
@@ -185,5 +197,25 @@ struct CardJSON: Encodable {
         issue = card.issue
         url = card.url
         labels = card.labels
+        agent = card.agent
+        model = card.model
+    }
+}
+
+/// `--agent`/`--model` of `card new` and `card edit`: the card's own choice,
+/// which dispatch flags override and which overrides persona and config.
+struct CardAgentOptions: ParsableArguments {
+    @Option(help: "The agent this card's runs use unless dispatch names one (`none` clears it).") var agent: String?
+    @Option(help: "The model this card's runs ask for (`none` clears it).") var model: String?
+
+    var isEmpty: Bool { agent == nil && model == nil }
+
+    func validate(in repository: KanbotsRepository) throws {
+        if let agent, agent != "none" { try AgentCatalog.validate(agent, settings: Settings(repository)) }
+    }
+
+    func apply(to card: inout Card) {
+        if let agent { card.agent = agent == "none" ? nil : agent }
+        if let model { card.model = model == "none" ? nil : model }
     }
 }

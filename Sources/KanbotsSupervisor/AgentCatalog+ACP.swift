@@ -1,0 +1,18 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+extension AgentCatalog {
+    /// An ACP agent runs behind `git-kanbots acp-client`, which spawns it,
+    /// speaks JSON-RPC on its stdio and writes what it says to the
+    /// transcript (docs/agents.md, "ACP agents").
+    static func acpCommand(for record: RunRecord, program: String, prompt: String,
+                           settings: Settings) throws -> AgentCommand {
+        let definition = try definition(record.agent, settings: settings)
+        var arguments = ["acp-client", "--prompt", prompt]
+        if let model = record.model { arguments += ["--model", model] }
+        if let session = record.sessionID, record.replyTo != nil { arguments += ["--resume", session] }
+        arguments += ["--", program] + definition.extraArguments
+        return AgentCommand(executable: ProcessLauncher.currentExecutable, arguments: arguments)
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import KanbotsStore
+import KanbotsSupervisor
+
+struct AgentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agents",
+        abstract: "List the agents dispatch can run: found or not, version, protocol, how each is metered.",
+        discussion: """
+            Built in: demo, claude, codex. Define your own ACP agent (Gemini CLI, OpenCode, Goose, \
+            Mistral Vibe...) with `git config kanbots.agent.<name>.protocol acp`, \
+            `kanbots.agent.<name>.path` and `kanbots.agent.<name>.args`; then \
+            `git kanbots dispatch <card> --agent <name> --max-time 30m`. Each program is asked \
+            `--version`, a few seconds at most.
+            """
+    )
+
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let settings = Settings(try openRepository())
+        let statuses = AgentCatalog.definitions(settings: settings).map { AgentProbe.status(of: $0, settings: settings) }
+        if json { return try printJSON(statuses.map(AgentJSON.init)) }
+        let defaultAgent = settings.defaultAgent
+        for status in statuses {
+            let name = status.definition.name + (status.definition.name == defaultAgent ? " *" : "")
+            let found = status.path == nil ? "missing" : (status.version ?? "found, no version")
+            print("\(column(name, 10)) \(column(status.definition.agentProtocol.rawValue, 19)) \(column(found, 34)) \(status.definition.agentProtocol.metering)")
+            if let problem = status.problem { print("           \(problem)") }
+        }
+        print("\n* the default agent (git config \(Settings.Key.agent))")
+    }
+}
+
+struct AgentJSON: Encodable {
+    var name: String
+    var `protocol`: String
+    var builtIn: Bool
+    var found: Bool
+    var path: String?
+    var version: String?
+    var metering: String
+    var mayBeUnmetered: Bool
+    var problem: String?
+
+    init(_ status: AgentStatus) {
+        name = status.definition.name
+        `protocol` = status.definition.agentProtocol.rawValue
+        builtIn = status.definition.isBuiltIn
+        found = status.path != nil
+        path = status.path
+        version = status.version
+        metering = status.definition.agentProtocol.metering
+        mayBeUnmetered = status.definition.agentProtocol.mayBeUnmetered
+        problem = status.problem
+    }
+}
