@@ -36,12 +36,16 @@ let package = Package(
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
         ]),
+        // The Agent Client Protocol client (`git-kanbots acp-client`): speaks
+        // JSON-RPC to an ACP agent for one run; permission requests become decisions.
+        .target(name: "KanbotsACP", dependencies: ["KanbotsCore", "KanbotsMCP", "KanbotsSupervisor"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
         .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
                 "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot",
+                "KanbotsACP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -11,7 +11,6 @@ extension AgentCatalog {
         let definition = try definition(record.agent, settings: settings)
         var arguments = ["acp-client", "--prompt", prompt]
         if let model = record.model { arguments += ["--model", model] }
-        if let session = record.sessionID, record.replyTo != nil { arguments += ["--resume", session] }
         arguments += ["--", program] + definition.extraArguments
         return AgentCommand(executable: ProcessLauncher.currentExecutable, arguments: arguments)
     }

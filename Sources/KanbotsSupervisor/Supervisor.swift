@@ -299,6 +299,7 @@ public final class Supervisor {
             record.turns = self.monitor.turns
             record.sessionID = self.monitor.sessionID ?? record.sessionID
             if record.model == nil { record.model = self.monitor.model }
+            if record.agentProtocol != nil { record.isMetered = self.monitor.isMetered }
         }
     }
 }

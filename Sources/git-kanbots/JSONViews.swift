@@ -24,6 +24,8 @@ struct RunJSON: JSONFields {
     var behind: Int?
     var costUSD: Double
     var capUSD: Double?
+    var metered: Bool
+    var maxTimeSeconds: Int?
     var turns: Int?
     var sessionID: String?
     var supervisor: String
@@ -79,6 +81,8 @@ struct RunJSON: JSONFields {
         try sink.field("behind", behind)
         try sink.field("cost_usd", costUSD)
         try sink.field("cap_usd", capUSD)
+        try sink.field("metered", metered)
+        try sink.field("max_time_seconds", maxTimeSeconds)
         try sink.field("turns", turns)
         try sink.field("session_id", sessionID)
         try sink.field("supervisor", supervisor)
@@ -118,6 +122,8 @@ struct RunJSON: JSONFields {
         behind = view.observation.behind
         costUSD = view.costUSD
         capUSD = record.capUSD
+        metered = record.isMetered
+        maxTimeSeconds = record.maxTime?.limit.map { Int($0) }
         turns = record.turns ?? view.observation.live?.turns
         sessionID = record.sessionID ?? view.observation.live?.sessionID
         supervisor = view.observation.supervisor.rawValue

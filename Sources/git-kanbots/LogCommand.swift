@@ -31,7 +31,7 @@ struct LogCommand: ParsableCommand {
         var renderer = TranscriptRenderer(
             prices: prices,
             sessionCostBeforeUSD: record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0)
-        var parser = (AgentKind(rawValue: record.agent) ?? .claude).makeParser(model: record.model)
+        var parser = AgentKind(agent: record.agent, agentProtocol: record.agentProtocol).makeParser(model: record.model)
         var lineNumber = 0
         func emit(_ line: Data) {
             lineNumber += 1
