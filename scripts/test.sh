@@ -16,5 +16,16 @@ else
     echo "test: the Claude Code CLI could not be installed; the real-CLI tests will fail" >&2
 fi
 
+# `git kanbots --help` is tested with the real man (man-db) and git's bash completion.
+if ! command -v man >/dev/null 2>&1 || [ ! -f /usr/share/bash-completion/completions/git ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get install -y -qq man-db git >/dev/null || { apt-get update -qq && apt-get install -y -qq man-db git >/dev/null; }
+    else
+        echo "test: man (man-db) or git's bash completion is missing; the man page tests will fail" >&2
+    fi
+fi
+
 swift build --build-tests
+# argument-parser's man page generator, for scripts/install-manual-and-completions.sh.
+swift build --product generate-manual
 exec swift test --skip-build "$@"
