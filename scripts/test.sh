@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's second command: the whole test suite.
 #
-# Installs what the tests need when missing (libgit2, and the real Claude Code
-# CLI from the claude-agent-sdk wheel on PyPI, for the end-to-end agent tests),
+# Installs what the tests need when missing (libgit2, the real Claude Code
+# CLI from the claude-agent-sdk wheel on PyPI, and claude-code-acp, for the
+# end-to-end agent tests; man-db for the man page test),
 # then runs `swift test`. Extra arguments go to `swift test`.
 set -euo pipefail
 
@@ -14,6 +15,13 @@ if claude="$(scripts/install-claude-cli.sh)"; then
     export KANBOTS_TEST_CLAUDE="$claude"
 else
     echo "test: the Claude Code CLI could not be installed; the real-CLI tests will fail" >&2
+fi
+
+# A real ACP agent for the ACP adapter's end-to-end test (Python >= 3.10, a venv in .tools).
+if acp="$(scripts/install-claude-code-acp.sh)"; then
+    export KANBOTS_TEST_CLAUDE_CODE_ACP="$acp"
+else
+    echo "test: claude-code-acp could not be installed; the real ACP agent test will fail" >&2
 fi
 
 # `git kanbots --help` is tested with the real man (man-db) and git's bash completion.
