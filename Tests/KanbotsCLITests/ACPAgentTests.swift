@@ -136,3 +136,22 @@ import Testing
         }
     }
 }
+
+extension ACPAgentTests {
+    @Test func aReplyStartsANewSessionWithTheSameAgentAndBounds() throws {
+        try Sandbox.with(cards: ["Write acp.txt"]) { sandbox in
+            let log = try Self.installScripted(sandbox, script: "write")
+            let first = try sandbox.dispatch(1, ["--agent", "acp", "--max-time", "5m"])
+            _ = try sandbox.finishedRun(first.id, timeout: 60)
+            let replied = try sandbox.kanbots("reply", first.id, "Now say goodbye")
+            expectSuccess(replied)
+            let runs = try sandbox.waitUntilIdle(timeout: 60)
+            let reply = try #require(runs.first { $0.id != first.id })
+            #expect(reply.state == "completed", "\(reply.state) \(reply.reason ?? "")")
+            let record = try sandbox.record(reply.id)
+            #expect(record["Agent-Protocol"] == "acp" && record["Max-Time"] == "300" && record["Reply-To"] == first.id)
+            let sessions = (sandbox.read(log) ?? "").components(separatedBy: "received session/new").count - 1
+            #expect(sessions == 2, "\(sandbox.read(log) ?? "")")
+        }
+    }
+}
