@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsStore
 import KanbotsSupervisor
 
@@ -30,29 +31,5 @@ struct AgentsCommand: ParsableCommand {
             if let problem = status.problem { print("           \(problem)") }
         }
         print("\n* the default agent (git config \(Settings.Key.agent))")
-    }
-}
-
-struct AgentJSON: Encodable {
-    var name: String
-    var `protocol`: String
-    var builtIn: Bool
-    var found: Bool
-    var path: String?
-    var version: String?
-    var metering: String
-    var mayBeUnmetered: Bool
-    var problem: String?
-
-    init(_ status: AgentStatus) {
-        name = status.definition.name
-        `protocol` = status.definition.agentProtocol.rawValue
-        builtIn = status.definition.isBuiltIn
-        found = status.path != nil
-        path = status.path
-        version = status.version
-        metering = status.definition.agentProtocol.metering
-        mayBeUnmetered = status.definition.agentProtocol.mayBeUnmetered
-        problem = status.problem
     }
 }

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 struct CardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,9 +26,8 @@ struct CardCommand: ParsableCommand {
         func run() throws {
             let repository = try openRepository()
             let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
-            try choice.validate(in: repository)
-            var card = try CardStore(repository).create(title: title, body: text, lane: backlog ? .backlog : .todo)
-            if !choice.isEmpty { card = try CardStore(repository).update(card.number) { choice.apply(to: &$0) } }
+            let card = try CardActions(repository).create(
+                title: title, body: text, backlog: backlog, choice: AgentChoice(agent: choice.agent, model: choice.model))
             print(card.number)
         }
     }
@@ -66,9 +65,7 @@ struct CardCommand: ParsableCommand {
 
         func run() throws {
             let repository = try openRepository()
-            let card = try CardStore(repository).card(try parseCardNumber(self.card))
-            let runs = try RunIndex(repository).records().records.filter { $0.card == card.number }
-                .sorted { $0.createdAt < $1.createdAt }
+            let (card, runs) = try CardActions(repository).show(try parseCardNumber(self.card))
             if json {
                 var value = CardJSON(card)
                 value.runs = runs.map(\.id.description)
@@ -113,28 +110,15 @@ struct CardCommand: ParsableCommand {
             let repository = try openRepository()
             let number = try parseCardNumber(card)
             let newBody = try readBody(body: body, bodyFile: bodyFile)
-            let dependencies = try after.map(parseCardNumber)
-            let store = CardStore(repository)
-            try choice.validate(in: repository)
-            for dependency in dependencies where dependency != number { _ = try store.card(dependency) }
-            if dependencies.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
-            let newLane = try lane.map { text -> Card.Lane in
-                guard let lane = Card.Lane(rawValue: text) else {
-                    throw KanbotsError.invalidArgument("lane must be 'todo' or 'backlog', not '\(text)'")
-                }
-                return lane
-            }
-            let card = try store.update(number) { card in
-                if let title { card.title = title }
-                if let newBody { card.body = newBody }
-                if let newLane { card.lane = newLane }
-                if clearAfter { card.after = [] }
-                for dependency in dependencies where !card.after.contains(dependency) { card.after.append(dependency) }
-                if reopen { card.state = .open }
-                if clearRank { card.rank = nil }
-                if let rank { card.rank = rank }
-                choice.apply(to: &card)
-            }
+            var edit = CardEdit(title: title, body: newBody, lane: lane)
+            edit.after = try after.map(parseCardNumber)
+            edit.clearAfter = clearAfter
+            edit.rank = rank
+            edit.clearRank = clearRank
+            edit.reopen = reopen
+            edit.agent = choice.agent
+            edit.model = choice.model
+            let card = try CardActions(repository).edit(number, edit)
             print("updated #\(card.number) \(card.title)")
         }
     }
@@ -145,7 +129,7 @@ struct CardCommand: ParsableCommand {
 
         func run() throws {
             let repository = try openRepository()
-            let card = try CardStore(repository).update(try parseCardNumber(card)) { $0.state = .closed }
+            let card = try CardActions(repository).close(try parseCardNumber(card))
             print("closed #\(card.number) \(card.title)")
         }
     }
@@ -161,61 +145,9 @@ func readBody(body: String?, bodyFile: String?) throws -> String? {
     return String(decoding: data, as: UTF8.self)
 }
 
-func reportUnreadable(_ errors: [KanbotsError]) {
-    for error in errors { FileHandle.standardError.write(Data("warning: \(error)\n".utf8)) }
-}
-
-struct CardJSON: Encodable {
-    var number: Int
-    var title: String
-    var body: String
-    var state: String
-    var lane: String
-    var source: String
-    var after: [Int]
-    var rank: Int?
-    var createdAt: Date
-    var updatedAt: Date
-    var runs: [String]?
-    var issue: Int?
-    var url: String?
-    var labels: [String]
-    var agent: String?
-    var model: String?
-
-    init(_ card: Card) {
-        number = card.number
-        title = card.title
-        body = card.body
-        state = card.state.rawValue
-        lane = card.lane.rawValue
-        source = card.source
-        after = card.after
-        rank = card.rank
-        createdAt = card.createdAt
-        updatedAt = card.updatedAt
-        issue = card.issue
-        url = card.url
-        labels = card.labels
-        agent = card.agent
-        model = card.model
-    }
-}
-
 /// `--agent`/`--model` of `card new` and `card edit`: the card's own choice,
 /// which dispatch flags override and which overrides persona and config.
 struct CardAgentOptions: ParsableArguments {
     @Option(help: "The agent this card's runs use unless dispatch names one (`none` clears it).") var agent: String?
     @Option(help: "The model this card's runs ask for (`none` clears it).") var model: String?
-
-    var isEmpty: Bool { agent == nil && model == nil }
-
-    func validate(in repository: KanbotsRepository) throws {
-        if let agent, agent != "none" { try AgentCatalog.validate(agent, settings: Settings(repository)) }
-    }
-
-    func apply(to card: inout Card) {
-        if let agent { card.agent = agent == "none" ? nil : agent }
-        if let model { card.model = model == "none" ? nil : model }
-    }
 }
