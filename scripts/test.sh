@@ -2,7 +2,7 @@
 # The README's second command: the whole test suite.
 #
 # Installs what the tests need when missing (libgit2, the real Claude Code
-# CLI from the claude-agent-sdk wheel on PyPI, and claude-code-acp, for the
+# CLI from the claude-agent-sdk wheel on PyPI, claude-code-acp and aider-chat, for the
 # end-to-end agent tests; man-db for the man page test),
 # then runs `swift test`. Extra arguments go to `swift test`.
 set -euo pipefail
@@ -22,6 +22,12 @@ if acp="$(scripts/install-claude-code-acp.sh)"; then
     export KANBOTS_TEST_CLAUDE_CODE_ACP="$acp"
 else
     echo "test: claude-code-acp could not be installed; the real ACP agent test will fail" >&2
+fi
+
+if aider="$(scripts/install-aider.sh)"; then
+    export KANBOTS_TEST_AIDER="$aider"
+else
+    echo "test: aider could not be installed; the aider test will fail" >&2
 fi
 
 # `git kanbots --help` is tested with the real man (man-db) and git's bash completion.

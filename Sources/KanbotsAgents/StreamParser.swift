@@ -36,6 +36,8 @@ public enum AgentKind: String, Sendable, Codable, CaseIterable {
     case codex
     /// An Agent Client Protocol agent behind `git-kanbots acp-client`.
     case acp
+    /// Aider behind `git-kanbots aider-client`.
+    case aider
 
     /// A fresh parser for one transcript of this kind of agent.
     /// - Parameter model: The model the agent was started with. Codex's stream
@@ -46,6 +48,7 @@ public enum AgentKind: String, Sendable, Codable, CaseIterable {
         case .claude: ClaudeStreamParser()
         case .codex: CodexStreamParser(model: model)
         case .acp: ACPStreamParser(model: model)
+        case .aider: AiderStreamParser(model: model)
         }
     }
 

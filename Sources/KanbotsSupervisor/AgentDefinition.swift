@@ -11,6 +11,8 @@ public enum AgentProtocol: String, Sendable, CaseIterable {
     /// The Agent Client Protocol: JSON-RPC 2.0 on the agent's stdio, spoken
     /// by `git-kanbots acp-client` on the run's behalf.
     case acp
+    /// Aider's plain text, turned into NDJSON by `git-kanbots aider-client`.
+    case aiderText = "aider-text"
 
     /// How a run of this protocol is metered, in words for `agents`.
     public var metering: String {
@@ -18,6 +20,7 @@ public enum AgentProtocol: String, Sendable, CaseIterable {
         case .claudeStreamJSON: "cost reported by the agent (total_cost_usd), live tokens × price table"
         case .codexJSON: "tokens × price table"
         case .acp: "cost or tokens the agent reports, else unmetered (needs --max-time)"
+        case .aiderText: "Aider's own cost report, else its tokens × price table"
         }
     }
 
@@ -60,7 +63,11 @@ extension AgentCatalog {
         let key = "kanbots.agent.\(name)"
         let arguments = (settings.string(key + ".args") ?? "").split(separator: " ").map(String.init)
         if names.contains(name) {
-            let builtIn: AgentProtocol = name == "codex" ? .codexJSON : .claudeStreamJSON
+            let builtIn: AgentProtocol = switch name {
+            case "codex": .codexJSON
+            case "aider": .aiderText
+            default: .claudeStreamJSON
+            }
             return AgentDefinition(name: name, agentProtocol: builtIn, isBuiltIn: true,
                                    program: settings.string(key + ".path") ?? binaryName(name),
                                    extraArguments: arguments)

@@ -24,7 +24,7 @@ struct GitKanbots: ParsableCommand {
             GCCommand.self, DemoCommand.self,
             AutopilotCommand.self, PersonaCommand.self, AgentsCommand.self,
             // Started by git-kanbots itself, hidden from help.
-            SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self, ACPClientCommand.self,
+            SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self, ACPClientCommand.self, AiderClientCommand.self,
         ]
     )
 

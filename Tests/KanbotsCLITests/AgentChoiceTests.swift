@@ -86,7 +86,7 @@ import Testing
             }
             let agents = try JSON.decode([Agent].self, from: try sandbox.kanbots("agents", "--json"))
             let byName = Dictionary(agents.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            #expect(agents.map(\.name) == ["demo", "claude", "codex", "gone", "stuck", "vibe"], "\(agents.map(\.name))")
+            #expect(agents.map(\.name) == ["demo", "claude", "codex", "aider", "gone", "stuck", "vibe"], "\(agents.map(\.name))")
             #expect(byName["demo"]?.found == true && byName["demo"]?.builtIn == true)
             #expect(byName["claude"]?.version == "2.1.0 (Claude Code)")
             #expect(byName["claude"]?.protocol == "claude-stream-json")

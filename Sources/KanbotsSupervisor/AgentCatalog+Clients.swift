@@ -15,3 +15,15 @@ extension AgentCatalog {
         return AgentCommand(executable: ProcessLauncher.currentExecutable, arguments: arguments)
     }
 }
+
+extension AgentCatalog {
+    /// Aider runs behind `git-kanbots aider-client`, which gives it its
+    /// one-shot flags and turns its text output into the transcript
+    /// (docs/agents.md, "Aider").
+    static func aiderCommand(for record: RunRecord, program: String, prompt: String, settings: Settings) -> AgentCommand {
+        var arguments = ["aider-client", "--prompt", prompt]
+        if let model = record.model { arguments += ["--model", model] }
+        let extra = (settings.string("kanbots.agent.aider.args") ?? "").split(separator: " ").map(String.init)
+        return AgentCommand(executable: ProcessLauncher.currentExecutable, arguments: arguments + ["--", program] + extra)
+    }
+}
