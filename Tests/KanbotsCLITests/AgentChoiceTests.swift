@@ -125,6 +125,8 @@ import Testing
             let unbounded = try sandbox.kanbots("dispatch", "1", "--agent", "acpish")
             #expect(!unbounded.succeeded && unbounded.stderr.contains("--max-time"), "\(unbounded)")
             #expect(try sandbox.runRefs() == refs, "a refused dispatch claimed a run")
+            let autopilot = try sandbox.kanbots("autopilot", "start", "--budget", "1", "--agent", "acpish")
+            #expect(!autopilot.succeeded && autopilot.stderr.contains("git config kanbots.max-time 30m"), "\(autopilot)")
         }
     }
 }
