@@ -20,6 +20,11 @@ public struct CardEdit: Sendable {
     /// (`none` clears either).
     public var agent: String?
     public var model: String?
+    /// Scope globs and checks to add (after clearing, when asked).
+    public var scope: [String] = []
+    public var clearScope = false
+    public var checks: [String] = []
+    public var clearChecks = false
 
     public init(title: String? = nil, body: String? = nil, lane: String? = nil) {
         self.title = title
@@ -36,14 +41,15 @@ public struct CardActions {
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
     /// Files a card; `choice` is its agent and model (`card new --agent --model`).
-    public func create(title: String, body: String, backlog: Bool, choice: AgentChoice = AgentChoice()) throws -> Card {
+    public func create(title: String, body: String, backlog: Bool, scope: [String] = [], checks: [String] = [],
+                       choice: AgentChoice = AgentChoice()) throws -> Card {
+        try Self.checkScopeAndChecks(scope: scope, checks: checks)
         try validate(choice)
-        let card = try store.create(title: title, body: body, lane: backlog ? .backlog : .todo)
-        guard !choice.isEmpty else { return card }
-        var edit = CardEdit()
-        edit.agent = choice.agent
-        edit.model = choice.model
-        return try self.edit(card.number, edit)
+        return try store.create(title: title, body: body, lane: backlog ? .backlog : .todo) { card in
+            card.scope = Self.unique(scope)
+            card.checks = Self.unique(checks)
+            Self.apply(choice, to: &card)
+        }
     }
 
     /// A card may only name an agent dispatch can run (`none` names none).
@@ -55,6 +61,7 @@ public struct CardActions {
 
     public func edit(_ number: Int, _ edit: CardEdit) throws -> Card {
         try validate(AgentChoice(agent: edit.agent, model: edit.model))
+        try Self.checkScopeAndChecks(scope: edit.scope, checks: edit.checks)
         for dependency in edit.after where dependency != number { _ = try store.card(dependency) }
         if edit.after.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
         let newLane = try edit.lane.map { text -> Card.Lane in
@@ -72,9 +79,34 @@ public struct CardActions {
             if edit.reopen { card.state = .open }
             if edit.clearRank { card.rank = nil }
             if let rank = edit.rank { card.rank = rank }
-            if let agent = edit.agent { card.agent = agent == "none" ? nil : agent }
-            if let model = edit.model { card.model = model == "none" ? nil : model }
+            Self.apply(AgentChoice(agent: edit.agent, model: edit.model), to: &card)
+            if edit.clearScope { card.scope = [] }
+            if edit.clearChecks { card.checks = [] }
+            card.scope = Self.unique(card.scope + edit.scope)
+            card.checks = Self.unique(card.checks + edit.checks)
         }
+    }
+
+    /// Sets the card's agent and model; `none` clears either.
+    private static func apply(_ choice: AgentChoice, to card: inout Card) {
+        if let agent = choice.agent { card.agent = agent == "none" ? nil : agent }
+        if let model = choice.model { card.model = model == "none" ? nil : model }
+    }
+
+    /// Scope globs and checks are one line each (they are `Scope:` and
+    /// `Check:` lines of the card's record).
+    static func checkScopeAndChecks(scope: [String], checks: [String]) throws {
+        for glob in scope where glob.trimmingCharacters(in: .whitespaces).isEmpty || glob.contains("\n") {
+            throw KanbotsError.invalidArgument("--scope '\(glob)' is not a path glob; give one like 'Sources/API/**'")
+        }
+        for check in checks where check.trimmingCharacters(in: .whitespaces).isEmpty || check.contains("\n") {
+            throw KanbotsError.invalidArgument("--check needs a one-line shell command, like --check 'swift test'")
+        }
+    }
+
+    private static func unique(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
     }
 
     public func close(_ number: Int) throws -> Card {

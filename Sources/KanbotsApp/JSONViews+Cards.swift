@@ -20,6 +20,9 @@ public struct CardJSON: Encodable {
     /// The card's own agent and model for its runs (null when none).
     public var agent: String?
     public var model: String?
+    /// The paths the card's work may touch and its own checks (docs/review.md).
+    public var scope: [String]
+    public var checks: [String]
 
     public init(_ card: Card) {
         number = card.number
@@ -37,6 +40,8 @@ public struct CardJSON: Encodable {
         labels = card.labels
         agent = card.agent
         model = card.model
+        scope = card.scope
+        checks = card.checks
     }
 }
 

@@ -8,6 +8,7 @@ import KanbotsStore
 public struct AgentStreamMonitor: StreamMonitor {
     private var parser: any StreamParser
     private var meter: CostMeter
+    private var testDetector: AgentTestDetector
     private var lineNumber = 0
     private var byteOffset = 0
     public private(set) var events = 0
@@ -17,17 +18,19 @@ public struct AgentStreamMonitor: StreamMonitor {
     public private(set) var isMetered = false
 
     public init(agent: String, agentProtocol: String? = nil, model: String?, prices: PriceTable,
-                sessionCostBeforeUSD: Double = 0) {
+                sessionCostBeforeUSD: Double = 0, testCommands: [String] = AgentTestDetector.defaultTestCommands) {
         let kind = AgentKind(agent: agent, agentProtocol: agentProtocol)
         parser = kind.makeParser(model: model)
         meter = CostMeter(prices: prices, sessionCostBeforeUSD: sessionCostBeforeUSD)
+        testDetector = AgentTestDetector(testCommands: testCommands)
     }
 
     /// The monitor for one run's stream.
-    public init(record: RunRecord, prices: PriceTable) {
+    public init(record: RunRecord, prices: PriceTable,
+                testCommands: [String] = AgentTestDetector.defaultTestCommands) {
         let before = record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0
         self.init(agent: record.agent, agentProtocol: record.agentProtocol, model: record.model, prices: prices,
-                  sessionCostBeforeUSD: before)
+                  sessionCostBeforeUSD: before, testCommands: testCommands)
     }
 
     /// Prices from `kanbots.price.*` in git config over the built-in table.
@@ -53,12 +56,14 @@ public struct AgentStreamMonitor: StreamMonitor {
             default: break
             }
             meter.record(event)
+            testDetector.consume(event)
         }
     }
 
     public var costUSD: Double { meter.costUSD }
     public var turns: Int { meter.turnCount }
     public var sessionID: String? { meter.sessionID }
+    public var agentTested: AgentTested { testDetector.verdict }
     public var model: String? { meter.model }
 
     public var rateLimit: LiveStatus.RateLimit? {

@@ -58,6 +58,7 @@ public struct Dispatcher {
                 "agent '\(agent)' may report no cost, so its runs need a wall-clock cap: give --max-time 30m "
                     + "(or set `git config \(Settings.maxTimeKey) 30m`; `none` runs it unbounded on purpose)")
         }
+        try settings.validateChecksAndScope()
         let baseName = try request.base ?? settings.defaultBase()
         guard let baseCommit = try repository.git.resolveCommit(baseName) else {
             throw KanbotsError.unknownBase(baseName)

@@ -16,6 +16,8 @@ public protocol StreamMonitor {
     var events: Int { get }
     /// False when the stream reported neither a cost nor tokens.
     var isMetered: Bool { get }
+    /// Whether the agent ran the project's tests, and how the last run ended.
+    var agentTested: AgentTested { get }
 }
 
 public struct StreamResult: Sendable, Equatable {

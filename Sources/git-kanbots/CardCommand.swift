@@ -22,12 +22,14 @@ struct CardCommand: ParsableCommand {
         var bodyFile: String?
         @Flag(help: "File it in the Backlog instead of Todo.") var backlog = false
         @OptionGroup var choice: CardAgentOptions
+        @OptionGroup var review: CardReviewOptions
 
         func run() throws {
             let repository = try openRepository()
             let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
             let card = try CardActions(repository).create(
-                title: title, body: text, backlog: backlog, choice: AgentChoice(agent: choice.agent, model: choice.model))
+                title: title, body: text, backlog: backlog, scope: review.scope, checks: review.checks,
+                choice: AgentChoice(agent: choice.agent, model: choice.model))
             print(card.number)
         }
     }
@@ -49,7 +51,8 @@ struct CardCommand: ParsableCommand {
                 for card in shown {
                     let flags = [card.state == .closed ? "closed" : nil, card.lane == .backlog ? "backlog" : nil,
                                  card.after.isEmpty ? nil : "after " + card.after.map { "#\($0)" }.joined(separator: ","),
-                                 card.rank.map { "rank \($0)" }]
+                                 card.rank.map { "rank \($0)" },
+                                 card.scope.isEmpty ? nil : "scope " + card.scope.joined(separator: " ")]
                         .compactMap { $0 }
                     print("#\(card.number)\t\(card.title)\(flags.isEmpty ? "" : "  (\(flags.joined(separator: "; ")))")")
                 }
@@ -81,6 +84,8 @@ struct CardCommand: ParsableCommand {
             if card.agent != nil || card.model != nil {
                 print("agent: \(card.agent ?? "(default)")\(card.model.map { "  model: \($0)" } ?? "")")
             }
+            if !card.scope.isEmpty { print("scope: \(card.scope.joined(separator: "  "))") }
+            for check in card.checks { print("check: \(check)") }
             if !card.body.isEmpty { print("\n\(card.body)") }
             if !runs.isEmpty {
                 print("\nruns:")
@@ -105,6 +110,7 @@ struct CardCommand: ParsableCommand {
         @Flag(help: "Drop the card's rank.") var clearRank = false
         @Flag(help: "Reopen a closed card.") var reopen = false
         @OptionGroup var choice: CardAgentOptions
+        @OptionGroup var review: CardReviewOptions
 
         func run() throws {
             let repository = try openRepository()
@@ -118,6 +124,7 @@ struct CardCommand: ParsableCommand {
             edit.reopen = reopen
             edit.agent = choice.agent
             edit.model = choice.model
+            review.apply(to: &edit)
             let card = try CardActions(repository).edit(number, edit)
             print("updated #\(card.number) \(card.title)")
         }
