@@ -24,6 +24,7 @@ struct AgentsCommand: ParsableCommand {
         let statuses = AgentCatalog.definitions(settings: settings).map { AgentProbe.status(of: $0, settings: settings) }
         if json { return try printJSON(statuses.map(AgentJSON.init)) }
         let defaultAgent = settings.defaultAgent
+        print("\(column("AGENT", 10)) \(column("PROTOCOL", 19)) \(column("VERSION", 34)) METERED BY")
         for status in statuses {
             let name = status.definition.name + (status.definition.name == defaultAgent ? " *" : "")
             let found = status.path == nil ? "missing" : (status.version ?? "found, no version")
