@@ -13,17 +13,13 @@ struct ACPClientCommand: ParsableCommand {
         shouldDisplay: false
     )
 
-    @Option var prompt: String
-    @Option var model: String?
-    @Argument(parsing: .captureForPassthrough, help: "-- then the agent's program and its arguments.")
-    var command: [String] = []
+    @OptionGroup var options: AgentClientArguments
 
     func run() throws {
-        let words = command.first == "--" ? Array(command.dropFirst()) : command
-        guard let program = words.first else { throw ValidationError("give the agent's program after --") }
+        let (program, arguments) = try options.program()
         let environment = ProcessInfo.processInfo.environment
         let client = ACPClient(
-            program: program, arguments: Array(words.dropFirst()), prompt: prompt, model: model,
+            program: program, arguments: arguments, prompt: options.prompt, model: options.model,
             workingDirectory: FileManager.default.currentDirectoryPath,
             run: environment["KANBOTS_RUN_ID"].flatMap(RunID.init))
         do {

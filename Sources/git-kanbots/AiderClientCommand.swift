@@ -11,15 +11,11 @@ struct AiderClientCommand: ParsableCommand {
         shouldDisplay: false
     )
 
-    @Option var prompt: String
-    @Option var model: String?
-    @Argument(parsing: .captureForPassthrough, help: "-- then Aider's program and extra arguments.")
-    var command: [String] = []
+    @OptionGroup var options: AgentClientArguments
 
     func run() throws {
-        let words = command.first == "--" ? Array(command.dropFirst()) : command
-        guard let program = words.first else { throw ValidationError("give Aider's program after --") }
-        let status = try AiderClient(program: program, arguments: Array(words.dropFirst()), prompt: prompt, model: model)
+        let (program, arguments) = try options.program()
+        let status = try AiderClient(program: program, arguments: arguments, prompt: options.prompt, model: options.model)
             .run()
         if status != 0 { throw ExitCode(status) }
     }
