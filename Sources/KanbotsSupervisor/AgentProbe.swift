@@ -20,20 +20,50 @@ public struct AgentStatus: Sendable {
 }
 
 public enum AgentProbe {
-    /// Finds each agent and asks it `--version`, a few seconds at most each.
-    public static func status(of definition: AgentDefinition, settings: Settings,
-                              timeout: TimeInterval = 5) -> AgentStatus {
-        guard definition.program != nil else {
-            return AgentStatus(definition: definition, path: ProcessLauncher.currentExecutable,
-                               version: "built in", problem: nil)
+    /// Finds each agent and asks it `--version`, all at once, a few seconds
+    /// at most: an agent that starts a session instead is not waited for.
+    public static func statuses(of definitions: [AgentDefinition], settings: Settings,
+                                timeout: TimeInterval = 5) -> [AgentStatus] {
+        // Located here, on this thread: the config is read through libgit2,
+        // whose handles are not shared between threads.
+        var statuses = definitions.map { definition -> AgentStatus in
+            guard definition.program != nil else {
+                return AgentStatus(definition: definition, path: ProcessLauncher.currentExecutable,
+                                   version: "built in", problem: nil)
+            }
+            do {
+                let path = try AgentCatalog.locate(definition.name, settings: settings)
+                return AgentStatus(definition: definition, path: path, version: nil, problem: nil)
+            } catch {
+                return AgentStatus(definition: definition, path: nil, version: nil, problem: "\(error)")
+            }
         }
-        do {
-            let path = try AgentCatalog.locate(definition.name, settings: settings)
-            return AgentStatus(definition: definition, path: path, version: version(of: path, timeout: timeout),
-                               problem: nil)
-        } catch {
-            return AgentStatus(definition: definition, path: nil, version: nil, problem: "\(error)")
+        let probed = statuses.indices.compactMap { index -> (index: Int, path: String)? in
+            guard statuses[index].definition.program != nil, let path = statuses[index].path else { return nil }
+            return (index, path)
         }
+        let versions = VersionBox(count: statuses.count)
+        // One thread each, not a pool sized to the cores: a probe mostly waits.
+        let done = DispatchGroup()
+        for (index, path) in probed {
+            done.enter()
+            Thread {
+                versions.set(index, version(of: path, timeout: timeout))
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        for (index, _) in probed { statuses[index].version = versions.value(index) }
+        return statuses
+    }
+
+    /// The versions the probes found, written from several threads.
+    private final class VersionBox: @unchecked Sendable {
+        private var values: [String?]
+        private let lock = NSLock()
+        init(count: Int) { values = Array(repeating: nil, count: count) }
+        func set(_ index: Int, _ value: String?) { lock.withLock { values[index] = value } }
+        func value(_ index: Int) -> String? { lock.withLock { values[index] } }
     }
 
     /// Runs `program --version` in its own process group, ending the group

@@ -21,7 +21,7 @@ struct AgentsCommand: ParsableCommand {
 
     func run() throws {
         let settings = Settings(try openRepository())
-        let statuses = AgentCatalog.definitions(settings: settings).map { AgentProbe.status(of: $0, settings: settings) }
+        let statuses = AgentProbe.statuses(of: AgentCatalog.definitions(settings: settings), settings: settings)
         if json { return try printJSON(statuses.map(AgentJSON.init)) }
         let defaultAgent = settings.defaultAgent
         print("\(column("AGENT", 10)) \(column("PROTOCOL", 19)) \(column("VERSION", 34)) METERED BY")
