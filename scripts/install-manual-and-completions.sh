@@ -66,8 +66,10 @@ _git_kanbots() {
 BASH
 } | place "$bash_dir/git-kanbots"
 
-# zsh's git completion calls _git-kanbots for `git kanbots`; fish's (3.4+)
-# completes `git kanbots` with the completions of `git-kanbots`.
+# zsh and fish complete `git-kanbots …` with these; for `git kanbots …` they
+# rely on their own git completion handing over to them (zsh's _git calls
+# _git-kanbots; fish's git.fish delegates custom git-* commands), which the
+# tests do not check: the tests check bash through git's completion.
 "$binary" --generate-completion-script zsh | place "$zsh_dir/_git-kanbots"
 "$binary" --generate-completion-script fish | place "$fish_dir/git-kanbots.fish"
 

@@ -30,12 +30,15 @@ else
     echo "test: aider could not be installed; the aider test will fail" >&2
 fi
 
-# `git kanbots --help` is tested with the real man (man-db) and git's bash completion.
-if ! command -v man >/dev/null 2>&1 || [ ! -f /usr/share/bash-completion/completions/git ]; then
+# `git kanbots --help` and the completions are tested with the real man
+# (man-db), git's bash completion, zsh and fish.
+if ! command -v man >/dev/null 2>&1 || [ ! -f /usr/share/bash-completion/completions/git ] \
+    || ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        apt-get install -y -qq man-db git >/dev/null || { apt-get update -qq && apt-get install -y -qq man-db git >/dev/null; }
+        packages="man-db git zsh fish"
+        apt-get install -y -qq $packages >/dev/null || { apt-get update -qq && apt-get install -y -qq $packages >/dev/null; }
     else
-        echo "test: man (man-db) or git's bash completion is missing; the man page tests will fail" >&2
+        echo "test: man, git's bash completion, zsh or fish is missing; the man page and completion tests will fail" >&2
     fi
 fi
 

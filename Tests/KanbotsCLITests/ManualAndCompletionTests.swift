@@ -61,10 +61,24 @@ import Testing
             #expect(lines.contains("git kanbots dispatch --max: --max-time"), "\(result.stdout)")
             #expect(lines.contains("git kanbots card n: new"), "\(result.stdout)")
 
-            for file in ["share/zsh/site-functions/_git-kanbots", "share/fish/vendor_completions.d/git-kanbots.fish"] {
-                let text = sandbox.read(prefix + "/" + file) ?? ""
-                #expect(text.contains("git-kanbots") && text.contains("dispatch"), "\(file) is not a completion script")
-            }
+        }
+    }
+
+    @Test func zshAndFishCompletionsLoad() throws {
+        try Sandbox.with { sandbox in
+            let prefix = try Self.installedPrefix(sandbox)
+            let path = "\(prefix)/bin:/usr/bin:/bin"
+            let zsh = try sandbox.run("/usr/bin/env", ["zsh", "-n", prefix + "/share/zsh/site-functions/_git-kanbots"])
+            #expect(zsh.succeeded, "the zsh completion does not parse: \(zsh)")
+            // fish finds vendor completions through XDG_DATA_DIRS, as it would under PREFIX/share.
+            let fish = try sandbox.run("/usr/bin/env", [
+                "PATH=\(path)", "XDG_DATA_DIRS=\(prefix)/share:/usr/share", "HOME=\(sandbox.home)",
+                "fish", "-c", "complete -C 'git-kanbots di'; complete -C 'git-kanbots dispatch --max'",
+            ])
+            #expect(fish.succeeded, "\(fish)")
+            let offered = fish.stdout.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }
+            #expect(offered.contains("dispatch") && offered.contains("discard") && offered.contains("--max-time"),
+                    "\(fish.stdout)")
         }
     }
 }
