@@ -10,12 +10,12 @@ import Testing
     /// Defines agent `acp` as the scripted agent playing `script`; returns
     /// the file it logs every message it receives to.
     @discardableResult
-    static func installScripted(_ sandbox: Sandbox, script: String) throws -> String {
+    static func installScripted(_ sandbox: Sandbox, script: String, toolKind: String = "edit") throws -> String {
         let log = sandbox.root + "/acp-\(script).log"
         let wrapper = sandbox.root + "/agents/acp-\(script)"
         try sandbox.write(wrapper, """
             #!/bin/sh
-            ACP_SCRIPT=\(script) ACP_LOG=\(shellQuoted(log)) exec python3 \(shellQuoted(scriptedAgent)) "$@" --tag \(shellQuoted(log))
+            ACP_SCRIPT=\(script) ACP_TOOL_KIND=\(toolKind) ACP_LOG=\(shellQuoted(log)) exec python3 \(shellQuoted(scriptedAgent)) "$@" --tag \(shellQuoted(log))
 
             """, executable: true)
         try sandbox.gitOK("config", "kanbots.agent.acp.protocol", "acp")
@@ -152,6 +152,35 @@ extension ACPAgentTests {
             #expect(record["Agent-Protocol"] == "acp" && record["Max-Time"] == "300" && record["Reply-To"] == first.id)
             let sessions = (sandbox.read(log) ?? "").components(separatedBy: "received session/new").count - 1
             #expect(sessions == 2, "\(sandbox.read(log) ?? "")")
+        }
+    }
+}
+
+extension ACPAgentTests {
+    @Test func anUnansweredPermissionTakesItsRefusalAfterDecideAfter() throws {
+        try Sandbox.with(cards: ["Write acp.txt"]) { sandbox in
+            let log = try Self.installScripted(sandbox, script: "permission")
+            let run = try sandbox.dispatch(1, ["--agent", "acp", "--max-time", "5m", "--decide-after", "1s"])
+            let info = try sandbox.finishedRun(run.id, timeout: 60)
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+            let answered = try #require(try sandbox.history(run.id).first { $0["Answer"] != nil })
+            #expect(answered["Answer"] == "Reject" && answered["Answer-Source"] == "timeout", "\(answered)")
+            #expect(sandbox.read(log)?.contains(#""optionId": "no-once""#) == true, "\(sandbox.read(log) ?? "")")
+            #expect(!(try sandbox.git("show", "\(run.branch):acp.txt").succeeded), "written without permission")
+        }
+    }
+
+    @Test func aDeleteIsNeverAnsweredByTheTimeout() throws {
+        try Sandbox.with(cards: ["Delete something"]) { sandbox in
+            try Self.installScripted(sandbox, script: "permission", toolKind: "delete")
+            let run = try sandbox.dispatch(1, ["--agent", "acp", "--max-time", "5m", "--decide-after", "1s"])
+            let question = try sandbox.waitForQuestion(run.id, timeout: 60)
+            #expect(question["Question-Irreversible"] == "true", "\(question)")
+            Thread.sleep(forTimeInterval: 4)
+            #expect(try sandbox.record(run.id)["State"] == "awaiting_decision", "a timeout answered an irreversible question")
+            expectSuccess(try sandbox.kanbots("answer", run.id, "2"))
+            let info = try sandbox.finishedRun(run.id, timeout: 60)
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
         }
     }
 }

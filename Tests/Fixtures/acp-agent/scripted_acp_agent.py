@@ -10,8 +10,8 @@ does; ACP_LOG (optional) gets one line per message received.
   unmetered   like write, but reports neither cost nor tokens
   malformed   writes garbage lines between well-formed messages, then writes
   crash       sends one chunk, then exits 3 in the middle of the prompt
-  permission  asks session/request_permission to write acp.txt; writes it
-              only if an allow option was selected
+  permission  asks session/request_permission to write acp.txt (tool kind
+              ACP_TOOL_KIND, default edit); writes it only if allowed
   hang        waits for session/cancel, then answers stopReason cancelled
   ignore-cancel  waits forever, even after session/cancel
 """
@@ -94,7 +94,8 @@ def prompt(ident, params, cwd):
     elif SCRIPT == "permission":
         answer = request("session/request_permission", {
             "sessionId": session,
-            "toolCall": {"toolCallId": "call_p", "title": "Write acp.txt", "kind": "edit"},
+            "toolCall": {"toolCallId": "call_p", "title": "Write acp.txt",
+                         "kind": os.environ.get("ACP_TOOL_KIND", "edit")},
             "options": [{"optionId": "yes-once", "name": "Allow once", "kind": "allow_once"},
                         {"optionId": "no-once", "name": "Reject", "kind": "reject_once"}]})
         log("permission outcome " + json.dumps(answer))
