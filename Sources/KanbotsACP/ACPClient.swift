@@ -99,8 +99,10 @@ public struct ACPClient {
             throw fail("session/new answered without a sessionId", transcript)
         }
         if let model {
-            // Optional in ACP: an agent without models keeps its own.
-            _ = try? call("session/set_model", ["sessionId": sessionID, "modelId": model], timeout: setupTimeout)
+            // Optional in ACP: an agent without models answers with an error
+            // (in the transcript as it came) and keeps its own.
+            let id = connection.send("session/set_model", ["sessionId": sessionID, "modelId": model])
+            _ = connection.wait(for: id, until: Date().addingTimeInterval(setupTimeout), interrupt: { stopRequested != 0 })
         }
         let promptID = connection.send("session/prompt", [
             "sessionId": sessionID, "prompt": [["type": "text", "text": prompt]],
