@@ -63,6 +63,12 @@ public struct AgentConfinement: Sendable {
         #endif
     }
 
+    /// The agents whose needs (state folders, helper programs) are known and
+    /// tested confined. Others (ACP agents, aider) run unconfined for now:
+    /// confined blindly, they lose their own state or cannot find their
+    /// program (docs/agents.md, "Confinement").
+    public static let confinedAgents: Set<String> = ["claude", "codex", "demo"]
+
     /// `command` run by bwrap with the run's writable places.
     /// - Parameters:
     ///   - writable: besides the worktree: the git data a commit writes, the

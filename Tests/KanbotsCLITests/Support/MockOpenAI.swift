@@ -1,7 +1,7 @@
 import Foundation
 
 /// The scripted mock of the OpenAI Responses API
-/// (Tests/Fixtures/mock-openai/server.py), on a loopback port of its own.
+/// (Tests/Fixtures/mock-openai/responses-server.py), on a loopback port of its own.
 final class MockOpenAI: ScriptedAPI {
     static let folder = Sandbox.packageRoot + "/Tests/Fixtures/mock-openai"
     let port: Int
@@ -11,7 +11,7 @@ final class MockOpenAI: ScriptedAPI {
     init(scenario: String, in sandbox: Sandbox, timeout: TimeInterval = 15) throws {
         logPath = sandbox.root + "/mock-openai-\(UUID().uuidString.prefix(6)).jsonl"
         let (process, port) = try sandbox.startLoopbackServer(
-            Self.folder + "/server.py", ["--scenario", Self.folder + "/" + scenario, "--log", logPath, "--max-lifetime", "180"],
+            Self.folder + "/responses-server.py", ["--scenario", Self.folder + "/" + scenario, "--log", logPath, "--max-lifetime", "180"],
             name: "mock-openai", timeout: timeout)
         self.port = port
         self.process = process
