@@ -8,7 +8,8 @@ struct RunJSON: JSONFields {
     var id: String
     var card: Int
     var state: String
-    var recordedState: String
+    /// Null for a run known only from its branch (`orphaned`).
+    var recordedState: String?
     var reason: String?
     var column: String
     var note: String?
@@ -102,7 +103,7 @@ struct RunJSON: JSONFields {
         id = record.id.description
         card = record.card
         state = view.displayState
-        recordedState = record.state.rawValue
+        recordedState = view.observation.isOrphaned ? nil : record.state.rawValue
         reason = view.displayReason
         column = view.column.rawValue
         note = view.note
