@@ -32,6 +32,9 @@ public enum Reason {
     public static let stoppedByUser = "stopped_by_user"
     public static let noDiff = "no_diff"
     public static let rateLimited = "rate_limited"
+    /// The device holding the transcript filled up; the transcript stays in
+    /// `.git/kanbots/runs/<id>/` when it did not fit into the record.
+    public static let diskFull = "disk_full"
     public static func agentExited(_ status: Int32) -> String { "agent_exited \(status)" }
     public static func agentKilled(_ signal: Int32) -> String { "agent_killed \(signal)" }
 }

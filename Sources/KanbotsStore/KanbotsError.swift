@@ -14,7 +14,7 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
     case corruptRecord(ref: String, reason: String)
     /// A ref git cannot resolve at all: garbage in its file, or a symbolic ref.
     case unreadableRef(ref: String, reason: String)
-    case diskFull(String)
+    case diskFull(path: String, detail: String)
     case runNotFinished(String, state: String)
     case contention(ref: String, attempts: Int)
     case invalidArgument(String)
@@ -51,8 +51,8 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
                 + (ref.hasPrefix(KanbotsRepository.runsRefPrefix) ? " or rebuild it with `git kanbots fsck --repair`" : "")
         case .unreadableRef(let ref, let reason):
             "the ref \(ref) cannot be read (\(reason)); `git kanbots fsck --repair` rebuilds it from its reflog or its branch"
-        case .diskFull(let path):
-            "no space left on the device holding \(path); free some space and try again (nothing was changed)"
+        case .diskFull(let path, let detail):
+            "no space left on the device holding \(path) (\(detail)); free some space and try again"
         case .runNotFinished(let id, let state):
             "run \(id) is still \(state); stop it first with `git kanbots stop \(id)`"
         case .contention(let ref, let attempts):

@@ -52,6 +52,9 @@ public final class Supervisor {
         case exited(ExitStatus?)
         case capped(Double)
         case stopped
+        /// The device holding the transcript filled up: the agent's output
+        /// could no longer be kept, so it was stopped.
+        case diskFull
     }
 
     /// The agent as the supervisor sees it: its own child, or a process group
@@ -98,6 +101,8 @@ public final class Supervisor {
             throw error
         }
         let runDirectory = repository.runDirectory(id)
+        // Dispatch hands over a reserve; a run started otherwise makes its own.
+        if !FileManager.default.fileExists(atPath: reservePath) { try? DiskSpace.reserve(at: reservePath) }
         var spec = ProcessSpec(
             executable: command.executable, arguments: command.arguments,
             environment: AgentCatalog.environment(for: record, worktree: worktree))
@@ -178,6 +183,9 @@ public final class Supervisor {
                 } else if receivedStopSignal != 0 {
                     stopping = (.stopped, Date().addingTimeInterval(gracePeriod))
                     kill(-agent.groupID, SIGTERM)
+                } else if DiskSpace.isFull(at: runDirectory) {
+                    stopping = (.diskFull, Date().addingTimeInterval(gracePeriod))
+                    kill(-agent.groupID, SIGTERM)
                 }
             } else if let deadline = stopping?.deadline, Date() > deadline {
                 kill(-agent.groupID, SIGKILL)
@@ -216,6 +224,8 @@ public final class Supervisor {
               FileManager.default.createFile(atPath: target, contents: nil),
               let output = FileHandle(forWritingAtPath: target) else { return nil }
         defer { try? output.close() }
+        // A full disk fails a write: then no redacted copy, never a crash.
+        var failed = false
         let redactor = SecretRedactor()
         let tail = TranscriptTail(path: source)
         var slice = Data()
@@ -223,7 +233,7 @@ public final class Supervisor {
             slice.append(redactor.redact(line))
             slice.append(0x0A)
             if slice.count >= 1 << 20 {
-                output.write(slice)
+                do { try output.write(contentsOf: slice) } catch { failed = true }
                 slice.removeAll(keepingCapacity: true)
             }
         }
@@ -233,8 +243,9 @@ public final class Supervisor {
             lines.forEach(write)
         }
         if let remainder = tail.takeRemainder() { write(remainder) }
-        output.write(slice)
-        return target
+        do { try output.write(contentsOf: slice) } catch { failed = true }
+        if failed { unlink(target) }
+        return failed ? nil : target
     }
 
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
@@ -252,7 +263,13 @@ public final class Supervisor {
     /// Commits what the agent left, notes its commits, records the end.
     func finish(record: RunRecord, ending: Ending) throws {
         let store = RunStore(repository)
-        checkpoint(record)
+        defer { DiskSpace.release(at: reservePath) }
+        if case .diskFull = ending {
+            // Free the space kept for this moment; a checkpoint could eat it.
+            DiskSpace.release(at: reservePath)
+        } else {
+            checkpoint(record)
+        }
         var noted = record
         noted.model = record.model ?? monitor.model
         _ = try? RunNotes(repository).annotate(noted)
@@ -278,15 +295,28 @@ public final class Supervisor {
             (state, reason) = (.failed, Reason.agentKilled(signal))
         case .exited(.none):
             (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
+        case .diskFull:
+            (state, reason) = (.failed, Reason.diskFull)
         }
         let redacted = writeRedactedTranscript()
         defer { if let redacted { unlink(redacted) } }
-        try store.transition(id, to: state, reason: reason,
-                             diskFiles: redacted.map { ["transcript.ndjson": $0] } ?? [:]) { record in
-            record.costUSD = self.monitor.costUSD
-            record.turns = self.monitor.turns
-            record.sessionID = self.monitor.sessionID ?? record.sessionID
-            if record.model == nil { record.model = self.monitor.model }
+        func recordEnd(_ reason: String?, transcript: String?) throws {
+            try store.transition(id, to: state, reason: reason,
+                                 diskFiles: transcript.map { ["transcript.ndjson": $0] } ?? [:]) { record in
+                record.costUSD = self.monitor.costUSD
+                record.turns = self.monitor.turns
+                record.sessionID = self.monitor.sessionID ?? record.sessionID
+                if record.model == nil { record.model = self.monitor.model }
+            }
+        }
+        do {
+            try recordEnd(reason, transcript: redacted)
+        } catch where redacted != nil && DiskSpace.isOutOfSpace(error) {
+            // The end is recorded even when its transcript does not fit; the
+            // transcript stays on this machine, in the run's folder.
+            try recordEnd(Reason.diskFull, transcript: nil)
         }
     }
+
+    var reservePath: String { repository.runDirectory(id) + "/" + DiskSpace.reserveName }
 }

@@ -79,7 +79,11 @@ struct GCCommand: ParsableCommand {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: repository.stateDirectory)) ?? []
         where name.hasPrefix("pending-") && name.hasSuffix(".lock")
             && !FileLock.isHeld(at: repository.stateDirectory + "/" + name) {
-            if !dryRun { try? FileManager.default.removeItem(atPath: repository.stateDirectory + "/" + name) }
+            if !dryRun {
+                try? FileManager.default.removeItem(atPath: repository.stateDirectory + "/" + name)
+                // The space a killed dispatch set aside for its records.
+                DiskSpace.release(at: repository.stateDirectory + "/" + name.dropLast(".lock".count) + ".reserve")
+            }
         }
         print("\(dryRun ? "would free" : "freed") \(formatBytes(freed)): \(removed) worktree folder(s) removed, \(pruned) stale record(s) pruned")
     }
