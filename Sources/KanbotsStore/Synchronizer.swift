@@ -8,8 +8,11 @@ import KanbotsGit
 /// 1. fetch the remote's `refs/kanbots/*` and `refs/notes/kanbots` into
 ///    `refs/kanbots-remotes/<remote>/` (outside `refs/kanbots/`, so the board
 ///    never reads a record twice);
-/// 2. merge each into the local ref with a compare-and-swap (`RefMerger`);
-/// 3. push every local ref the remote lacks or is behind on, fast-forward
+/// 2. merge them into the local refs in memory (`RefMerger.plan`), from one
+///    listing of each side, and write every changed ref in one transaction
+///    (each compared with the value it was merged from, under its lock);
+/// 3. push every local ref the remote lacks or is behind on (nothing, and no
+///    `git push` at all, when the tips just fetched match), fast-forward
 ///    only, and record what the remote now has.
 /// A push the remote rejects because another clone pushed in between starts
 /// another round. Only refs are sent: records are redacted when written, and
