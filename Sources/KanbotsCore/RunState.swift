@@ -35,6 +35,10 @@ public enum Reason {
     /// The device holding the transcript filled up; the transcript stays in
     /// `.git/kanbots/runs/<id>/` when it did not fit into the record.
     public static let diskFull = "disk_full"
+    /// Shown (never recorded) while the supervisor runs the run's checks.
+    public static let checking = "checking"
+    /// The agent wrote outside its card's scope under `kanbots.scope-policy = stop`.
+    public static func scopeViolation(_ path: String) -> String { "scope_violation \(path)" }
     public static func agentExited(_ status: Int32) -> String { "agent_exited \(status)" }
     public static func agentKilled(_ signal: Int32) -> String { "agent_killed \(signal)" }
 }

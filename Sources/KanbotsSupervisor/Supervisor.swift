@@ -46,6 +46,9 @@ public final class Supervisor {
         signal(SIGINT, handler)
     }
 
+    /// Whether `git kanbots stop` (SIGTERM) or Ctrl-C asked this supervisor to stop.
+    static var stopRequested: Bool { receivedStopSignal != 0 }
+
     enum Ending {
         /// The agent ended on its own; nil status when it was not our child
         /// (adopted after a supervisor crash) and its status is unknowable.
@@ -55,6 +58,8 @@ public final class Supervisor {
         /// The device holding the transcript filled up: the agent's output
         /// could no longer be kept, so it was stopped.
         case diskFull
+        /// Ended under `kanbots.scope-policy = stop` for writing this path.
+        case outOfScope(String)
     }
 
     /// The agent as the supervisor sees it: its own child, or a process group
@@ -167,6 +172,7 @@ public final class Supervisor {
         live.agentPID = agent.groupID
         var lastWrite = Date.distantPast
         var stopping: (reason: Ending, deadline: Date)?
+        var scope = ScopeWatch(repository: repository, record: record)
         while true {
             let lines = tail.readLines()
             for line in lines { monitor.consume(line) }
@@ -182,6 +188,9 @@ public final class Supervisor {
                     kill(-agent.groupID, SIGTERM)
                 } else if receivedStopSignal != 0 {
                     stopping = (.stopped, Date().addingTimeInterval(gracePeriod))
+                    kill(-agent.groupID, SIGTERM)
+                } else if let path = scope?.pollIfDue() {
+                    stopping = (.outOfScope(path), Date().addingTimeInterval(gracePeriod))
                     kill(-agent.groupID, SIGTERM)
                 } else if DiskSpace.isFull(at: runDirectory) {
                     stopping = (.diskFull, Date().addingTimeInterval(gracePeriod))
@@ -275,13 +284,21 @@ public final class Supervisor {
         _ = try? RunNotes(repository).annotate(noted)
         let tip = try repository.git.referenceTarget("refs/heads/" + record.branch)
         let changed = tip.map { $0.hex != record.startCommit } ?? false
+        // The last writes before the agent ended, which no poll saw yet.
+        var ending = ending
+        var finalScope = ScopeWatch(repository: repository, record: record)
+        if case .exited = ending, let path = finalScope?.pollNow() {
+            ending = .outOfScope(path)
+        }
 
-        let (state, reason): (RunState, String?)
+        var (state, reason): (RunState, String?)
         switch ending {
         case .capped(let amount):
             (state, reason) = (.failed, "\(Reason.costCapped) \(String(format: "%.4f", amount))")
         case .stopped:
             (state, reason) = (.cancelled, Reason.stoppedByUser)
+        case .outOfScope(let path):
+            (state, reason) = (.failed, Reason.scopeViolation(path))
         case .exited(.some(.exited(0))),
              .exited(.none) where monitor.result != nil:
             if monitor.result?.isError == true {
@@ -298,11 +315,23 @@ public final class Supervisor {
         case .diskFull:
             (state, reason) = (.failed, Reason.diskFull)
         }
+        var diskFiles: [String: String] = [:]
+        var checks: ChecksResult?
+        if state == .completed, changed, let tip, let outcome = runChecks(record: record, tip: tip.hex) {
+            diskFiles[ChecksResult.logFile] = outcome.logPath
+            if Self.stopRequested {
+                (state, reason) = (.cancelled, Reason.stoppedByUser)
+            } else {
+                checks = outcome.result
+            }
+        }
         let redacted = writeRedactedTranscript()
-        defer { if let redacted { unlink(redacted) } }
-        func recordEnd(_ reason: String?, transcript: String?) throws {
-            try store.transition(id, to: state, reason: reason,
-                                 diskFiles: transcript.map { ["transcript.ndjson": $0] } ?? [:]) { record in
+        if let redacted { diskFiles["transcript.ndjson"] = redacted }
+        defer { diskFiles.values.forEach { unlink($0) } }
+        func recordEnd(_ reason: String?, files: [String: String]) throws {
+            try store.transition(id, to: state, reason: reason, diskFiles: files) { record in
+                if let checks { record.checks = checks }
+                record.agentTested = self.monitor.agentTested
                 record.costUSD = self.monitor.costUSD
                 record.turns = self.monitor.turns
                 record.sessionID = self.monitor.sessionID ?? record.sessionID
@@ -310,11 +339,11 @@ public final class Supervisor {
             }
         }
         do {
-            try recordEnd(reason, transcript: redacted)
-        } catch where redacted != nil && DiskSpace.isOutOfSpace(error) {
+            try recordEnd(reason, files: diskFiles)
+        } catch where !diskFiles.isEmpty && DiskSpace.isOutOfSpace(error) {
             // The end is recorded even when its transcript does not fit; the
             // transcript stays on this machine, in the run's folder.
-            try recordEnd(Reason.diskFull, transcript: nil)
+            try recordEnd(Reason.diskFull, files: [:])
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsStore
 
 struct FsckCommand: ParsableCommand {
@@ -30,9 +31,7 @@ struct FsckCommand: ParsableCommand {
         let actions = repair ? CheckupRepair(repository).repair(found) : []
         let remaining = repair ? try checkup.findings() : found
         if json {
-            try printJSON(FsckJSON(
-                ok: remaining.isEmpty, findings: found.map(FindingJSON.init),
-                repairs: actions.map(RepairJSON.init), remaining: remaining.map(FindingJSON.init)))
+            try printJSON(FsckJSON(findings: found, repairs: actions, remaining: remaining))
         } else {
             for finding in found {
                 print("\(finding.kind.rawValue): \(finding.subject): \(finding.detail)")
@@ -48,37 +47,5 @@ struct FsckCommand: ParsableCommand {
             }
         }
         if !remaining.isEmpty { throw ExitCode(1) }
-    }
-}
-
-struct FsckJSON: Encodable {
-    var ok: Bool
-    var findings: [FindingJSON]
-    var repairs: [RepairJSON]
-    var remaining: [FindingJSON]
-}
-
-struct FindingJSON: JSONFields {
-    var finding: Checkup.Finding
-    init(_ finding: Checkup.Finding) { self.finding = finding }
-
-    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
-        try sink.field("kind", finding.kind.rawValue)
-        try sink.field("subject", finding.subject)
-        try sink.field("run", finding.run?.description)
-        try sink.field("detail", finding.detail)
-        try sink.field("fix", finding.fix)
-    }
-}
-
-struct RepairJSON: JSONFields {
-    var action: CheckupRepair.Action
-    init(_ action: CheckupRepair.Action) { self.action = action }
-
-    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
-        try sink.field("subject", action.subject)
-        try sink.field("run", action.run?.description)
-        try sink.field("repaired", action.repaired)
-        try sink.field("description", action.description)
     }
 }
