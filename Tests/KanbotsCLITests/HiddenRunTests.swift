@@ -46,6 +46,12 @@ import Testing
             let status = try sandbox.kanbots("status")
             #expect(status.stderr.contains("refs/kanbots/runs/\(id)") && status.stdout.contains("orphaned"), "\(status)")
 
+            // Its record is rebuilt for display only: nothing acts on it before a repair.
+            let branch = try sandbox.gitOK("rev-parse", "refs/heads/" + before["Branch"]!)
+            expectCleanError(try sandbox.kanbots("discard", id), mentioning: "fsck --repair")
+            #expect(try sandbox.gitOK("rev-parse", "refs/heads/" + before["Branch"]!) == branch)
+            #expect(sandbox.exists(before["Worktree"]!))
+
             let (found, failing) = try fsck(sandbox)
             #expect(failing != 0 && !found.ok)
             #expect(Set(found.findings.map(\.kind)) == ["unreadable_ref", "orphaned_branch"], "\(found.findings)")
