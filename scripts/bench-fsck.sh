@@ -12,24 +12,20 @@
 # orphan, worktree and notes checks have something to look at. The output is
 # validated: fsck must find nothing.
 #
-# Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (7),
+# Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (5),
 #      BENCH_RUNS (10000), TMPDIR (where the repository is made; use
 #      TMPDIR=/dev/shm to keep the disk out of the figures).
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
 
-N=${BENCH_N:-7}
+N=${BENCH_N:-5}
 RUNS=${BENCH_RUNS:-10000}
 [ "$N" -ge 1 ] && [ "$N" -le 100 ] || bench_die "BENCH_N must be 1..100"
 [ "$RUNS" -ge 100 ] && [ "$RUNS" -le 200000 ] || bench_die "BENCH_RUNS must be 100..200000"
 
 repo=$BENCH_TMP/repo
 bench_log "generating the repository and $RUNS run records in $BENCH_TMP ..."
-mkdir -p "$repo"
-git -C "$repo" init -q
-bench_py gen-repo "$repo" 200 7
-git -C "$repo" add -A
-git -C "$repo" commit -q -m "initial tree"
+bench_tree_repo "$repo"
 base=$(git -C "$repo" rev-parse HEAD)
 (
     cd "$repo"

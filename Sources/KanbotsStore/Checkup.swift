@@ -95,8 +95,8 @@ public struct Checkup {
         let fix: String
         if let good = recovery.lastGoodRecord(of: id) {
             fix = "`git kanbots fsck --repair` points it back at \(good.commit.short), its last good record (reflog)"
-        } else if branch(of: id) != nil {
-            fix = "`git kanbots fsck --repair` rebuilds its record from branch \(branch(of: id)!.name)"
+        } else if let branch = branch(of: id) {
+            fix = "`git kanbots fsck --repair` rebuilds its record from branch \(branch.name)"
         } else {
             fix = "no good record in its reflog and no branch: look with `git log -g \(ref)`, then `git update-ref \(ref) COMMIT`"
         }
