@@ -22,9 +22,9 @@ struct GitKanbots: ParsableCommand {
             ShowCommand.self, LogCommand.self, ReplyCommand.self, DecisionsCommand.self, AnswerCommand.self,
             StopCommand.self, DiscardCommand.self, PromoteCommand.self, SyncCommand.self, ReconcileCommand.self,
             GCCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self,
-            AutopilotCommand.self, PersonaCommand.self,
+            AutopilotCommand.self, PersonaCommand.self, AgentsCommand.self,
             // Started by git-kanbots itself, hidden from help.
-            SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self,
+            SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self, ACPClientCommand.self, AiderClientCommand.self,
         ]
     )
 
