@@ -59,6 +59,9 @@ public final class Supervisor {
         /// Passed its wall-clock cap after this many seconds.
         case timeCapped(TimeInterval)
         case stopped
+        /// The device holding the transcript filled up: the agent's output
+        /// could no longer be kept, so it was stopped.
+        case diskFull
         /// Ended under `kanbots.scope-policy = stop` for writing this path.
         case outOfScope(String)
     }
@@ -104,6 +107,8 @@ public final class Supervisor {
             try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
             throw error
         }
+        // Dispatch hands over a reserve; a run started otherwise makes its own.
+        if !FileManager.default.fileExists(atPath: reservePath) { try? DiskSpace.reserve(at: reservePath) }
         var spec = ProcessSpec(executable: command.executable, arguments: command.arguments, environment: environment)
         spec.standardOutput = .appending(repository.transcriptPath(id))
         spec.standardError = .appending(agentStderrPath)
@@ -200,6 +205,8 @@ public final class Supervisor {
                     stop(.stopped)
                 } else if let path = scope?.pollIfDue() {
                     stop(.outOfScope(path))
+                } else if DiskSpace.isFull(at: runDirectory) {
+                    stop(.diskFull)
                 }
             } else if let deadline = stopping?.deadline, Date() > deadline {
                 kill(-agent.groupID, SIGKILL)
@@ -242,6 +249,8 @@ public final class Supervisor {
               FileManager.default.createFile(atPath: target, contents: nil),
               let output = FileHandle(forWritingAtPath: target) else { return nil }
         defer { try? output.close() }
+        // A full disk fails a write: then no redacted copy, never a crash.
+        var failed = false
         let redactor = SecretRedactor()
         let tail = TranscriptTail(path: source)
         var slice = Data()
@@ -249,7 +258,7 @@ public final class Supervisor {
             slice.append(redactor.redact(line))
             slice.append(0x0A)
             if slice.count >= 1 << 20 {
-                output.write(slice)
+                do { try output.write(contentsOf: slice) } catch { failed = true }
                 slice.removeAll(keepingCapacity: true)
             }
         }
@@ -259,8 +268,9 @@ public final class Supervisor {
             lines.forEach(write)
         }
         if let remainder = tail.takeRemainder() { write(remainder) }
-        output.write(slice)
-        return target
+        do { try output.write(contentsOf: slice) } catch { failed = true }
+        if failed { unlink(target) }
+        return failed ? nil : target
     }
 
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
@@ -278,7 +288,13 @@ public final class Supervisor {
     /// Commits what the agent left, notes its commits, records the end.
     func finish(record: RunRecord, ending: Ending) throws {
         let store = RunStore(repository)
-        checkpoint(record)
+        defer { DiskSpace.release(at: reservePath) }
+        if case .diskFull = ending {
+            // Free the space kept for this moment; a checkpoint could eat it.
+            DiskSpace.release(at: reservePath)
+        } else {
+            checkpoint(record)
+        }
         var noted = record
         noted.model = record.model ?? monitor.model
         _ = try? RunNotes(repository).annotate(noted)
@@ -317,6 +333,8 @@ public final class Supervisor {
             (state, reason) = (.failed, Reason.agentKilled(signal))
         case .exited(.none):
             (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
+        case .diskFull:
+            (state, reason) = (.failed, Reason.diskFull)
         }
         var diskFiles: [String: String] = [:]
         var checks: ChecksResult?
@@ -335,17 +353,29 @@ public final class Supervisor {
         let diagnosis = state == .failed
             ? AgentFailureDiagnosis(agent: record.agent, stderr: stderr.text, resultMessage: monitor.result?.message)
             : nil
-        try store.transition(id, to: state, reason: reason, attachments: stderr.attachment, diskFiles: diskFiles) { record in
-            if let checks { record.checks = checks }
-            record.agentTested = self.monitor.agentTested
-            for path in self.deniedWrites(stderr: stderr.text) { record.addSandboxDenial(path) }
-            record.agentError = diagnosis?.lastLine
-            record.agentErrorFix = diagnosis?.fix
-            record.costUSD = self.costUSD
-            record.turns = self.monitor.turns
-            record.sessionID = self.monitor.sessionID ?? record.sessionID
-            if record.model == nil { record.model = self.monitor.model }
-            if record.agentProtocol != nil { record.isMetered = self.monitor.isMetered }
+        let denied = deniedWrites(stderr: stderr.text)
+        func recordEnd(_ reason: String?, files: [String: String], attachments: [String: Data?]) throws {
+            try store.transition(id, to: state, reason: reason, attachments: attachments, diskFiles: files) { record in
+                if let checks { record.checks = checks }
+                record.agentTested = self.monitor.agentTested
+                for path in denied { record.addSandboxDenial(path) }
+                record.agentError = diagnosis?.lastLine
+                record.agentErrorFix = diagnosis?.fix
+                record.costUSD = self.costUSD
+                record.turns = self.monitor.turns
+                record.sessionID = self.monitor.sessionID ?? record.sessionID
+                if record.model == nil { record.model = self.monitor.model }
+                if record.agentProtocol != nil { record.isMetered = self.monitor.isMetered }
+            }
+        }
+        do {
+            try recordEnd(reason, files: diskFiles, attachments: stderr.attachment)
+        } catch where !(diskFiles.isEmpty && stderr.attachment.isEmpty) && DiskSpace.isOutOfSpace(error) {
+            // The end is recorded even when its transcript does not fit; the
+            // transcript stays on this machine, in the run's folder.
+            try recordEnd(Reason.diskFull, files: [:], attachments: [:])
         }
     }
+
+    var reservePath: String { repository.runDirectory(id) + "/" + DiskSpace.reserveName }
 }
