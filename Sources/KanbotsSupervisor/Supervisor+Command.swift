@@ -20,8 +20,14 @@ extension Supervisor {
         guard let confinement else { return command }
         var writable = try commitAccess.writableFolders + AgentConfinement.stateFolders(agent: record.agent, environment: environment)
         // The decision server (`git-kanbots mcp`) runs as the agent's child,
-        // inside the sandbox, and records questions in the run's record.
-        if decisions != nil { writable.append(repository.commonDirectory + "/" + KanbotsRepository.runsRefPrefix) }
+        // inside the sandbox, and records questions in the run's record (the
+        // ref, through a lock beside it, and the ref's log).
+        if decisions != nil {
+            for folder in ["", "logs/"].map({ repository.commonDirectory + "/" + $0 + KanbotsRepository.runsRefPrefix }) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                writable.append(folder)
+            }
+        }
         return confinement.wrap(
             command, worktree: repository.absolutePath(record.worktree), writable: writable,
             readable: [environment["HOME"] ?? NSHomeDirectory(), repository.workingDirectory, repository.commonDirectory,
