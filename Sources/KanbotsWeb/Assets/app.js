@@ -165,7 +165,15 @@ function renderRun(run) {
       el("span", {}, money(run.cost_usd) + (cap ? ` of ${money(cap)}` : ""))),
     cap ? el("div", { class: "cost" + (ratio >= 1 ? " over" : ratio >= 0.8 ? " high" : ""), role: "meter",
       "aria-valuemin": 0, "aria-valuemax": cap, "aria-valuenow": run.cost_usd, "aria-label": "cost against cap" },
-      el("span", { style: `width:${Math.min(100, ratio * 100).toFixed(1)}%` })) : null);
+      costFill(ratio)) : null);
+}
+
+/// The filled part of a cost bar. Set through the CSSOM: the page's
+/// Content-Security-Policy refuses inline style attributes.
+function costFill(ratio) {
+  const fill = el("span");
+  fill.style.width = `${Math.min(100, ratio * 100).toFixed(1)}%`;
+  return fill;
 }
 
 function renderAutopilot(sessions) {

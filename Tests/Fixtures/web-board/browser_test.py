@@ -74,6 +74,7 @@ options = Options()
 for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,900",
              "--no-first-run", "--no-default-browser-check", "--disable-extensions"]:
     options.add_argument(flag)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
 binary = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 if binary:
     options.binary_location = binary
@@ -122,6 +123,12 @@ try:
     wait_for("card 1 in review", lambda: track() == "in_review")
     if seen != ["todo", "in_progress", "in_review"]:
         fail(f"card 1 went {' -> '.join(seen)}")
+    # The cost bar shows the cost against the cap ($0.0x of $3): a sliver, not a full bar.
+    fill = driver.execute_script(
+        "const bar = document.querySelector(`li.card[data-card='1'] .cost`);"
+        "return bar ? bar.firstElementChild.getBoundingClientRect().width / bar.getBoundingClientRect().width : null;")
+    if fill is None or not 0 < fill < 0.5:
+        fail(f"card 1's cost bar is filled {fill}, expected a small fraction")
     click('[data-tab="diff"]')
     wait_for("the coloured diff", lambda: driver.find_elements(By.CSS_SELECTOR, "#diff .add"))
     shot("3-run-diff")
@@ -156,6 +163,9 @@ try:
     click("#run-view [data-close]")
     wait_for("the board to show it", lambda: driver.find_elements(By.CSS_SELECTOR, f'button.run[data-run="{slow}"][data-state="cancelled"]'))
     shot("6-board-final")
+    problems = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    if problems:
+        fail("the page logged errors (a script error or a Content-Security-Policy violation): " + " | ".join(problems))
     errors = driver.find_element(By.ID, "error")
     if errors.is_displayed():
         fail(f"the page shows an error: {errors.text}")
