@@ -43,6 +43,11 @@ public struct RunJSON: JSONFields {
     public var autopilotSession: String?
     /// Where the run was dispatched: the clone (tag in its id) and host.
     public var origin: Origin
+    /// The last recorded checks, whether the agent ran the tests, and the
+    /// paths it wrote outside its card's scope (docs/review.md).
+    public var checks: ChecksJSON?
+    public var agentTested: String?
+    public var scopeViolations: [String]
 
     public struct Origin: JSONFields {
         public var clone: String
@@ -95,6 +100,9 @@ public struct RunJSON: JSONFields {
         try sink.field("question", question)
         try sink.field("origin", origin)
         try sink.field("autopilot_session", autopilotSession)
+        try sink.field("checks", checks)
+        try sink.field("agent_tested", agentTested)
+        try sink.field("scope_violations", scopeViolations)
     }
 
     public init(_ view: RunView) {
@@ -134,6 +142,9 @@ public struct RunJSON: JSONFields {
         question = record.openQuestion.map { QuestionJSON($0, decideAfter: record.decideAfter) }
         origin = Origin(clone: record.id.clone.value, host: record.host, thisClone: !view.observation.fromOtherClone)
         autopilotSession = record.extraValue(AutopilotSession.runField)
+        checks = record.checks.map(ChecksJSON.init)
+        agentTested = record.agentTested?.rawValue
+        scopeViolations = record.scopeViolations
     }
 }
 
