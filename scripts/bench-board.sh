@@ -22,28 +22,7 @@ RUNS=${BENCH_RUNS:-10000}
 [ "$RUNS" -ge 100 ] && [ "$RUNS" -le 200000 ] || bench_die "BENCH_RUNS must be 100..200000"
 
 repo=$BENCH_TMP/repo
-bench_log "generating the repository and $RUNS run records ..."
-mkdir -p "$repo"
-git -C "$repo" init -q
-bench_py gen-repo "$repo" 200 7
-git -C "$repo" add -A
-git -C "$repo" commit -q -m "initial tree"
-cut=$(git -C "$repo" rev-parse HEAD)
-for i in 1 2; do echo "change $i" >>"$repo/README.md"; git -C "$repo" commit -q -am "main moves on ($i)"; done
-(
-    cd "$repo"
-    git kanbots init >/dev/null
-    git config kanbots.clone bnch
-    for i in 1 2 3 4 5 6 7 8; do git kanbots card new "Card $i of the benchmark" --body "Body $i" >/dev/null; done
-)
-
-python3 "$BENCH_ROOT/scripts/bench-records.py" "$RUNS" "$cut" "$(hostname)" >"$BENCH_TMP/records.fi"
-git -C "$repo" fast-import --quiet <"$BENCH_TMP/records.fi"
-git -C "$repo" worktree prune
-
-loose=$(find "$repo/.git/refs/kanbots/runs" -type f | wc -l)
-[ "$loose" -eq "$RUNS" ] || bench_die "expected $RUNS loose run refs, found $loose"
-bench_log "$RUNS run refs written ($(git -C "$repo" rev-list --all --count) commits)"
+bench_make_runs_repo "$repo" "$RUNS"
 
 # Times a command N times after one warm-up; echoes "median min max".
 # A slow command stops early (at least 3 samples) once it has used

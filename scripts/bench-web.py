@@ -12,9 +12,13 @@ Prints a table on stdout. Measures, in this order:
      agent's first transcript line) without the server, then with it
      running and a page open, alternately, N of each;
   4. 20 open pages while 20 runs stream: the server's CPU time over the
-     wall time and its peak RSS, sampled from /proc every 100 ms.
+     wall time and its peak RSS, sampled from /proc every 100 ms. One page is
+     Chromium's; the other 19 are clients that do what the page does (hold
+     the event stream, reload /api/board on each `board` event, one load at
+     a time), because a browser opens at most 6 connections to one host and
+     each page's event stream holds one.
 """
-import json, os, shutil, statistics, subprocess, sys, time
+import http.client, json, os, shutil, statistics, subprocess, sys, threading, time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -69,15 +73,17 @@ def wait(driver, script, timeout=60):
         time.sleep(0.01)
     sys.exit(f"bench-web: timed out waiting for {script}")
 
-def active_runs():
-    runs = json.loads(run(kb, "status", "--json"))
-    return [r for r in runs if r["recorded_state"] in ("queued", "running", "awaiting_decision")]
+def active_runs(ids):
+    """Those of `ids` still recorded active (the generated records include runs
+    'running' on another host, which never end here)."""
+    runs = json.loads(run(kb, "status", "--json", "--all"))
+    return [r for r in runs if r["id"] in ids and r["recorded_state"] in ("queued", "running", "awaiting_decision")]
 
-def wait_idle(timeout=300):
+def wait_idle(ids, timeout=300):
     deadline = time.time() + timeout
-    while active_runs():
+    while active_runs(ids):
         if time.time() > deadline:
-            sys.exit("bench-web: runs still active")
+            sys.exit(f"bench-web: runs still active: {ids}")
         time.sleep(0.2)
 
 def row(label, *values):
@@ -128,7 +134,7 @@ def dispatch_once():
     while not (os.path.exists(transcript) and os.path.getsize(transcript) > 0):
         time.sleep(0.0005)
     agent = (time.perf_counter() - started) * 1000
-    wait_idle()
+    wait_idle({out["id"]})
     run(kb, "discard", out["id"])
     return returned, agent
 
@@ -152,10 +158,32 @@ row("agent started, server running, page open", f"{med(with_server, 1):.1f}",
     f"{med(with_server, 1) / med(without_server, 1):.2f}x")
 
 # 4. 20 pages while 20 runs stream.
-for _ in range(19):
-    driver.switch_to.new_window("tab")
-    driver.get(origin + "/")
-    wait(driver, "return window.kanbots && window.kanbots.firstRender")
+class SimulatedPage(threading.Thread):
+    """Holds the event stream and reloads the board on each `board` event, as app.js does."""
+    def __init__(self, port, token):
+        super().__init__(daemon=True)
+        self.port, self.token, self.events, self.loads = port, token, 0, 0
+    def run(self):
+        stream = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        stream.request("GET", "/api/events", headers={"Authorization": f"Bearer {self.token}"})
+        response = stream.getresponse()
+        while True:
+            line = response.fp.readline()
+            if not line:
+                return
+            if line.startswith(b"event: board"):
+                self.events += 1
+                board = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+                board.request("GET", "/api/board", headers={"Authorization": f"Bearer {self.token}"})
+                board.getresponse().read()
+                board.close()
+                self.loads += 1
+port, token = int(origin.rsplit(":", 1)[1]), url.split("token=")[1]
+pages = [SimulatedPage(port, token) for _ in range(19)]
+for page in pages:
+    page.start()
+time.sleep(1)
+browser_events_before = driver.execute_script("return window.kanbots.eventTimes.length")
 def cpu_seconds(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -167,23 +195,19 @@ def rss_mb(pid):
 idle_rss = rss_mb(server.pid)
 cpu_before, wall_before, peak = cpu_seconds(server.pid), time.time(), idle_rss
 extra = {"KANBOTS_DEMO_STEP_SECONDS": "0.1", "KANBOTS_DEMO_TURNS": "30"}
-dispatchers = [subprocess.Popen([kb, "dispatch", str(1 + i % 8), "--agent", "demo"], cwd=repo, env={**env, **extra},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(20)]
-for process in dispatchers:
-    process.wait()
-time.sleep(0.5)
-while active_runs():
+dispatchers = [subprocess.Popen([kb, "dispatch", str(1 + i % 8), "--agent", "demo", "--json"], cwd=repo, env={**env, **extra},
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) for i in range(20)]
+streaming = {json.loads(process.communicate()[0])["id"] for process in dispatchers}
+while active_runs(streaming):
     peak = max(peak, rss_mb(server.pid))
     time.sleep(0.1)
 peak = max(peak, rss_mb(server.pid))
 wall = time.time() - wall_before
 cpu = cpu_seconds(server.pid) - cpu_before
-events = []
-for handle in driver.window_handles:
-    driver.switch_to.window(handle)
-    events.append(driver.execute_script("return window.kanbots.eventTimes.length"))
+events = [page.events for page in pages] + [driver.execute_script("return window.kanbots.eventTimes.length") - browser_events_before]
 row("20 pages, 20 runs streaming: server CPU", f"{100 * cpu / wall:.1f}%", f"{cpu:.1f}s of {wall:.1f}s")
 row("20 pages, 20 runs streaming: server RSS peak", f"{peak:.1f} MB", f"idle {idle_rss:.1f} MB")
 row("board events per page (min / max)", f"{min(events)}", f"{max(events)}")
+row("board reloads per simulated page (min / max)", f"{min(p.loads for p in pages)}", f"{max(p.loads for p in pages)}")
 driver.quit()
 stop_server(server)

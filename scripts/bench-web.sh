@@ -23,21 +23,7 @@ RUNS=${BENCH_RUNS:-1000}
 PYTHON=$("$BENCH_ROOT/scripts/install-browser-test.sh") || bench_die "Chromium/Selenium could not be installed"
 
 repo=$BENCH_TMP/repo
-bench_log "generating the repository and $RUNS run records in $BENCH_TMP ..."
-mkdir -p "$repo"
-git -C "$repo" init -q -b main
-bench_py gen-repo "$repo" 200 7
-git -C "$repo" add -A
-git -C "$repo" commit -q -m "initial tree"
-cut=$(git -C "$repo" rev-parse HEAD)
-(
-    cd "$repo"
-    git kanbots init >/dev/null
-    git config kanbots.agent demo
-    for i in 1 2 3 4 5 6 7 8; do git kanbots card new "Card $i of the benchmark" --body "Body $i" >/dev/null; done
-)
-python3 "$BENCH_ROOT/scripts/bench-records.py" "$RUNS" "$cut" "$(hostname)" >"$BENCH_TMP/records.fi"
-git -C "$repo" fast-import --quiet <"$BENCH_TMP/records.fi"
-git -C "$repo" worktree prune
+bench_make_runs_repo "$repo" "$RUNS"
+git -C "$repo" config kanbots.agent demo
 
 "$PYTHON" "$BENCH_ROOT/scripts/bench-web.py" "$repo" "$KB" "$N"

@@ -11,9 +11,10 @@ import KanbotsSupervisor
 struct API: Sendable {
     let repositoryPath: String
     let hub: EventHub
+    let boardCache = BoardCache()
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/api/board") { _, _ in try await read { repository in try BoardQuery(repository).load().json } }
+        router.get("/api/board") { _, _ in try await board() }
         router.get("/api/events") { _, _ in events() }
         router.get("/api/runs/:run") { _, context in
             let text = try context.parameters.require("run")
@@ -65,12 +66,42 @@ struct API: Sendable {
                 bytes.append(UInt8(ascii: "\n"))
                 return bytes
             }
-            return Response(status: status,
-                            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Self.json(bytes, status: status)
         } catch {
             return APIError(error).response
         }
+    }
+
+    /// Like `read`, for an action: the kept board is forgotten once it ran.
+    func change(status: HTTPResponse.Status = .ok,
+                _ work: @escaping @Sendable (KanbotsRepository) throws -> any Encodable) async throws -> Response {
+        let cache = boardCache
+        return try await read(status: status) { repository in
+            defer { cache.invalidate() }
+            return try work(repository)
+        }
+    }
+
+    /// `board --json`, computed once per change however many pages ask (see BoardCache).
+    func board() async throws -> Response {
+        let (path, cache, version) = (repositoryPath, boardCache, hub.boardVersion)
+        do {
+            let bytes = try await Blocking.run {
+                try cache.board(version: version) {
+                    var bytes = try JSONOutput.encode(try BoardQuery(try openInitializedRepository(at: path)).load().json)
+                    bytes.append(UInt8(ascii: "\n"))
+                    return bytes
+                }
+            }
+            return Self.json(bytes, status: .ok)
+        } catch {
+            return APIError(error).response
+        }
+    }
+
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// The Server-Sent Events stream: `hello` at once, then `board` and

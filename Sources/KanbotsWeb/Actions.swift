@@ -29,7 +29,7 @@ struct Actions: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.post("/api/cards") { request, context in
             let body = try await decode(NewCard.self, request, context)
-            return try await api.read(status: .created) { repository in
+            return try await api.change(status: .created) { repository in
                 CardJSON(try CardActions(repository).create(title: body.title, body: body.body ?? "",
                                                              backlog: body.backlog ?? false))
             }
@@ -37,7 +37,7 @@ struct Actions: Sendable {
         router.post("/api/cards/:card") { request, context in
             let number = try context.parameters.require("card")
             let body = try await decode(EditCard.self, request, context)
-            return try await api.read { repository in
+            return try await api.change { repository in
                 let actions = CardActions(repository)
                 let number = try parseCardNumber(number)
                 var edit = CardEdit(title: body.title, body: body.body, lane: body.lane)
@@ -50,7 +50,7 @@ struct Actions: Sendable {
         router.post("/api/cards/:card/dispatch") { request, context in
             let number = try context.parameters.require("card")
             let body = try await decode(Dispatch.self, request, context)
-            return try await api.read(status: .created) { repository in
+            return try await api.change(status: .created) { repository in
                 let record = try RunActions(repository).dispatch(DispatchRequest(
                     card: try parseCardNumber(number), agent: body.agent?.nonEmpty, model: body.model?.nonEmpty,
                     base: body.base?.nonEmpty, capUSD: body.cap, persona: body.persona?.nonEmpty)).record
@@ -60,7 +60,7 @@ struct Actions: Sendable {
         router.post("/api/runs/:run/stop") { request, context in
             let text = try context.parameters.require("run")
             _ = try await decode(Empty.self, request, context)
-            return try await api.read { repository in
+            return try await api.change { repository in
                 let id = try resolveRun(text, in: repository)
                 let (results, _) = try RunActions(repository).stop([id], timeout: Self.stopTimeout)
                 if case .alreadyEnded(let record) = results.first {
@@ -71,7 +71,7 @@ struct Actions: Sendable {
         }
         router.post("/api/stop-all") { request, context in
             _ = try await decode(Empty.self, request, context)
-            return try await api.read { repository in
+            return try await api.change { repository in
                 let actions = RunActions(repository)
                 let (results, _) = try actions.stop(try actions.activeRunsOnThisHost(), timeout: Self.stopTimeout)
                 return ["stopped": results.compactMap { result -> String? in
@@ -83,7 +83,7 @@ struct Actions: Sendable {
         router.post("/api/runs/:run/reply") { request, context in
             let text = try context.parameters.require("run")
             let body = try await decode(Reply.self, request, context)
-            return try await api.read(status: .created) { repository in
+            return try await api.change(status: .created) { repository in
                 if let cap = body.cap, !(cap > 0) { throw KanbotsError.invalidArgument("--cap must be a positive amount of USD") }
                 guard !body.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                     throw APIError.badRequest("say what the agent should do next")
@@ -96,7 +96,7 @@ struct Actions: Sendable {
         router.post("/api/runs/:run/answer") { request, context in
             let text = try context.parameters.require("run")
             let body = try await decode(Answer.self, request, context)
-            return try await api.read { repository in
+            return try await api.change { repository in
                 let id = try resolveRun(text, in: repository)
                 let result = try Answerer(repository).answer(id, input: body.answer?.nonEmpty)
                 return AnswerJSON(run: id.description, question: QuestionJSON(result.question, decideAfter: nil),
@@ -106,7 +106,7 @@ struct Actions: Sendable {
         router.post("/api/runs/:run/promote") { request, context in
             let text = try context.parameters.require("run")
             let body = try await decode(Promote.self, request, context)
-            return try await api.read { repository in
+            return try await api.change { repository in
                 let promotion = try Promotion(repository, run: text)
                 let output: PromotionJSON
                 if body.merge == true {
@@ -128,7 +128,7 @@ struct Actions: Sendable {
         router.post("/api/runs/:run/discard") { request, context in
             let text = try context.parameters.require("run")
             _ = try await decode(Empty.self, request, context)
-            return try await api.read { repository in
+            return try await api.change { repository in
                 let discarded = try RunActions(repository).discard(try resolveRun(text, in: repository))
                 if discarded.already {
                     throw KanbotsError.invalidArgument("run \(discarded.record.id) was already discarded")
@@ -138,7 +138,7 @@ struct Actions: Sendable {
         }
         router.post("/api/autopilot/start") { request, context in
             let body = try await decode(AutopilotStart.self, request, context)
-            return try await api.read(status: .created) { repository in
+            return try await api.change(status: .created) { repository in
                 var start = AutopilotStartRequest(budgetUSD: body.budget)
                 start.parallel = body.parallel ?? start.parallel
                 start.runCapUSD = body.runCap
@@ -152,7 +152,7 @@ struct Actions: Sendable {
         }
         router.post("/api/autopilot/stop") { request, context in
             let body = try await decode(AutopilotStop.self, request, context)
-            return try await api.read { repository in
+            return try await api.change { repository in
                 let (session, stopped) = try AutopilotActions(repository).stop(
                     body.session?.nonEmpty, killRuns: body.kill ?? false, timeout: Self.stopTimeout)
                 return AutopilotStopJSON(id: session.id, state: session.state.rawValue, stopReason: session.stopReason,

@@ -19,6 +19,10 @@ public struct ServerEvent: Sendable, Equatable {
 final class EventHub: @unchecked Sendable {
     private let lock = NSLock()
     private var subscribers: [UUID: AsyncStream<ServerEvent>.Continuation] = [:]
+    private var boardChanges = 0
+
+    /// How many `board` events there have been: the board's version.
+    var boardVersion: Int { lock.withLock { boardChanges } }
 
     func subscribe() -> AsyncStream<ServerEvent> {
         let id = UUID()
@@ -32,7 +36,10 @@ final class EventHub: @unchecked Sendable {
     }
 
     func publish(_ event: ServerEvent) {
-        let targets = lock.withLock { Array(subscribers.values) }
+        let targets = lock.withLock {
+            if event.name == "board" { boardChanges += 1 }
+            return Array(subscribers.values)
+        }
         for continuation in targets { continuation.yield(event) }
     }
 

@@ -157,7 +157,11 @@ function renderRun(run) {
       pause ? [" ", el("span", { class: "badge paused", title: `attempt ${pause.attempt}` },
         `rate limited${pause.error_status ? " " + pause.error_status : ""}, retry ${new Date(pause.retry_at).toLocaleTimeString()}`)] : null,
       run.origin && !run.origin.this_clone ? [" ", el("span", { class: "badge remote", title: `from ${run.origin.host}` }, `from ${run.origin.clone}`)] : null,
-      verdict ? [" ", el("span", { class: `badge verdict-${String(verdict).toLowerCase()}` }, verdict)] : null),
+      verdict ? [" ", el("span", { class: `badge verdict-${String(verdict).toLowerCase()}` }, verdict)] : null,
+      run.checks ? [" ", el("span", { class: `badge checks-${run.checks.outcome}`, title: run.checks.failed_command || "" },
+        `checks ${run.checks.outcome}`)] : null,
+      (run.scope_violations || []).length ? [" ", el("span", { class: "badge paused", title: run.scope_violations.join("\n") },
+        `${run.scope_violations.length} out of scope`)] : null),
     el("div", { class: "facts" },
       el("span", { "data-elapsed": run.id }, elapsed(run)),
       el("span", {}, run.agent + (run.model ? ` · ${run.model}` : "")),
@@ -249,6 +253,9 @@ function renderRunSummary() {
   if (!run.origin.this_clone) facts.push(["from", `${run.origin.clone} (${run.origin.host})`]);
   const verdict = verdictOf(run);
   if (verdict) facts.push(["readiness", verdict]);
+  if (run.checks) facts.push(["checks", run.checks.outcome + (run.checks.failed_command ? `: ${run.checks.failed_command}` : "")]);
+  if (run.agent_tested) facts.push(["agent tested", run.agent_tested]);
+  if ((run.scope_violations || []).length) facts.push(["out of scope", run.scope_violations.join(", ")]);
   $("#run-summary").replaceChildren(...facts.map(([key, value]) => el("span", { "data-fact": key }, `${key} `, el("b", {}, value))));
   $("#run-summary").dataset.state = run.state;
   renderQuestion(run);
