@@ -57,15 +57,16 @@ struct API: Sendable {
 
     /// Opens the repository afresh (no cache that could disagree with git),
     /// does `work` off the shared threads and answers its value as JSON.
-    func read(status: HTTPResponse.Status = .ok,
+    func read(status: HTTPResponse.Status = .ok, changes: Bool = false,
               _ work: @escaping @Sendable (KanbotsRepository) throws -> any Encodable) async throws -> Response {
         let path = repositoryPath
+        let answer = { @Sendable () throws -> [UInt8] in
+            var bytes = try JSONOutput.encode(try work(try openInitializedRepository(at: path)))
+            bytes.append(UInt8(ascii: "\n"))
+            return bytes
+        }
         do {
-            let bytes = try await Blocking.run { () -> [UInt8] in
-                var bytes = try JSONOutput.encode(try work(try openInitializedRepository(at: path)))
-                bytes.append(UInt8(ascii: "\n"))
-                return bytes
-            }
+            let bytes = try await changes ? Blocking.run(answer) : Blocking.read(answer)
             return Self.json(bytes, status: status)
         } catch {
             return APIError(error).response
@@ -76,7 +77,7 @@ struct API: Sendable {
     func change(status: HTTPResponse.Status = .ok,
                 _ work: @escaping @Sendable (KanbotsRepository) throws -> any Encodable) async throws -> Response {
         let cache = boardCache
-        return try await read(status: status) { repository in
+        return try await read(status: status, changes: true) { repository in
             defer { cache.invalidate() }
             return try work(repository)
         }
@@ -86,7 +87,7 @@ struct API: Sendable {
     func board() async throws -> Response {
         let (path, cache, version) = (repositoryPath, boardCache, hub.boardVersion)
         do {
-            let bytes = try await Blocking.run {
+            let bytes = try await Blocking.read {
                 try cache.board(version: version) {
                     var bytes = try JSONOutput.encode(try BoardQuery(try openInitializedRepository(at: path)).load().json)
                     bytes.append(UInt8(ascii: "\n"))

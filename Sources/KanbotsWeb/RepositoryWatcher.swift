@@ -78,13 +78,23 @@ final class RepositoryWatcher: @unchecked Sendable {
         return snapshot
     }
 
+    /// Each folder's subfolders, listed again only when the folder's own
+    /// stamp changes (an entry was added or removed): with 1,000 run refs in
+    /// one folder, a look costs a `stat` per folder, not per ref.
+    private var subfolders: [String: (stamp: Stamp, names: [String])] = [:]
+
     /// Every folder below `path` (refs nest: refs/heads/kanbots/issue-…).
     private func collectFolders(_ path: String, into stamps: inout [String: Stamp]) {
         guard let stamp = Self.stamp(path) else { return }
         stamps[path] = stamp
-        for entry in Self.entries(path) where Self.isFolder(path + "/" + entry) {
-            collectFolders(path + "/" + entry, into: &stamps)
+        let names: [String]
+        if let known = subfolders[path], known.stamp == stamp {
+            names = known.names
+        } else {
+            names = Self.entries(path).filter { Self.isFolder(path + "/" + $0) }
+            subfolders[path] = (stamp, names)
         }
+        for name in names { collectFolders(path + "/" + name, into: &stamps) }
     }
 
     static func stamp(_ path: String) -> Stamp? {
