@@ -11,7 +11,13 @@ import KanbotsSupervisor
 struct API: Sendable {
     let repositoryPath: String
     let hub: EventHub
-    let boardCache = BoardCache()
+    let boardCache: BoardCache
+
+    init(repositoryPath: String, hub: EventHub) {
+        self.repositoryPath = repositoryPath
+        self.hub = hub
+        boardCache = BoardCache { hub.boardVersion }
+    }
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/board") { _, _ in try await board() }

@@ -17,7 +17,7 @@ enum Blocking {
     /// For reads: at a lower priority, so that pages reloading the board
     /// never slow down the agents and supervisors they watch.
     static func read<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await onThread(nice: 10, work)
+        try await onThread(nice: 4, work)
     }
 
     private static func onThread<T: Sendable>(nice: Int32, _ work: @escaping @Sendable () throws -> T) async throws -> T {

@@ -15,7 +15,13 @@ final class BoardCache: @unchecked Sendable {
     private var cached: (version: Int, at: Date, bytes: [UInt8])?
     let maxAge: TimeInterval
 
-    init(maxAge: TimeInterval = 1) { self.maxAge = maxAge }
+    /// The watcher's change count now.
+    let currentVersion: @Sendable () -> Int
+
+    init(maxAge: TimeInterval = 1, currentVersion: @escaping @Sendable () -> Int) {
+        self.maxAge = maxAge
+        self.currentVersion = currentVersion
+    }
 
     /// The board for `version`, computed by `compute` only when no fresh one is kept.
     func board(version: Int, compute: () throws -> [UInt8]) throws -> [UInt8] {
@@ -23,8 +29,11 @@ final class BoardCache: @unchecked Sendable {
         computing.lock()
         defer { computing.unlock() }
         if let fresh = fresh(version) { return fresh }
+        // Read the version before computing: a change during the computation
+        // makes the next request compute again.
+        let current = currentVersion()
         let bytes = try compute()
-        lock.withLock { cached = (version, Date(), bytes) }
+        lock.withLock { cached = (max(version, current), Date(), bytes) }
         return bytes
     }
 
@@ -34,7 +43,9 @@ final class BoardCache: @unchecked Sendable {
 
     private func fresh(_ version: Int) -> [UInt8]? {
         lock.withLock {
-            guard let cached, cached.version == version, Date().timeIntervalSince(cached.at) < maxAge else { return nil }
+            // A board computed after a later change is as good: pages waiting
+            // for one computation must not each start another.
+            guard let cached, cached.version >= version, Date().timeIntervalSince(cached.at) < maxAge else { return nil }
             return cached.bytes
         }
     }
