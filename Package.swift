@@ -22,7 +22,7 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
-        // Thin, typed wrapper over libgit2: repositories, refs with compare-and-swap,
+        // Thin, typed wrapper over libgit2: repositories, refs with compare-and-swap and transactions,
         // objects, notes, worktrees, ahead/behind.
         .target(name: "KanbotsGit", dependencies: ["CLibGit2"]),
         // Pure domain: runs, cards, their text formats and the board projection.
@@ -39,6 +39,12 @@ let package = Package(
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
         ]),
+        // The Agent Client Protocol client (`git-kanbots acp-client`): speaks
+        // JSON-RPC to an ACP agent for one run; permission requests become decisions.
+        .target(name: "KanbotsACP", dependencies: ["KanbotsCore", "KanbotsMCP", "KanbotsSupervisor"]),
+        // The Aider client (`git-kanbots aider-client`): runs Aider once and turns
+        // its plain-text output into an NDJSON transcript.
+        .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSupervisor"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
         .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
         // The use cases every front end calls: dispatch, stop, discard, promote and
@@ -70,7 +76,7 @@ let package = Package(
             name: "git-kanbots",
             dependencies: [
                 "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
-                "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot",
+                "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
