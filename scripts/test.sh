@@ -4,7 +4,8 @@
 # Installs what the tests need when missing (libgit2, bubblewrap, the real
 # Claude Code CLI from the claude-agent-sdk wheel and the real Codex CLI from
 # the openai-codex-cli-bin wheel on PyPI, claude-code-acp and aider-chat, for
-# the end-to-end agent tests; man-db for the man page test),
+# the end-to-end agent tests; man-db for the man page test; headless Chromium
+# with Selenium for the web board's browser test),
 # then runs `swift test`. Extra arguments go to `swift test`.
 set -euo pipefail
 
@@ -22,6 +23,12 @@ if codex="$(scripts/install-codex-cli.sh)"; then
     export KANBOTS_TEST_CODEX="$codex"
 else
     echo "test: the Codex CLI could not be installed; the real-Codex tests will fail" >&2
+fi
+
+if python="$(scripts/install-browser-test.sh)"; then
+    export KANBOTS_TEST_BROWSER_PYTHON="$python"
+else
+    echo "test: Chromium or Selenium could not be installed; the browser test will fail" >&2
 fi
 
 # A real ACP agent for the ACP adapter's end-to-end test (Python >= 3.10, a venv in .tools).
