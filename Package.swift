@@ -20,7 +20,7 @@ let package = Package(
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
         // Thin, typed wrapper over libgit2: repositories, refs with compare-and-swap,
-        // objects, notes, worktrees, ahead/behind.
+        // objects, notes, worktrees, ahead/behind, in-memory merges, tree diffs.
         .target(name: "KanbotsGit", dependencies: ["CLibGit2"]),
         // Pure domain: runs, cards, their text formats and the board projection.
         .target(name: "KanbotsCore"),
@@ -38,10 +38,15 @@ let package = Package(
         ]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
         .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
+        // Review and landing: readiness derived by in-memory merges (cached by
+        // commit ids), the review queue, landing plans, and the one way runs
+        // are merged locally (`land`, `promote --merge`).
+        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
                 "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot",
+                "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

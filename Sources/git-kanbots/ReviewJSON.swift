@@ -1,0 +1,102 @@
+import Foundation
+import KanbotsCore
+import KanbotsReview
+
+/// A run's readiness in JSON (`review --json`, and under `readiness` on
+/// `board --json` / `status --json`). Documented in docs/json.md.
+struct ReadinessJSON: JSONFields {
+    var readiness: Readiness
+
+    init(_ readiness: Readiness) { self.readiness = readiness }
+
+    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        let r = readiness
+        try sink.field("verdict", r.verdict.rawValue)
+        try sink.field("label", r.shortLabel)
+        try sink.field("reasons", r.reasons)
+        try sink.field("tip", r.tip)
+        try sink.field("base_tip", r.baseTip)
+        try sink.field("merge_base", r.mergeBase)
+        try sink.field("behind", r.behind)
+        try sink.field("merges_cleanly", r.mergesCleanly)
+        try sink.field("base_conflicts", r.baseConflicts)
+        try sink.field("conflicts", r.conflicts.map(ConflictJSON.init))
+        try sink.field("out_of_scope", r.outOfScope)
+        try sink.field("risk", r.risk.rawValue)
+        try sink.field("risk_reasons", r.riskReasons)
+        try sink.field("group", r.group.rawValue)
+        try sink.field("checks", r.checks?.rawValue)
+        try sink.field("agent_tested", r.agentTested?.rawValue)
+        try sink.field("files_changed", r.files.count)
+        try sink.field("lines_added", r.linesAdded)
+        try sink.field("lines_removed", r.linesRemoved)
+        try sink.field("files", r.files.map(FileJSON.init))
+    }
+
+    struct ConflictJSON: JSONFields {
+        var conflict: RunConflict
+        init(_ conflict: RunConflict) { self.conflict = conflict }
+        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("run", conflict.run)
+            try sink.field("card", conflict.card)
+            try sink.field("paths", conflict.paths)
+        }
+    }
+
+    struct FileJSON: JSONFields {
+        var file: ChangedFile
+        init(_ file: ChangedFile) { self.file = file }
+        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("path", file.path)
+            try sink.field("status", file.status)
+            try sink.field("lines_added", file.linesAdded)
+            try sink.field("lines_removed", file.linesRemoved)
+        }
+    }
+}
+
+/// One run of the review queue: the run as everywhere else, its card's
+/// title and its readiness (null for a run with no commits of its own).
+struct ReviewEntryJSON: JSONFields {
+    var entry: ReviewQueue.Entry
+
+    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("run", RunJSON(entry.view))
+        try sink.field("title", entry.card?.title)
+        try sink.field("readiness", entry.readiness.map(ReadinessJSON.init))
+    }
+}
+
+/// `land --plan --json` and `land --json`.
+struct LandingPlanJSON: JSONFields {
+    var plan: LandingPlan
+
+    struct StepJSON: JSONFields {
+        var step: LandingPlan.Step
+        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("run", step.view.record.id.description)
+            try sink.field("card", step.view.record.card)
+            try sink.field("base", step.view.record.base)
+            try sink.field("verdict", step.readiness.verdict.rawValue)
+            try sink.field("tip", step.readiness.tip)
+            try sink.field("predicted_tree", step.predictedTree)
+        }
+    }
+
+    struct HeldJSON: JSONFields {
+        var held: LandingPlan.Held
+        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("run", held.view.record.id.description)
+            try sink.field("card", held.view.record.card)
+            try sink.field("verdict", held.readiness?.verdict.rawValue)
+            try sink.field("action", held.action.rawValue)
+            try sink.field("reason", held.reason)
+            try sink.field("blocked_by", held.blockedBy)
+        }
+    }
+
+    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("order", plan.steps.map(StepJSON.init))
+        try sink.field("held", plan.held.map(HeldJSON.init))
+    }
+}
