@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KanbotsAutopilot
 import KanbotsCore
+import KanbotsReview
 import KanbotsStore
 import KanbotsSupervisor
 
@@ -32,13 +33,15 @@ struct BoardCommand: ParsableCommand {
         repeat {
             let snapshot = try Reconciler(repository).reconciledSnapshot()
             let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository))
+            let readiness = BoardReadiness.of(snapshot.board, in: repository)
             if json {
                 var board = BoardJSON(snapshot)
+                board.decorate(with: readiness)
                 board.sessions = sessions.map(SessionJSON.init)
                 try printJSON(board)
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
-                print(BoardText.render(snapshot.board, all: all))
+                print(BoardText.render(snapshot.board, all: all, readiness: readiness))
                 // Sessions still going (or lost) get a line; finished ones are in `autopilot status --all`.
                 for session in sessions where session.session.state.isActive { print(SessionText.line(session)) }
             }
@@ -50,7 +53,7 @@ struct BoardCommand: ParsableCommand {
 
 /// The board as text: one block per column, one line per card.
 enum BoardText {
-    static func render(_ board: Board, all: Bool, now: Date = Date()) -> String {
+    static func render(_ board: Board, all: Bool, readiness: [RunID: Readiness] = [:], now: Date = Date()) -> String {
         var lines: [String] = []
         for column in Column.allCases {
             let cards = board.cards(in: column)
@@ -58,12 +61,14 @@ enum BoardText {
             lines.append("\(column.title) (\(cards.count))")
             let shown = (column == .done && !all) ? Array(cards.suffix(5)) : cards
             if shown.count < cards.count { lines.append("  … \(cards.count - shown.count) more (--all)") }
-            for entry in shown { lines.append("  " + line(for: entry, now: now)) }
+            for entry in shown {
+                lines.append("  " + line(for: entry, readiness: entry.latestRun.flatMap { readiness[$0.record.id] }, now: now))
+            }
         }
         return lines.joined(separator: "\n")
     }
 
-    static func line(for entry: BoardCard, now: Date) -> String {
+    static func line(for entry: BoardCard, readiness: Readiness? = nil, now: Date) -> String {
         let title = column(entry.card?.title ?? "(no card record)", 36)
         var facts: [String] = []
         if let run = entry.latestRun {
@@ -78,6 +83,7 @@ enum BoardText {
                 facts.append("+\(ahead)/-\(behind)")
             }
             facts.append(formatCost(entry.totalCostUSD))
+            if entry.column == .inReview, let readiness { facts.append(readiness.shortLabel) }
             if let note = run.note, run.displayReason == nil || !note.contains(run.displayReason!) { facts.append(note) }
         } else if let note = entry.note {
             facts.append(note)

@@ -1,5 +1,6 @@
 import Foundation
 import KanbotsCore
+import KanbotsReview
 import KanbotsStore
 
 /// The JSON shape of a run on `board --json`, `status --json`, `show --json`
@@ -43,6 +44,8 @@ struct RunJSON: JSONFields {
     var autopilotSession: String?
     /// Where the run was dispatched: the clone (tag in its id) and host.
     var origin: Origin
+    /// Review's verdict for runs In progress or In review with commits (docs/review.md).
+    var readiness: ReadinessJSON?
 
     struct Origin: JSONFields {
         var clone: String
@@ -95,6 +98,7 @@ struct RunJSON: JSONFields {
         try sink.field("question", question)
         try sink.field("origin", origin)
         try sink.field("autopilot_session", autopilotSession)
+        try sink.field("readiness", readiness)
     }
 
     init(_ view: RunView) {
@@ -187,5 +191,12 @@ struct BoardJSON: Encodable {
         cards = snapshot.board.cards.map(BoardCardJSON.init)
         runs = snapshot.board.runs.map(RunJSON.init)
         unreadable = snapshot.unreadable.map(\.description)
+    }
+
+    /// Adds review's verdict to the runs that have one.
+    mutating func decorate(with readiness: [RunID: Readiness]) {
+        for index in runs.indices {
+            runs[index].readiness = RunID(runs[index].id).flatMap { readiness[$0] }.map(ReadinessJSON.init)
+        }
     }
 }
