@@ -69,6 +69,21 @@ public struct ReviewQueue {
     }
 }
 
+extension ReviewQueue {
+    /// `ids` in the order they should be merged: the review queue's order,
+    /// simulated like `land --plan`; runs the plan holds back come after the
+    /// ones it lands, and runs not In review keep their place at the end.
+    public func landingOrder(_ ids: [RunID], in repository: KanbotsRepository) throws -> [(id: RunID, note: String?)] {
+        let wanted = Set(ids)
+        let queued = entries.filter { wanted.contains($0.view.record.id) }
+        let plan = try LandingPlanner(repository).plan(queued.map { ($0.view, $0.readiness) })
+        var order = plan.steps.map { (id: $0.view.record.id, note: String?.none) }
+        order += plan.held.map { (id: $0.view.record.id, note: Optional($0.reason)) }
+        let placed = Set(order.map(\.id))
+        return order + ids.filter { !placed.contains($0) }.map { (id: $0, note: nil) }
+    }
+}
+
 /// What `review RUN` shows beyond the readiness: the tails a reviewer reads.
 public struct RunReviewDetail: Sendable {
     public var checksLogTail: String?

@@ -90,4 +90,30 @@ import Testing
             #expect(try sandbox.gitOK("status", "--porcelain", "--untracked-files=no").isEmpty)
         }
     }
+
+    @Test func promotingSeveralRunsOpensPullRequestsInLandingOrder() throws {
+        try ReviewFixture.with(cards: 3) { fixture, sandbox in
+            _ = try sandbox.addBareRemote()
+            expectSuccess(try sandbox.git("push", "origin", "main"))
+            let github = try FakeGitHub(in: sandbox)
+            defer { github.stop() }
+            try github.configure(sandbox)
+            try fixture.edit(card: 1, line: 5, in: "app.txt", to: "card one")
+            try fixture.edit(card: 2, line: 5, in: "app.txt", to: "card two")
+            try fixture.create(card: 3, "docs/three.md", "three")
+            let runs = try fixture.dispatchAll()
+            let promoted = try sandbox.kanbots("promote", runs[0], runs[1], runs[2])
+            expectSuccess(promoted)
+            // The docs-only run conflicts with nothing: first. Runs 1 and 2 conflict: 2 waits for 1.
+            let heads = try github.pulls().sorted { ($0["number"] as? Int ?? 0) < ($1["number"] as? Int ?? 0) }
+                .compactMap { ($0["head"] as? [String: Any])?["ref"] as? String }
+            let branches = try runs.map { run in try #require(try sandbox.runs().first { $0.id == run }).branch }
+            #expect(heads == [branches[2], branches[0], branches[1]], "\(promoted)")
+            #expect(promoted.stdout.contains("1. pull request #1 for run \(runs[2])"), "\(promoted)")
+            #expect(promoted.stdout.contains("3. pull request #3 for run \(runs[1])") && promoted.stdout.contains("after the others"),
+                    "\(promoted)")
+            #expect(promoted.stdout.contains("merge #1 first"), "\(promoted)")
+            for run in runs { #expect(try sandbox.record(run)["State"] == "promoted") }
+        }
+    }
 }
