@@ -37,29 +37,25 @@ struct ReadinessCache {
     }
 
     mutating func baseFacts(tip: String, baseTip: String, compute: () throws -> BaseFacts) rethrows -> BaseFacts {
-        let key = tip + " " + baseTip
-        let facts: BaseFacts
-        if let cached = contents.runs[key] {
-            facts = cached
-        } else {
-            facts = try compute()
-            changed = true
-        }
-        used.runs[key] = facts
-        return facts
+        try lookup(\.runs, tip + " " + baseTip, compute)
     }
 
     mutating func pairConflicts(_ one: String, _ other: String, compute: () throws -> [String]) rethrows -> [String] {
-        let key = one < other ? one + " " + other : other + " " + one
-        let paths: [String]
-        if let cached = contents.pairs[key] {
-            paths = cached
+        try lookup(\.pairs, one < other ? one + " " + other : other + " " + one, compute)
+    }
+
+    /// The cached value under `key`, else `compute`'s; either way kept for the next save.
+    private mutating func lookup<Value>(_ table: WritableKeyPath<Contents, [String: Value]>, _ key: String,
+                                        _ compute: () throws -> Value) rethrows -> Value {
+        let value: Value
+        if let cached = contents[keyPath: table][key] {
+            value = cached
         } else {
-            paths = try compute()
+            value = try compute()
             changed = true
         }
-        used.pairs[key] = paths
-        return paths
+        used[keyPath: table][key] = value
+        return value
     }
 
     /// Keeps only what this pass used, so the file never grows past the

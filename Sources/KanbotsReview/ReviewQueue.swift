@@ -101,7 +101,8 @@ public struct RunReviewDetail: Sendable {
         return RunReviewDetail(checksLogTail: tail, finalMessage: transcript.flatMap(finalMessage))
     }
 
-    /// The agent's last words: the final `result` text, else its last text block.
+    /// The agent's last words: Claude's final `result` text, else the last
+    /// assistant text block (Claude) or agent message (Codex).
     static func finalMessage(_ transcript: Data) -> String? {
         var last: String?
         for line in transcript.split(separator: UInt8(ascii: "\n")).reversed() {
@@ -112,7 +113,11 @@ public struct RunReviewDetail: Sendable {
                let text = content.compactMap({ $0["type"] as? String == "text" ? $0["text"] as? String : nil }).last {
                 last = text
             }
-            if let text = event["text"] as? String, last == nil, event["type"] as? String == "agent_message" { last = text }
+            // Codex: `{"type":"item.completed","item":{"type":"agent_message","text":…}}`.
+            if last == nil, event["type"] as? String == "item.completed", let item = event["item"] as? [String: Any],
+               item["type"] as? String == "agent_message", let text = item["text"] as? String {
+                last = text
+            }
         }
         return last
     }
