@@ -17,7 +17,7 @@ FILES=${BENCH_FILES:-5000}
 RUNS=${BENCH_RUNS:-20}
 WHERE=${BENCH_DIR:-$BENCH_TMP}
 work=$(mktemp -d "$WHERE/kanbots-bench-land.XXXXXX")
-trap 'rm -rf "$work"; bench_cleanup' EXIT
+trap '[ -n "${BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"; bench_cleanup' EXIT
 
 bench_log "generating $FILES files and $RUNS compatible runs in review in $work ..."
 bench_make_review_repo "$work/template" "$FILES" "$RUNS" disjoint

@@ -9,9 +9,9 @@
 # generated tree that replaces one line in each of 1..MAX_FILES files.
 #
 # bench_make_review_repo DIR FILES RUNS MODE
-#   MODE overlap: 30% of the edits go to a pool of 40 shared files, half of
-#                 them to line 2 (real conflicts), half to a random line far
-#                 from the others (same file, no conflict); main then moves on
+#   MODE overlap: 10% of the edits go to a pool of 40 shared files, a third
+#                 of them to line 2 (real conflicts), the rest to a random line
+#                 (same file, mostly no conflict); main then moves on
 #                 by two commits, one touching a shared file.
 #   MODE disjoint: every run edits its own files (all runs land cleanly).
 # Writes $BENCH_TMP/pairs: "tipA tipB" for every pair of runs sharing a path,
@@ -70,9 +70,9 @@ for n in range(1, runs + 1):
     count = rng.randint(1, 20)
     picks = {}
     for _ in range(count):
-        if mode == "overlap" and rng.random() < 0.3:
+        if mode == "overlap" and rng.random() < 0.1:
             path = rng.choice(shared)
-            line = 1 if rng.random() < 0.5 else rng.randint(3, 60)
+            line = 1 if rng.random() < 0.33 else rng.randint(3, 60)
         else:
             path, next_own = own[next_own], next_own + 1
             line = rng.randint(1, 30)

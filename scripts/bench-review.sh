@@ -21,7 +21,7 @@ FILES=${BENCH_FILES:-5000}
 RUNS=${BENCH_RUNS:-50}
 WHERE=${BENCH_DIR:-$BENCH_TMP}
 repo=$(mktemp -d "$WHERE/kanbots-bench-review.XXXXXX")
-trap 'rm -rf "$repo"; bench_cleanup' EXIT
+trap '[ -n "${BENCH_KEEP:-}" ] && echo "kept $repo" >&2 || rm -rf "$repo"; bench_cleanup' EXIT
 
 bench_log "generating $FILES files and $RUNS runs in review in $repo ..."
 bench_make_review_repo "$repo" "$FILES" "$RUNS" overlap
@@ -70,14 +70,16 @@ git -C "$repo" config --unset kanbots.review.board
 echo
 echo "bench-review: $RUNS runs in review, $FILES files, $pairs overlapping pairs, repo in $WHERE, median of N=$N (ms), $(git --version)"
 bench_row "measurement" median min max "ratio"
-read -r b b_lo b_hi <<<"$base"; read -r c c_lo c_hi <<<"$cold"; read -r w w_lo w_hi <<<"$warm"
-read -r bd bd_lo bd_hi <<<"$board"; read -r p p_lo p_hi <<<"$plain"
-bench_row "git merge-tree --write-tree (same merges)" "$b" "$b_lo" "$b_hi" "1.00"
-bench_row "review --json cold (no cache)" "$c" "$c_lo" "$c_hi" "$(bench_ratio "$c" "$b")"
-bench_row "review --json warm" "$w" "$w_lo" "$w_hi" "$(bench_ratio "$w" "$b")"
-bench_row "board --json without readiness" "$p" "$p_lo" "$p_hi" "1.00"
-bench_row "board --json with readiness (warm)" "$bd" "$bd_lo" "$bd_hi" "$(bench_ratio "$bd" "$p")"
-python3 - "$c" "$w" "$bd" "$p" <<'PY'
+# (bench_row's loop variable is `c`: keep clear of short names here.)
+read -r base_ms base_lo base_hi <<<"$base"; read -r cold_ms cold_lo cold_hi <<<"$cold"
+read -r warm_ms warm_lo warm_hi <<<"$warm"; read -r board_ms board_lo board_hi <<<"$board"
+read -r plain_ms plain_lo plain_hi <<<"$plain"
+bench_row "git merge-tree --write-tree (same merges)" "$base_ms" "$base_lo" "$base_hi" "1.00"
+bench_row "review --json cold (no cache)" "$cold_ms" "$cold_lo" "$cold_hi" "$(bench_ratio "$cold_ms" "$base_ms")"
+bench_row "review --json warm" "$warm_ms" "$warm_lo" "$warm_hi" "$(bench_ratio "$warm_ms" "$base_ms")"
+bench_row "board --json without readiness" "$plain_ms" "$plain_lo" "$plain_hi" "1.00"
+bench_row "board --json with readiness (warm)" "$board_ms" "$board_lo" "$board_hi" "$(bench_ratio "$board_ms" "$plain_ms")"
+python3 - "$cold_ms" "$warm_ms" "$board_ms" "$plain_ms" <<'PY'
 import sys
 cold, warm, board, plain = map(float, sys.argv[1:])
 print(f"   cold {cold:.0f} ms: {'under' if cold < 2000 else 'OVER'} the 2 s target; "
