@@ -42,11 +42,20 @@ let package = Package(
         // commit ids), the review queue, landing plans, and the one way runs
         // are merged locally (`land`, `promote --merge`).
         .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
+        // The use cases every front end calls: dispatch, stop, discard, promote and
+        // merge, cards, autopilot, GitHub cards and refresh, review and land, and the
+        // JSON views with their encoder. The CLI and the web board share them, errors included.
+        .target(name: "KanbotsApp", dependencies: [
+            "KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
+            "KanbotsAutopilot", "KanbotsReview",
+        ]),
+        // The CLI: parses arguments, calls KanbotsApp (or the lower modules for
+        // the long-lived processes it starts), prints. Nothing else.
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot",
-                "KanbotsReview",
+                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
+                "KanbotsMCP", "KanbotsAutopilot", "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsAutopilot
 import KanbotsCore
 import KanbotsReview
@@ -31,14 +32,10 @@ struct BoardCommand: ParsableCommand {
             if !json { changes.forEach { print($0) } }
         }
         repeat {
-            let snapshot = try Reconciler(repository).reconciledSnapshot()
-            let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository))
-            let readiness = BoardReadiness.of(snapshot.board, in: repository)
+            let result = try BoardQuery(repository).load()
+            let (snapshot, sessions, readiness) = (result.snapshot, result.sessions, result.readiness)
             if json {
-                var board = BoardJSON(snapshot)
-                board.decorate(with: readiness)
-                board.sessions = sessions.map(SessionJSON.init)
-                try printJSON(board)
+                try printJSON(result.json)
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(BoardText.render(snapshot.board, all: all, readiness: readiness))

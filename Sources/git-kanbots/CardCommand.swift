@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 
@@ -24,7 +25,7 @@ struct CardCommand: ParsableCommand {
         func run() throws {
             let repository = try openRepository()
             let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
-            let card = try CardStore(repository).create(title: title, body: text, lane: backlog ? .backlog : .todo)
+            let card = try CardActions(repository).create(title: title, body: text, backlog: backlog)
             print(card.number)
         }
     }
@@ -62,9 +63,7 @@ struct CardCommand: ParsableCommand {
 
         func run() throws {
             let repository = try openRepository()
-            let card = try CardStore(repository).card(try parseCardNumber(self.card))
-            let runs = try RunIndex(repository).records().records.filter { $0.card == card.number }
-                .sorted { $0.createdAt < $1.createdAt }
+            let (card, runs) = try CardActions(repository).show(try parseCardNumber(self.card))
             if json {
                 var value = CardJSON(card)
                 value.runs = runs.map(\.id.description)
@@ -105,26 +104,13 @@ struct CardCommand: ParsableCommand {
             let repository = try openRepository()
             let number = try parseCardNumber(card)
             let newBody = try readBody(body: body, bodyFile: bodyFile)
-            let dependencies = try after.map(parseCardNumber)
-            let store = CardStore(repository)
-            for dependency in dependencies where dependency != number { _ = try store.card(dependency) }
-            if dependencies.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
-            let newLane = try lane.map { text -> Card.Lane in
-                guard let lane = Card.Lane(rawValue: text) else {
-                    throw KanbotsError.invalidArgument("lane must be 'todo' or 'backlog', not '\(text)'")
-                }
-                return lane
-            }
-            let card = try store.update(number) { card in
-                if let title { card.title = title }
-                if let newBody { card.body = newBody }
-                if let newLane { card.lane = newLane }
-                if clearAfter { card.after = [] }
-                for dependency in dependencies where !card.after.contains(dependency) { card.after.append(dependency) }
-                if reopen { card.state = .open }
-                if clearRank { card.rank = nil }
-                if let rank { card.rank = rank }
-            }
+            var edit = CardEdit(title: title, body: newBody, lane: lane)
+            edit.after = try after.map(parseCardNumber)
+            edit.clearAfter = clearAfter
+            edit.rank = rank
+            edit.clearRank = clearRank
+            edit.reopen = reopen
+            let card = try CardActions(repository).edit(number, edit)
             print("updated #\(card.number) \(card.title)")
         }
     }
@@ -135,7 +121,7 @@ struct CardCommand: ParsableCommand {
 
         func run() throws {
             let repository = try openRepository()
-            let card = try CardStore(repository).update(try parseCardNumber(card)) { $0.state = .closed }
+            let card = try CardActions(repository).close(try parseCardNumber(card))
             print("closed #\(card.number) \(card.title)")
         }
     }
@@ -149,41 +135,4 @@ func readBody(body: String?, bodyFile: String?) throws -> String? {
         throw KanbotsError.invalidArgument("cannot read --body-file \(bodyFile)")
     }
     return String(decoding: data, as: UTF8.self)
-}
-
-func reportUnreadable(_ errors: [KanbotsError]) {
-    for error in errors { FileHandle.standardError.write(Data("warning: \(error)\n".utf8)) }
-}
-
-struct CardJSON: Encodable {
-    var number: Int
-    var title: String
-    var body: String
-    var state: String
-    var lane: String
-    var source: String
-    var after: [Int]
-    var rank: Int?
-    var createdAt: Date
-    var updatedAt: Date
-    var runs: [String]?
-    var issue: Int?
-    var url: String?
-    var labels: [String]
-
-    init(_ card: Card) {
-        number = card.number
-        title = card.title
-        body = card.body
-        state = card.state.rawValue
-        lane = card.lane.rawValue
-        source = card.source
-        after = card.after
-        rank = card.rank
-        createdAt = card.createdAt
-        updatedAt = card.updatedAt
-        issue = card.issue
-        url = card.url
-        labels = card.labels
-    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsReview
 import KanbotsStore
@@ -100,7 +101,7 @@ struct LandCommand: ParsableCommand {
         } else {
             for held in planned.held { print("left in review: run \(held.view.record.id) (card #\(held.view.record.card)): \(held.reason)") }
         }
-        GitHubCards.mirrorAfterChange(in: repository, cards: Set(result.landed.map(\.card)), quiet: json)
+        report(GitHubCards.mirrorAfterChange(in: repository, cards: Set(result.landed.map(\.card))), quiet: json)
         if let stopped = result.stopped {
             throw KanbotsError.invalidArgument(
                 "stopped at run \(stopped.run): \(stopped.reason)" + (stopped.log.map { "; its output is in \($0)" } ?? ""))

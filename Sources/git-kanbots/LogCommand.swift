@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KanbotsAgents
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
@@ -26,25 +26,16 @@ struct LogCommand: ParsableCommand {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
         let store = RunStore(repository)
-        let record = try store.record(id)
-        let prices = try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository)
-        var renderer = TranscriptRenderer(
-            prices: prices,
-            sessionCostBeforeUSD: record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0)
-        var parser = (AgentKind(rawValue: record.agent) ?? .claude).makeParser(model: record.model)
-        var lineNumber = 0
+        var thread = try RunThread(try store.record(id), in: repository)
         func emit(_ line: Data) {
-            lineNumber += 1
             if json {
                 print(String(decoding: line, as: UTF8.self))
                 return
             }
-            for text in renderer.render(parser.events(fromLine: line, lineNumber: lineNumber, byteOffset: 0)) {
-                print(text)
-            }
+            for text in thread.render(line) { print(text) }
         }
 
-        let livePath = repository.transcriptPath(id)
+        let livePath = thread.livePath
         let loader = BoardLoader(repository)
         // A run just dispatched has no stream yet: wait for its agent to start.
         while follow, !FileManager.default.fileExists(atPath: livePath) {

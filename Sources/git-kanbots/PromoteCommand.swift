@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsGitHub
 import KanbotsReview
@@ -46,18 +47,6 @@ struct PromoteCommand: ParsableCommand {
         }
     }
 
-    struct Output: Encodable {
-        var run: String
-        var state: String
-        var pullRequest: Int?
-        var url: String?
-        var created: Bool?
-        var mergedInto: String?
-        var commit: String?
-        /// With several runs: the position in which to merge this pull request.
-        var landingOrder: Int?
-    }
-
     func run() throws {
         let repository = try openInitializedRepository()
         if runIDs.count > 1 { return try promoteInLandingOrder(repository) }
@@ -66,8 +55,7 @@ struct PromoteCommand: ParsableCommand {
         if merge {
             let merged = try promotion.merge(into: into)
             if json {
-                try printJSON(Output(run: record.id.description, state: "merged", mergedInto: merged.target,
-                                     commit: merged.commit.hex))
+                try printJSON(PromotionJSON(merged, of: record))
             } else {
                 print("merged run \(record.id) into \(merged.target) (\(merged.how)), now at \(merged.commit.short)")
             }
@@ -77,8 +65,7 @@ struct PromoteCommand: ParsableCommand {
                                                connection: connection)
             let pull = opened.pullRequest
             if json {
-                try printJSON(Output(run: record.id.description, state: "promoted", pullRequest: pull.number,
-                                     url: pull.htmlURL, created: opened.created))
+                try printJSON(PromotionJSON(opened, of: record))
             } else {
                 print("pushed \(record.branch) to \(connection.remote)")
                 print("\(opened.created ? "opened" : "updated") \(pull.draft ? "draft " : "")pull request #\(pull.number): \(pull.htmlURL)")
@@ -87,7 +74,7 @@ struct PromoteCommand: ParsableCommand {
                 }
             }
         }
-        GitHubCards.mirrorAfterChange(in: repository, cards: [record.card], quiet: json)
+        report(GitHubCards.mirrorAfterChange(in: repository, cards: [record.card]), quiet: json)
     }
 
     /// Several runs: pull requests in the order they merge cleanly one after the other.
@@ -95,18 +82,18 @@ struct PromoteCommand: ParsableCommand {
         let ids = try runIDs.map { try resolveRun($0, in: repository) }
         let order = try ReviewQueue.load(repository).landingOrder(ids, in: repository)
         let connection = GitHubConnection(repository, remote: remote)
-        var outputs: [Output] = []
+        var outputs: [PromotionJSON] = []
         for (position, entry) in order.enumerated() {
             let promotion = try Promotion(repository, run: entry.id.description)
-            let pull = try promotion.promote(remote: connection.remote, draft: !ready, title: title,
-                                             connection: connection).pullRequest
-            outputs.append(Output(run: entry.id.description, state: "promoted", pullRequest: pull.number, url: pull.htmlURL,
-                                  created: nil, landingOrder: position + 1))
+            let opened = try promotion.promote(remote: connection.remote, draft: !ready, title: title,
+                                               connection: connection)
+            let pull = opened.pullRequest
+            outputs.append(PromotionJSON(opened, of: promotion.record, landingOrder: position + 1))
             if !json {
                 print("\(position + 1). pull request #\(pull.number) for run \(entry.id) (card #\(promotion.record.card)): "
                       + pull.htmlURL + (entry.note.map { " (after the others: \($0))" } ?? ""))
             }
-            GitHubCards.mirrorAfterChange(in: repository, cards: [promotion.record.card], quiet: json)
+            report(GitHubCards.mirrorAfterChange(in: repository, cards: [promotion.record.card]), quiet: json)
         }
         if json {
             try printJSON(outputs)

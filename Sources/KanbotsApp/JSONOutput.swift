@@ -9,8 +9,8 @@ import KanbotsCore
 /// out snake_cased in the order a type encodes them (so a run reads `id`,
 /// `card`, `state` first), dictionaries with string keys sorted so output is
 /// stable, dates as `2026-11-23T09:30:00Z`, and `nil` as `null`.
-struct JSONOutput {
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+public struct JSONOutput {
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = StreamingJSONEncoder()
         try encoder.encodeValue(value, depth: 0)
         return encoder.bytes
@@ -423,19 +423,19 @@ enum SnakeCase {
 /// costs a dynamic dispatch and a type check per field. A view that adopts
 /// this is written by `JSONOutput` directly (specialised, no casts), and
 /// still encodes through any other `Encoder` like a normal `Encodable`.
-protocol JSONFields: Encodable {
+public protocol JSONFields: Encodable {
     func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws
 }
 
 /// Where a `JSONFields` value writes its fields.
-protocol JSONFieldSink {
+public protocol JSONFieldSink {
     mutating func field<Value: Encodable>(_ key: String, _ value: Value) throws
     /// Optional fields are written as `null` when absent, never left out.
     mutating func field<Wrapped: Encodable>(_ key: String, _ value: Wrapped?) throws
 }
 
 extension JSONFields {
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var sink = KeyedFieldSink(container: encoder.container(keyedBy: FieldKey.self))
         try writeFields(to: &sink)
     }

@@ -7,7 +7,7 @@ import KanbotsStore
 /// `promote --merge`: the forge-less way to finish a run, landed locally by
 /// the same rules as `git kanbots land` (MergeRules in KanbotsReview).
 extension Promotion {
-    func merge(into requested: String?) throws -> MergeRules.Merge {
+    public func merge(into requested: String?) throws -> MergeRules.Merge {
         try Lander.withLandingLock(repository) {
             let rules = MergeRules(repository)
             let target = try rules.target(for: record, into: requested)

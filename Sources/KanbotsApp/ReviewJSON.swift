@@ -4,12 +4,12 @@ import KanbotsReview
 
 /// A run's readiness in JSON (`review --json`, and under `readiness` on
 /// `board --json` / `status --json`). Documented in docs/json.md.
-struct ReadinessJSON: JSONFields {
+public struct ReadinessJSON: JSONFields {
     var readiness: Readiness
 
-    init(_ readiness: Readiness) { self.readiness = readiness }
+    public init(_ readiness: Readiness) { self.readiness = readiness }
 
-    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         let r = readiness
         try sink.field("verdict", r.verdict.rawValue)
         try sink.field("label", r.shortLabel)
@@ -33,20 +33,20 @@ struct ReadinessJSON: JSONFields {
         try sink.field("files", r.files.map(FileJSON.init))
     }
 
-    struct ConflictJSON: JSONFields {
+    public struct ConflictJSON: JSONFields {
         var conflict: RunConflict
-        init(_ conflict: RunConflict) { self.conflict = conflict }
-        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        public init(_ conflict: RunConflict) { self.conflict = conflict }
+        public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
             try sink.field("run", conflict.run)
             try sink.field("card", conflict.card)
             try sink.field("paths", conflict.paths)
         }
     }
 
-    struct FileJSON: JSONFields {
+    public struct FileJSON: JSONFields {
         var file: ChangedFile
-        init(_ file: ChangedFile) { self.file = file }
-        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        public init(_ file: ChangedFile) { self.file = file }
+        public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
             try sink.field("path", file.path)
             try sink.field("status", file.status)
             try sink.field("lines_added", file.linesAdded)
@@ -57,10 +57,12 @@ struct ReadinessJSON: JSONFields {
 
 /// One run of the review queue: the run as everywhere else, its card's
 /// title and its readiness (null for a run with no commits of its own).
-struct ReviewEntryJSON: JSONFields {
-    var entry: ReviewQueue.Entry
+public struct ReviewEntryJSON: JSONFields {
+    public var entry: ReviewQueue.Entry
 
-    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+    public init(entry: ReviewQueue.Entry) { self.entry = entry }
+
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("run", RunJSON(entry.view))
         try sink.field("title", entry.card?.title)
         try sink.field("readiness", entry.readiness.map(ReadinessJSON.init))
@@ -68,12 +70,14 @@ struct ReviewEntryJSON: JSONFields {
 }
 
 /// `land --plan --json` and `land --json`.
-struct LandingPlanJSON: JSONFields {
-    var plan: LandingPlan
+public struct LandingPlanJSON: JSONFields {
+    public var plan: LandingPlan
 
-    struct StepJSON: JSONFields {
+    public init(plan: LandingPlan) { self.plan = plan }
+
+    public struct StepJSON: JSONFields {
         var step: LandingPlan.Step
-        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
             try sink.field("run", step.view.record.id.description)
             try sink.field("card", step.view.record.card)
             try sink.field("base", step.view.record.base)
@@ -83,9 +87,9 @@ struct LandingPlanJSON: JSONFields {
         }
     }
 
-    struct HeldJSON: JSONFields {
+    public struct HeldJSON: JSONFields {
         var held: LandingPlan.Held
-        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
             try sink.field("run", held.view.record.id.description)
             try sink.field("card", held.view.record.card)
             try sink.field("verdict", held.readiness?.verdict.rawValue)
@@ -95,7 +99,7 @@ struct LandingPlanJSON: JSONFields {
         }
     }
 
-    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("order", plan.steps.map(StepJSON.init))
         try sink.field("held", plan.held.map(HeldJSON.init))
     }

@@ -1,0 +1,69 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+/// A change to a card, as `card edit` and the web board ask for it; nil
+/// fields stay as they are.
+public struct CardEdit: Sendable {
+    public var title: String?
+    public var body: String?
+    /// `todo` or `backlog`.
+    public var lane: String?
+    /// Cards to depend on, added to those already named.
+    public var after: [Int] = []
+    public var clearAfter = false
+    public var rank: Int?
+    public var clearRank = false
+    public var reopen = false
+
+    public init(title: String? = nil, body: String? = nil, lane: String? = nil) {
+        self.title = title
+        self.body = body
+        self.lane = lane
+    }
+}
+
+/// Filing, changing and reading cards: the use cases behind `card`.
+public struct CardActions {
+    public let repository: KanbotsRepository
+    var store: CardStore { CardStore(repository) }
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    public func create(title: String, body: String, backlog: Bool) throws -> Card {
+        try store.create(title: title, body: body, lane: backlog ? .backlog : .todo)
+    }
+
+    public func edit(_ number: Int, _ edit: CardEdit) throws -> Card {
+        for dependency in edit.after where dependency != number { _ = try store.card(dependency) }
+        if edit.after.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
+        let newLane = try edit.lane.map { text -> Card.Lane in
+            guard let lane = Card.Lane(rawValue: text) else {
+                throw KanbotsError.invalidArgument("lane must be 'todo' or 'backlog', not '\(text)'")
+            }
+            return lane
+        }
+        return try store.update(number) { card in
+            if let title = edit.title { card.title = title }
+            if let body = edit.body { card.body = body }
+            if let newLane { card.lane = newLane }
+            if edit.clearAfter { card.after = [] }
+            for dependency in edit.after where !card.after.contains(dependency) { card.after.append(dependency) }
+            if edit.reopen { card.state = .open }
+            if edit.clearRank { card.rank = nil }
+            if let rank = edit.rank { card.rank = rank }
+        }
+    }
+
+    public func close(_ number: Int) throws -> Card {
+        try store.update(number) { $0.state = .closed }
+    }
+
+    /// A card and its runs, oldest first.
+    public func show(_ number: Int) throws -> (card: Card, runs: [RunRecord]) {
+        let card = try store.card(number)
+        let runs = try RunIndex(repository).records().records.filter { $0.card == card.number }
+            .sorted { $0.createdAt < $1.createdAt }
+        return (card, runs)
+    }
+}
