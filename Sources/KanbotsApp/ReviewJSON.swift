@@ -2,18 +2,25 @@ import Foundation
 import KanbotsCore
 import KanbotsReview
 
-/// A run's readiness in JSON (`review --json`, and under `readiness` on
-/// `board --json` / `status --json`). Documented in docs/json.md.
+/// A run's readiness in JSON: in full on `review --json`, as a summary
+/// (no per-file list or reasons) under `readiness` on `board --json` and
+/// `status --json`, which list every run. Documented in docs/json.md.
 public struct ReadinessJSON: JSONFields {
     var readiness: Readiness
+    var full: Bool
 
-    public init(_ readiness: Readiness) { self.readiness = readiness }
+    public init(_ readiness: Readiness) { self.init(readiness, full: false) }
+
+    public init(_ readiness: Readiness, full: Bool) {
+        self.readiness = readiness
+        self.full = full
+    }
 
     public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         let r = readiness
         try sink.field("verdict", r.verdict.rawValue)
         try sink.field("label", r.shortLabel)
-        try sink.field("reasons", r.reasons)
+        if full { try sink.field("reasons", r.reasons) }
         try sink.field("tip", r.tip)
         try sink.field("base_tip", r.baseTip)
         try sink.field("merge_base", r.mergeBase)
@@ -23,14 +30,14 @@ public struct ReadinessJSON: JSONFields {
         try sink.field("conflicts", r.conflicts.map(ConflictJSON.init))
         try sink.field("out_of_scope", r.outOfScope)
         try sink.field("risk", r.risk.rawValue)
-        try sink.field("risk_reasons", r.riskReasons)
+        if full { try sink.field("risk_reasons", r.riskReasons) }
         try sink.field("group", r.group.rawValue)
         try sink.field("checks", r.checks?.rawValue)
         try sink.field("agent_tested", r.agentTested?.rawValue)
         try sink.field("files_changed", r.files.count)
         try sink.field("lines_added", r.linesAdded)
         try sink.field("lines_removed", r.linesRemoved)
-        try sink.field("files", r.files.map(FileJSON.init))
+        if full { try sink.field("files", r.files.map(FileJSON.init)) }
     }
 
     public struct ConflictJSON: JSONFields {
@@ -65,7 +72,7 @@ public struct ReviewEntryJSON: JSONFields {
     public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("run", RunJSON(entry.view))
         try sink.field("title", entry.card?.title)
-        try sink.field("readiness", entry.readiness.map(ReadinessJSON.init))
+        try sink.field("readiness", entry.readiness.map { ReadinessJSON($0, full: true) })
     }
 }
 

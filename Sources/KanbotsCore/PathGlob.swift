@@ -31,7 +31,14 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
         Array(path.utf8).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
     }
 
-    func matches(parts: [ArraySlice<UInt8>]) -> Bool { Self.match(segments[...], parts[...]) }
+    func matches(parts: [ArraySlice<UInt8>]) -> Bool {
+        // `**/name` (every pattern written without a slash) only looks at the last segment.
+        if segments.count == 2, segments[0] == Self.globstar, segments[1] != Self.globstar {
+            guard let last = parts.last else { return false }
+            return Self.matchSegment(segments[1][...], last)
+        }
+        return Self.match(segments[...], parts[...])
+    }
 
     private static let globstar = Array("**".utf8)
 
