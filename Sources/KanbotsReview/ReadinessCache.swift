@@ -2,38 +2,48 @@ import Foundation
 import KanbotsCore
 
 /// Predictions are pure functions of commit ids, so they are cached by them
-/// in `.git/kanbots/cache/review.json`. The file is derived and deletable: a
+/// in `.git/kanbots/cache/review-v1`. The file is derived and deletable: a
 /// missing, damaged or foreign file is ignored and rebuilt, giving the same
 /// output, only slower.
+///
+/// A line format rather than JSON: the board reads it on every call, and
+/// Foundation's decoder cost more than everything else review does warm.
+///
+///     kanbots-review-cache v1
+///     R <run tip> <base tip> <merge base> <behind>   facts of a run against its base's tip,
+///     F <status> <added> <removed> <path>            followed by its changed files
+///     B <path>                                       and paths that conflict with the base
+///     P <tip> <tip>                                  a pair of run tips (sorted),
+///     X <path>                                       followed by the paths that conflict
+///
+/// Paths are the rest of their line, with `%` and newlines written `%25`, `%0A`.
 struct ReadinessCache {
     /// What a run's tip says against its base's tip.
-    struct BaseFacts: Codable, Equatable {
+    struct BaseFacts: Equatable {
         var mergeBase: String
         var behind: Int
         var files: [ChangedFile]
         var baseConflicts: [String]
     }
 
-    private struct Contents: Codable {
-        var version: Int
+    private struct Contents {
         /// Keyed `<run tip> <base tip>`.
-        var runs: [String: BaseFacts]
+        var runs: [String: BaseFacts] = [:]
         /// Keyed by the two tips, sorted, space-separated: the paths both
         /// runs changed that do not merge.
-        var pairs: [String: [String]]
+        var pairs: [String: [String]] = [:]
     }
 
-    static let version = 1
+    static let header = "kanbots-review-cache v1"
     let path: String
     private var contents: Contents
-    private var used = Contents(version: version, runs: [:], pairs: [:])
+    private var used = Contents()
     private var changed = false
 
     init(stateDirectory: String) {
-        path = stateDirectory + "/cache/review.json"
-        let loaded = (try? Data(contentsOf: URL(fileURLWithPath: path)))
-            .flatMap { try? JSONDecoder().decode(Contents.self, from: $0) }
-        contents = loaded?.version == Self.version ? loaded! : Contents(version: Self.version, runs: [:], pairs: [:])
+        path = stateDirectory + "/cache/review-v1"
+        let text = (try? Data(contentsOf: URL(fileURLWithPath: path))).map { String(decoding: $0, as: UTF8.self) }
+        contents = text.flatMap(Self.parse) ?? Contents()
     }
 
     mutating func baseFacts(tip: String, baseTip: String, compute: () throws -> BaseFacts) rethrows -> BaseFacts {
@@ -65,9 +75,82 @@ struct ReadinessCache {
         guard changed || used.runs.count != contents.runs.count || used.pairs.count != contents.pairs.count else { return }
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        guard let data = try? JSONEncoder().encode(used) else { return }
         let temporary = path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(Self.format(used).utf8)) else { return }
         if rename(temporary, path) != 0 { try? FileManager.default.removeItem(atPath: temporary) }
+    }
+
+    private static func format(_ contents: Contents) -> String {
+        var lines = [header]
+        for (key, facts) in contents.runs.sorted(by: { $0.key < $1.key }) {
+            lines.append("R \(key) \(facts.mergeBase) \(facts.behind)")
+            for file in facts.files {
+                lines.append("F \(file.status) \(file.linesAdded) \(file.linesRemoved) \(escape(file.path))")
+            }
+            lines += facts.baseConflicts.map { "B " + escape($0) }
+        }
+        for (key, paths) in contents.pairs.sorted(by: { $0.key < $1.key }) {
+            lines.append("P " + key)
+            lines += paths.map { "X " + escape($0) }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Nil for anything but a complete file of this version.
+    private static func parse(_ text: String) -> Contents? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.first == Substring(header), lines.last == "" else { return nil }
+        lines.removeFirst()
+        lines.removeLast()
+        var contents = Contents()
+        var run: (key: String, facts: BaseFacts)?
+        var pair: (key: String, paths: [String])?
+        func flush() {
+            if let run { contents.runs[run.key] = run.facts }
+            if let pair { contents.pairs[pair.key] = pair.paths }
+            run = nil
+            pair = nil
+        }
+        for line in lines {
+            guard line.count > 2, line.dropFirst().first == " " else { return nil }
+            let rest = line.dropFirst(2)
+            switch line.first {
+            case "R":
+                let fields = rest.split(separator: " ")
+                guard fields.count == 4, let behind = Int(fields[3]) else { return nil }
+                flush()
+                run = ("\(fields[0]) \(fields[1])", BaseFacts(mergeBase: String(fields[2]), behind: behind, files: [],
+                                                              baseConflicts: []))
+            case "F":
+                let fields = rest.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+                guard run != nil, fields.count == 4, let added = Int(fields[1]), let removed = Int(fields[2]) else { return nil }
+                run?.facts.files.append(ChangedFile(path: unescape(fields[3]), status: String(fields[0]),
+                                                    linesAdded: added, linesRemoved: removed))
+            case "B":
+                guard run != nil else { return nil }
+                run?.facts.baseConflicts.append(unescape(rest))
+            case "P":
+                let fields = rest.split(separator: " ")
+                guard fields.count == 2 else { return nil }
+                flush()
+                pair = (String(rest), [])
+            case "X":
+                guard pair != nil else { return nil }
+                pair?.paths.append(unescape(rest))
+            default:
+                return nil
+            }
+        }
+        flush()
+        return contents
+    }
+
+    private static func escape(_ path: String) -> String {
+        path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    private static func unescape(_ text: Substring) -> String {
+        guard text.contains("%") else { return String(text) }
+        return text.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%25", with: "%")
     }
 }

@@ -46,11 +46,14 @@ import Testing
 
             // The cache is derived: deleted or damaged, the output is the same.
             let warm = try sandbox.kanbotsOK("review", "--json").stdout
-            let cache = sandbox.repo + "/.git/kanbots/cache/review.json"
+            let cache = sandbox.repo + "/.git/kanbots/cache/review-v1"
             #expect(FileManager.default.fileExists(atPath: cache))
             try FileManager.default.removeItem(atPath: cache)
             #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
-            try Data("{\"version\":1,\"runs\":{\"garbage".utf8).write(to: URL(fileURLWithPath: cache))
+            let saved = try String(contentsOfFile: cache, encoding: .utf8)
+            try Data(saved.prefix(saved.count / 2).utf8).write(to: URL(fileURLWithPath: cache))
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+            try Data(saved.replacingOccurrences(of: "\nF ", with: "\nF garbage ").utf8).write(to: URL(fileURLWithPath: cache))
             #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
         }
     }
