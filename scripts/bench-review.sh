@@ -62,10 +62,17 @@ base=$(samples "$BENCH_TMP/merge-tree.sh")
 cold=$(samples "$BENCH_TMP/cold.sh")
 (cd "$repo" && git kanbots review --json >/dev/null)
 warm=$(samples git -C "$repo" kanbots review --json)
-board=$(samples git -C "$repo" kanbots board --json)
-git -C "$repo" config kanbots.review.board false
-plain=$(samples git -C "$repo" kanbots board --json)
-git -C "$repo" config --unset kanbots.review.board
+# The board with and without verdicts, sample by sample in turn, so a busy
+# machine weighs on both alike.
+board_samples=() plain_samples=()
+for ((i = 0; i < N; i++)); do
+    board_samples+=("$(bench_py time git -C "$repo" kanbots board --json)") || bench_die "board --json failed"
+    git -C "$repo" config kanbots.review.board false
+    plain_samples+=("$(bench_py time git -C "$repo" kanbots board --json)") || bench_die "board --json failed"
+    git -C "$repo" config --unset kanbots.review.board
+done
+board=$(bench_py stats "${board_samples[@]}")
+plain=$(bench_py stats "${plain_samples[@]}")
 
 echo
 echo "bench-review: $RUNS runs in review, $FILES files, $pairs overlapping pairs, repo in $WHERE, median of N=$N (ms), $(git --version)"

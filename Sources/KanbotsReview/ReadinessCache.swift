@@ -42,8 +42,7 @@ struct ReadinessCache {
 
     init(stateDirectory: String) {
         path = stateDirectory + "/cache/review-v1"
-        let text = (try? Data(contentsOf: URL(fileURLWithPath: path))).map { String(decoding: $0, as: UTF8.self) }
-        contents = text.flatMap(Self.parse) ?? Contents()
+        contents = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap(Self.parse) ?? Contents()
     }
 
     mutating func baseFacts(tip: String, baseTip: String, compute: () throws -> BaseFacts) rethrows -> BaseFacts {
@@ -96,10 +95,12 @@ struct ReadinessCache {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Nil for anything but a complete file of this version.
-    private static func parse(_ text: String) -> Contents? {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.first == Substring(header), lines.last == "" else { return nil }
+    /// Nil for anything but a complete file of this version. Works on bytes:
+    /// splitting Strings by Character cost more than the rest of a warm board.
+    private static func parse(_ data: Data) -> Contents? {
+        let bytes = [UInt8](data)
+        var lines = bytes.split(separator: newline, omittingEmptySubsequences: false)
+        guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true, lines.last?.isEmpty == true else { return nil }
         lines.removeFirst()
         lines.removeLast()
         var contents = Contents()
@@ -112,31 +113,31 @@ struct ReadinessCache {
             pair = nil
         }
         for line in lines {
-            guard line.count > 2, line.dropFirst().first == " " else { return nil }
-            let rest = line.dropFirst(2)
-            switch line.first {
-            case "R":
-                let fields = rest.split(separator: " ")
-                guard fields.count == 4, let behind = Int(fields[3]) else { return nil }
+            guard line.count > 2, line[line.startIndex + 1] == space else { return nil }
+            let rest = line[(line.startIndex + 2)...]
+            switch line[line.startIndex] {
+            case UInt8(ascii: "R"):
+                let fields = rest.split(separator: space)
+                guard fields.count == 4, let behind = Int(text(fields[3])) else { return nil }
                 flush()
-                run = ("\(fields[0]) \(fields[1])", BaseFacts(mergeBase: String(fields[2]), behind: behind, files: [],
-                                                              baseConflicts: []))
-            case "F":
-                let fields = rest.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
-                guard run != nil, fields.count == 4, let added = Int(fields[1]), let removed = Int(fields[2]) else { return nil }
-                run?.facts.files.append(ChangedFile(path: unescape(fields[3]), status: String(fields[0]),
+                run = (text(fields[0]) + " " + text(fields[1]),
+                       BaseFacts(mergeBase: text(fields[2]), behind: behind, files: [], baseConflicts: []))
+            case UInt8(ascii: "F"):
+                let fields = rest.split(separator: space, maxSplits: 3, omittingEmptySubsequences: false)
+                guard run != nil, fields.count == 4, let added = Int(text(fields[1])),
+                      let removed = Int(text(fields[2])) else { return nil }
+                run?.facts.files.append(ChangedFile(path: path(fields[3]), status: text(fields[0]),
                                                     linesAdded: added, linesRemoved: removed))
-            case "B":
+            case UInt8(ascii: "B"):
                 guard run != nil else { return nil }
-                run?.facts.baseConflicts.append(unescape(rest))
-            case "P":
-                let fields = rest.split(separator: " ")
-                guard fields.count == 2 else { return nil }
+                run?.facts.baseConflicts.append(path(rest))
+            case UInt8(ascii: "P"):
+                guard rest.split(separator: space).count == 2 else { return nil }
                 flush()
-                pair = (String(rest), [])
-            case "X":
+                pair = (text(rest), [])
+            case UInt8(ascii: "X"):
                 guard pair != nil else { return nil }
-                pair?.paths.append(unescape(rest))
+                pair?.paths.append(path(rest))
             default:
                 return nil
             }
@@ -145,12 +146,17 @@ struct ReadinessCache {
         return contents
     }
 
-    private static func escape(_ path: String) -> String {
-        path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A")
+    private static let newline = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+
+    private static func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    private static func path(_ bytes: ArraySlice<UInt8>) -> String {
+        let value = text(bytes)
+        guard bytes.contains(UInt8(ascii: "%")) else { return value }
+        return value.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%25", with: "%")
     }
 
-    private static func unescape(_ text: Substring) -> String {
-        guard text.contains("%") else { return String(text) }
-        return text.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%25", with: "%")
+    private static func escape(_ path: String) -> String {
+        path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A")
     }
 }

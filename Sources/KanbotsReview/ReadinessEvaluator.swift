@@ -53,8 +53,8 @@ public struct ReadinessEvaluator {
             for other in subjects.indices where other > one {
                 let (a, b) = (subjects[one], subjects[other])
                 // Only runs that change a path in common can conflict.
+                guard a.tip != b.tip, !a.paths.isDisjoint(with: b.paths) else { continue }
                 let shared = a.paths.intersection(b.paths)
-                guard !shared.isEmpty, a.tip != b.tip else { continue }
                 let paths = try cache.pairConflicts(a.tip.hex, b.tip.hex) {
                     try git.mergeCommits(a.tip, b.tip).conflictedPaths.filter { shared.contains($0) }
                 }
