@@ -99,6 +99,9 @@ PY
         echo "main moves on" >>"$dir/README.md"; git -C "$dir" commit -q -am "main moves on (1)"
         sed -i '2s/.*/changed on main/' "$dir/$hot"; git -C "$dir" commit -q -am "main moves on (2)"
     fi
+    # Packed, as a clone or any repository git has maintained would be.
+    git -C "$dir" repack -adq
+    git -C "$dir" prune
     git -C "$dir" for-each-ref --format='%(objectname)' 'refs/heads/kanbots/' >"$BENCH_TMP/tips"
     python3 - "$BENCH_TMP/plan.json" "$dir" >"$BENCH_TMP/pairs" <<'PY'
 import json, subprocess, sys
