@@ -15,6 +15,11 @@ public struct CardEdit: Sendable {
     public var rank: Int?
     public var clearRank = false
     public var reopen = false
+    /// Scope globs and checks to add (after clearing, when asked).
+    public var scope: [String] = []
+    public var clearScope = false
+    public var checks: [String] = []
+    public var clearChecks = false
 
     public init(title: String? = nil, body: String? = nil, lane: String? = nil) {
         self.title = title
@@ -30,11 +35,17 @@ public struct CardActions {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
-    public func create(title: String, body: String, backlog: Bool) throws -> Card {
-        try store.create(title: title, body: body, lane: backlog ? .backlog : .todo)
+    public func create(title: String, body: String, backlog: Bool, scope: [String] = [], checks: [String] = []) throws
+        -> Card {
+        try Self.checkScopeAndChecks(scope: scope, checks: checks)
+        return try store.create(title: title, body: body, lane: backlog ? .backlog : .todo) { card in
+            card.scope = Self.unique(scope)
+            card.checks = Self.unique(checks)
+        }
     }
 
     public func edit(_ number: Int, _ edit: CardEdit) throws -> Card {
+        try Self.checkScopeAndChecks(scope: edit.scope, checks: edit.checks)
         for dependency in edit.after where dependency != number { _ = try store.card(dependency) }
         if edit.after.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
         let newLane = try edit.lane.map { text -> Card.Lane in
@@ -52,7 +63,27 @@ public struct CardActions {
             if edit.reopen { card.state = .open }
             if edit.clearRank { card.rank = nil }
             if let rank = edit.rank { card.rank = rank }
+            if edit.clearScope { card.scope = [] }
+            if edit.clearChecks { card.checks = [] }
+            card.scope = Self.unique(card.scope + edit.scope)
+            card.checks = Self.unique(card.checks + edit.checks)
         }
+    }
+
+    /// Scope globs and checks are one line each (they are `Scope:` and
+    /// `Check:` lines of the card's record).
+    static func checkScopeAndChecks(scope: [String], checks: [String]) throws {
+        for glob in scope where glob.trimmingCharacters(in: .whitespaces).isEmpty || glob.contains("\n") {
+            throw KanbotsError.invalidArgument("--scope '\(glob)' is not a path glob; give one like 'Sources/API/**'")
+        }
+        for check in checks where check.trimmingCharacters(in: .whitespaces).isEmpty || check.contains("\n") {
+            throw KanbotsError.invalidArgument("--check needs a one-line shell command, like --check 'swift test'")
+        }
+    }
+
+    private static func unique(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
     }
 
     public func close(_ number: Int) throws -> Card {

@@ -17,6 +17,9 @@ public struct CardJSON: Encodable {
     public var issue: Int?
     public var url: String?
     public var labels: [String]
+    /// The paths the card's work may touch and its own checks (docs/review.md).
+    public var scope: [String]
+    public var checks: [String]
 
     public init(_ card: Card) {
         number = card.number
@@ -32,6 +35,8 @@ public struct CardJSON: Encodable {
         issue = card.issue
         url = card.url
         labels = card.labels
+        scope = card.scope
+        checks = card.checks
     }
 }
 

@@ -44,6 +44,11 @@ public struct RunJSON: JSONFields {
     public var autopilotSession: String?
     /// Where the run was dispatched: the clone (tag in its id) and host.
     public var origin: Origin
+    /// The last recorded checks, whether the agent ran the tests, and the
+    /// paths it wrote outside its card's scope (docs/review.md).
+    public var checks: ChecksJSON?
+    public var agentTested: String?
+    public var scopeViolations: [String]
     /// Review's verdict for runs In progress or In review with commits (docs/review.md).
     public var readiness: ReadinessJSON?
 
@@ -98,6 +103,9 @@ public struct RunJSON: JSONFields {
         try sink.field("question", question)
         try sink.field("origin", origin)
         try sink.field("autopilot_session", autopilotSession)
+        try sink.field("checks", checks)
+        try sink.field("agent_tested", agentTested)
+        try sink.field("scope_violations", scopeViolations)
         try sink.field("readiness", readiness)
     }
 
@@ -138,6 +146,9 @@ public struct RunJSON: JSONFields {
         question = record.openQuestion.map { QuestionJSON($0, decideAfter: record.decideAfter) }
         origin = Origin(clone: record.id.clone.value, host: record.host, thisClone: !view.observation.fromOtherClone)
         autopilotSession = record.extraValue(AutopilotSession.runField)
+        checks = record.checks.map(ChecksJSON.init)
+        agentTested = record.agentTested?.rawValue
+        scopeViolations = record.scopeViolations
     }
 }
 

@@ -8,9 +8,12 @@
 /// `db/migrations/001.sql`). A trailing slash (`docs/`) means everything below.
 public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
     public let pattern: String
-    /// The pattern's segments as UTF-8 bytes, made once: review matches
+    /// The pattern split on `/`, normalised: unanchored names get a leading
+    /// `**`, a trailing slash a trailing `**`.
+    let segments: [Substring]
+    /// The same segments as UTF-8 bytes, made once: review matches
     /// thousands of paths against dozens of globs.
-    private let segments: [[UInt8]]
+    private let segmentBytes: [[UInt8]]
 
     public init(_ pattern: String) {
         let anchored = pattern.hasPrefix("/")
@@ -18,7 +21,8 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
         if text.hasSuffix("/") { text += "**" }
         if !anchored, !text.contains("/") { text = "**/" + text }
         self.pattern = pattern
-        segments = text.split(separator: "/", omittingEmptySubsequences: true).map { Array($0.utf8) }
+        segments = text.split(separator: "/", omittingEmptySubsequences: true)
+        segmentBytes = segments.map { Array($0.utf8) }
     }
 
     public var description: String { pattern }
@@ -33,11 +37,11 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
 
     func matches(parts: [ArraySlice<UInt8>]) -> Bool {
         // `**/name` (every pattern written without a slash) only looks at the last segment.
-        if segments.count == 2, segments[0] == Self.globstar, segments[1] != Self.globstar {
+        if segmentBytes.count == 2, segmentBytes[0] == Self.globstar, segmentBytes[1] != Self.globstar {
             guard let last = parts.last else { return false }
-            return Self.matchSegment(segments[1][...], last)
+            return Self.matchSegment(segmentBytes[1][...], last)
         }
-        return Self.match(segments[...], parts[...])
+        return Self.match(segmentBytes[...], parts[...])
     }
 
     private static let globstar = Array("**".utf8)
@@ -54,14 +58,12 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
                 remaining = remaining.dropFirst()
             }
         }
-        guard let segment = path.first, matchSegment(head[...], segment) else {
-            return false
-        }
+        guard let segment = path.first, matchSegment(head[...], segment) else { return false }
         return match(pattern.dropFirst(), path.dropFirst())
     }
 
     /// `*`, `?` and `[...]` within one segment, by bytes (paths are UTF-8).
-    private static func matchSegment(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
+    static func matchSegment(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
         var p = pattern.startIndex, t = text.startIndex
         var starP: Int?, starT = 0
         while t < text.endIndex {

@@ -217,12 +217,3 @@ public struct Readiness: Sendable, Equatable, Codable {
         return lhs.run < rhs.run
     }
 }
-
-extension Card {
-    /// Changed paths outside this card's declared scope (none when it declares none).
-    public func pathsOutsideScope(_ paths: [String]) -> [String] {
-        guard !scope.isEmpty else { return [] }
-        let globs = scope.map(PathGlob.init)
-        return paths.filter { !globs.anyMatches($0) }
-    }
-}

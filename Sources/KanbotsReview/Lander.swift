@@ -49,10 +49,12 @@ public struct Lander {
     /// checks on each intermediate result and stops at the first failure.
     public func land(_ steps: [LandingPlan.Step], check: Bool, progress: (String) -> Void = { _ in }) throws -> Outcome {
         let rules = MergeRules(repository)
-        let settings = ReviewSettings(repository)
-        if check, settings.checkCommands.isEmpty {
+        let checkCommands = RunChecks(repository: repository)
+        let timeout = try Settings(repository).checkTimeout(default: CheckRunner.defaultTimeout)
+        if check, try steps.allSatisfy({ try checkCommands.commands(for: $0.view.record).isEmpty }) {
             throw KanbotsError.invalidArgument(
-                "--check needs check commands: `git config --add \(ReviewSettings.checkKey) \"swift test\"`")
+                "--check needs check commands: `git config --add \(Settings.ChecksKey.check) \"swift test\"` "
+                    + "(or a card's `--check`)")
         }
         let targets = try steps.map { try rules.target(for: $0.view.record, into: nil) }
         for target in Set(targets).sorted() { try rules.checkTarget(target) }
@@ -75,7 +77,8 @@ public struct Lander {
             var checks: ChecksResult?
             if check {
                 progress("checking run \(record.id) on \(merge.commit.short) …")
-                let result = try runChecks(on: merge.commit, run: record.id, settings: settings)
+                let result = try runChecks(try checkCommands.commands(for: record), on: merge.commit, run: record.id,
+                                           timeout: timeout)
                 checks = result.checks
                 guard result.checks.outcome == .passed else {
                     let what = result.checks.outcome == .timedOut ? "timed out" : "failed"
@@ -93,8 +96,9 @@ public struct Lander {
         return Outcome(landed: landed, stopped: nil)
     }
 
-    /// Runs the checks in a temporary detached worktree of `commit`, removed afterwards.
-    private func runChecks(on commit: ObjectID, run: RunID, settings: ReviewSettings) throws
+    /// Runs a run's checks (the repository's, then its card's) in a temporary
+    /// detached worktree of `commit`, removed afterwards.
+    private func runChecks(_ commands: [String], on commit: ObjectID, run: RunID, timeout: TimeInterval) throws
         -> (checks: ChecksResult, log: String) {
         let folder = repository.stateDirectory + "/land/check-\(run)-\(getpid())"
         let log = repository.stateDirectory + "/land/check-\(run).log"
@@ -105,7 +109,7 @@ public struct Lander {
             _ = try? git(["worktree", "remove", "--force", folder])
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let runner = CheckRunner(commands: settings.checkCommands, timeout: settings.checkTimeout)
+        let runner = CheckRunner(commands: commands, timeout: timeout)
         return (runner.run(in: folder, logPath: log, commit: commit.hex), log)
     }
 

@@ -68,7 +68,7 @@ public struct ReadinessEvaluator {
         for (index, subject) in subjects.enumerated() {
             let record = subject.view.record
             let changed = subject.facts.files.map(\.path)
-            var outOfScope = cards[record.card]?.pathsOutsideScope(changed) ?? []
+            var outOfScope = Scope.violations(of: cards[record.card]?.scope ?? [], in: changed)
             for path in record.scopeViolations where !outOfScope.contains(path) { outOfScope.append(path) }
             let checks = record.checks.flatMap { $0.commit == nil || $0.commit == subject.tip.hex ? $0.outcome : nil }
             result[record.id] = Readiness(

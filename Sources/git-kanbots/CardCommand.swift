@@ -21,11 +21,13 @@ struct CardCommand: ParsableCommand {
         @Option(name: .customLong("body-file"), help: "Read the description from a file (- for standard input).")
         var bodyFile: String?
         @Flag(help: "File it in the Backlog instead of Todo.") var backlog = false
+        @OptionGroup var review: CardReviewOptions
 
         func run() throws {
             let repository = try openRepository()
             let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
-            let card = try CardActions(repository).create(title: title, body: text, backlog: backlog)
+            let card = try CardActions(repository).create(
+                title: title, body: text, backlog: backlog, scope: review.scope, checks: review.checks)
             print(card.number)
         }
     }
@@ -47,7 +49,8 @@ struct CardCommand: ParsableCommand {
                 for card in shown {
                     let flags = [card.state == .closed ? "closed" : nil, card.lane == .backlog ? "backlog" : nil,
                                  card.after.isEmpty ? nil : "after " + card.after.map { "#\($0)" }.joined(separator: ","),
-                                 card.rank.map { "rank \($0)" }]
+                                 card.rank.map { "rank \($0)" },
+                                 card.scope.isEmpty ? nil : "scope " + card.scope.joined(separator: " ")]
                         .compactMap { $0 }
                     print("#\(card.number)\t\(card.title)\(flags.isEmpty ? "" : "  (\(flags.joined(separator: "; ")))")")
                 }
@@ -76,6 +79,8 @@ struct CardCommand: ParsableCommand {
             if !card.labels.isEmpty { print("labels: \(card.labels.joined(separator: ", "))") }
             if !card.after.isEmpty { print("after: " + card.after.map { "#\($0)" }.joined(separator: ", ")) }
             if let rank = card.rank { print("rank: \(rank)") }
+            if !card.scope.isEmpty { print("scope: \(card.scope.joined(separator: "  "))") }
+            for check in card.checks { print("check: \(check)") }
             if !card.body.isEmpty { print("\n\(card.body)") }
             if !runs.isEmpty {
                 print("\nruns:")
@@ -99,6 +104,7 @@ struct CardCommand: ParsableCommand {
         @Option(help: "Autopilot order: lower ranks go first; unranked cards follow by number.") var rank: Int?
         @Flag(help: "Drop the card's rank.") var clearRank = false
         @Flag(help: "Reopen a closed card.") var reopen = false
+        @OptionGroup var review: CardReviewOptions
 
         func run() throws {
             let repository = try openRepository()
@@ -110,6 +116,7 @@ struct CardCommand: ParsableCommand {
             edit.rank = rank
             edit.clearRank = clearRank
             edit.reopen = reopen
+            review.apply(to: &edit)
             let card = try CardActions(repository).edit(number, edit)
             print("updated #\(card.number) \(card.title)")
         }

@@ -38,6 +38,11 @@ struct ShowCommand: ParsableCommand {
         if let session = record.sessionID { print("  session    \(session)") }
         if let number = record.pullRequestNumber { print("  pull req   #\(number) \(record.pullRequestURL ?? "")") }
         if let target = record.mergedInto { print("  merged     into \(target)") }
+        if let checks = record.checks { print("  checks     \(ChecksJSON.summary(checks))") }
+        if let tested = record.agentTested { print("  tested     agent tested: \(tested.label)") }
+        if !record.scopeViolations.isEmpty {
+            print("  scope      out of scope: \(record.scopeViolations.joined(separator: ", "))")
+        }
         print("\nlifecycle (git log \(KanbotsRepository.runsRefPrefix)\(record.id)):")
         for transition in transitions {
             print("  \(Timestamp.format(transition.at))  \(transition.state)\(transition.reason.map { " (\($0))" } ?? "")"

@@ -64,11 +64,7 @@ import Testing
         #expect(byAge.map(\.run) == ["7-a", "6-a"])
     }
 
-    @Test func scopeListsOnlyPathsOutsideTheCardsGlobs() {
-        var card = Card(number: 1, title: "API", createdAt: Date())
-        #expect(card.pathsOutsideScope(["anything"]).isEmpty)
-        card.scope = ["Sources/API/**", "Tests/API/**"]
-        #expect(card.pathsOutsideScope(["Sources/API/a.swift", "Tests/API/b.swift", "Sources/UI/c.swift"]) == ["Sources/UI/c.swift"])
+    @Test func writesOutsideTheScopeComeBeforeConflicts() {
         #expect(readiness(outOfScope: ["Sources/UI/c.swift"], checks: .passed).verdict == .outOfScope)
     }
 }
