@@ -22,7 +22,8 @@ import Testing
             #expect(ReviewFixture.conflicts(three).isEmpty)
             #expect(three["files_changed"] as? Int == 1 && three["lines_added"] as? Int == 1 && three["lines_removed"] as? Int == 1)
             #expect(three["merges_cleanly"] as? Bool == true && three["behind"] as? Int == 0)
-            #expect(three["checks"] is NSNull && three["agent_tested"] is NSNull)
+            // No checks configured; the scripted agent ran no tests.
+            #expect(three["checks"] is NSNull && three["agent_tested"] as? String == "no", "\(three)")
 
             // Ready first; the text queue names the conflict.
             let text = try sandbox.kanbotsOK("review").stdout
@@ -82,6 +83,28 @@ import Testing
             #expect(board.contains("behind 1") && board.contains("conflicts base"), "\(board)")
             // Nothing was touched to find that out.
             #expect(try sandbox.gitOK("status", "--porcelain", "--untracked-files=no").isEmpty)
+        }
+    }
+
+    @Test func failedChecksAndOutOfScopeWritesComeFirstInTheVerdict() throws {
+        try ReviewFixture.with(cards: 3) { fixture, sandbox in
+            try sandbox.kanbotsOK("card", "edit", "1", "--scope", "docs/**")
+            try sandbox.kanbotsOK("card", "edit", "2", "--check", "test ! -f app.txt || grep -q 'card one' app.txt")
+            try fixture.edit(card: 1, line: 5, in: "app.txt", to: "card one")
+            try fixture.edit(card: 2, line: 5, in: "app.txt", to: "card two")
+            try fixture.create(card: 3, "docs/three.md", "three")
+            let runs = try fixture.dispatchAll()
+            let queue = try fixture.review()
+            // Run 1 also conflicts with run 2, but leaving its scope is the first problem.
+            #expect(queue[runs[0]]?["verdict"] as? String == "out-of-scope", "\(queue)")
+            #expect(queue[runs[0]]?["out_of_scope"] as? [String] == ["app.txt"])
+            #expect(queue[runs[1]]?["verdict"] as? String == "checks-failed", "\(queue)")
+            #expect(queue[runs[1]]?["checks"] as? String == "failed")
+            #expect(queue[runs[2]]?["verdict"] as? String == "ready")
+            let board = try sandbox.kanbotsOK("board").stdout
+            #expect(board.contains("checks ✗") && board.contains("out of scope"), "\(board)")
+            let plan = try sandbox.kanbots("land", "--plan").stdout
+            #expect(plan.contains("run \(runs[0]) (card #1): reply") && plan.contains("run \(runs[1]) (card #2): reply"), "\(plan)")
         }
     }
 
