@@ -36,6 +36,12 @@ let package = Package(
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
         ]),
+        // The Agent Client Protocol client (`git-kanbots acp-client`): speaks
+        // JSON-RPC to an ACP agent for one run; permission requests become decisions.
+        .target(name: "KanbotsACP", dependencies: ["KanbotsCore", "KanbotsMCP", "KanbotsSupervisor"]),
+        // The Aider client (`git-kanbots aider-client`): runs Aider once and turns
+        // its plain-text output into an NDJSON transcript.
+        .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSupervisor"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
         .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
         // Review and landing: readiness derived by in-memory merges (cached by
@@ -55,7 +61,7 @@ let package = Package(
             name: "git-kanbots",
             dependencies: [
                 "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
-                "KanbotsMCP", "KanbotsAutopilot", "KanbotsReview",
+                "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider", "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

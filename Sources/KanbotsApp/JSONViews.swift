@@ -25,6 +25,8 @@ public struct RunJSON: JSONFields {
     public var behind: Int?
     public var costUSD: Double
     public var capUSD: Double?
+    public var metered: Bool
+    public var maxTimeSeconds: Int?
     public var turns: Int?
     public var sessionID: String?
     public var supervisor: String
@@ -87,6 +89,8 @@ public struct RunJSON: JSONFields {
         try sink.field("behind", behind)
         try sink.field("cost_usd", costUSD)
         try sink.field("cap_usd", capUSD)
+        try sink.field("metered", metered)
+        try sink.field("max_time_seconds", maxTimeSeconds)
         try sink.field("turns", turns)
         try sink.field("session_id", sessionID)
         try sink.field("supervisor", supervisor)
@@ -130,6 +134,8 @@ public struct RunJSON: JSONFields {
         behind = view.observation.behind
         costUSD = view.costUSD
         capUSD = record.capUSD
+        metered = record.isMetered
+        maxTimeSeconds = record.maxTime?.limit.map { Int($0) }
         turns = record.turns ?? view.observation.live?.turns
         sessionID = record.sessionID ?? view.observation.live?.sessionID
         supervisor = view.observation.supervisor.rawValue

@@ -38,7 +38,8 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unknownBase(let ref):
             "base '\(ref)' does not name a commit; give a branch, tag or commit that exists (`git branch -a`)"
         case .unknownAgent(let name, let known):
-            "unknown agent '\(name)'; known agents: \(known.joined(separator: ", "))"
+            "unknown agent '\(name)'; known agents: \(known.joined(separator: ", ")); define one with "
+                + "`git config kanbots.agent.\(name).protocol acp` and `git config kanbots.agent.\(name).path /path/to/agent`"
         case .branchExists(let name):
             "branch \(name) already exists and is not a run's; delete or rename it (`git branch -m`) and dispatch again"
         case .worktreeExists(let path):

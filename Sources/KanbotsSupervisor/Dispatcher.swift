@@ -14,6 +14,8 @@ public struct DispatchRequest: Sendable {
     /// Seconds after which an unanswered, reversible question takes its
     /// default (default: `kanbots.decide-after`; none waits for a human).
     public var decideAfter: TimeInterval?
+    /// The run's wall-clock cap (`--max-time`): nil takes `kanbots.max-time`.
+    public var maxTime: MaxTime?
     /// Extra record fields, e.g. the autopilot session that asked for the run.
     public var fields: [String: String] = [:]
 
@@ -39,10 +41,23 @@ public struct Dispatcher {
     public func dispatch(_ request: DispatchRequest) throws -> RunRecord {
         let settings = Settings(repository)
         guard settings.isInitialized else { throw KanbotsError.notInitialized }
-        _ = try CardStore(repository).card(request.card)
-        let agent = request.agent ?? settings.defaultAgent
-        try AgentCatalog.validate(agent)
+        let card = try CardStore(repository).card(request.card)
+        let persona = PersonaStore(repository).agentChoice(for: request.persona ?? Prompt.defaultPersona)
+        // flags > card > persona > config (docs/agents.md, "Choosing an agent").
+        let (agent, model) = AgentChoice.resolve([
+            AgentChoice(agent: request.agent, model: request.model),
+            AgentChoice(agent: card.agent, model: card.model),
+            persona,
+            AgentChoice(agent: settings.string(Settings.Key.agent), model: settings.defaultModel),
+        ], defaultAgent: settings.defaultAgent)
+        let definition = try AgentCatalog.definition(agent, settings: settings)
         _ = try AgentCatalog.locate(agent, settings: settings)
+        let maxTime = try request.maxTime ?? settings.maxTime()
+        if definition.agentProtocol.mayBeUnmetered, maxTime == nil {
+            throw KanbotsError.invalidArgument(
+                "agent '\(agent)' may report no cost, so its runs need a wall-clock cap: give --max-time 30m "
+                    + "(or set `git config \(Settings.maxTimeKey) 30m`; `none` runs it unbounded on purpose)")
+        }
         try settings.validateChecksAndScope()
         let baseName = try request.base ?? settings.defaultBase()
         guard let baseCommit = try repository.git.resolveCommit(baseName) else {
@@ -55,12 +70,14 @@ public struct Dispatcher {
             let folder = KanbotsRepository.worktreesFolder + "/" + name
             try worktrees.checkFree(branch: branch, folder: folder)
             var record = RunRecord(
-                id: id, card: request.card, agent: agent, model: request.model ?? settings.defaultModel,
+                id: id, card: request.card, agent: agent, model: model,
                 branch: branch, worktree: folder, base: baseName, baseCommit: baseCommit.hex,
                 createdAt: Date(), host: KanbotsRepository.hostName, uuid: UUID().uuidString.lowercased())
             record.capUSD = request.capUSD ?? settings.defaultCapUSD
             record.persona = request.persona
             record.decideAfter = request.decideAfter ?? settings.decideAfter
+            record.maxTime = maxTime
+            if !definition.isBuiltIn { record.agentProtocol = definition.agentProtocol.rawValue }
             for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { record.setExtra(key, value) }
             return record
         } prepareWorktree: { record in

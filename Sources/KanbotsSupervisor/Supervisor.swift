@@ -54,6 +54,8 @@ public final class Supervisor {
         /// (adopted after a supervisor crash) and its status is unknowable.
         case exited(ExitStatus?)
         case capped(Double)
+        /// Passed its wall-clock cap after this many seconds.
+        case timeCapped(TimeInterval)
         case stopped
         /// Ended under `kanbots.scope-policy = stop` for writing this path.
         case outOfScope(String)
@@ -167,6 +169,14 @@ public final class Supervisor {
         live.agentPID = agent.groupID
         var lastWrite = Date.distantPast
         var stopping: (reason: Ending, deadline: Date)?
+        let started = record.startedAt ?? record.createdAt
+        let timeLimit = record.maxTime?.limit
+        func stop(_ reason: Ending) {
+            stopping = (reason, Date().addingTimeInterval(gracePeriod))
+            // acp-client cancels the prompt (`session/cancel`) before its
+            // agent gets a signal; the group's SIGKILL follows the grace period.
+            kill(record.agentProtocol == AgentProtocol.acp.rawValue ? agent.groupID : -agent.groupID, SIGTERM)
+        }
         var scope = ScopeWatch(repository: repository, record: record)
         while true {
             let lines = tail.readLines()
@@ -179,14 +189,13 @@ public final class Supervisor {
             }
             if stopping == nil {
                 if let cap = record.capUSD, monitor.costUSD >= cap {
-                    stopping = (.capped(monitor.costUSD), Date().addingTimeInterval(gracePeriod))
-                    kill(-agent.groupID, SIGTERM)
+                    stop(.capped(monitor.costUSD))
+                } else if let timeLimit, Date().timeIntervalSince(started) >= timeLimit {
+                    stop(.timeCapped(Date().timeIntervalSince(started)))
                 } else if receivedStopSignal != 0 {
-                    stopping = (.stopped, Date().addingTimeInterval(gracePeriod))
-                    kill(-agent.groupID, SIGTERM)
+                    stop(.stopped)
                 } else if let path = scope?.pollIfDue() {
-                    stopping = (.outOfScope(path), Date().addingTimeInterval(gracePeriod))
-                    kill(-agent.groupID, SIGTERM)
+                    stop(.outOfScope(path))
                 }
             } else if let deadline = stopping?.deadline, Date() > deadline {
                 kill(-agent.groupID, SIGKILL)
@@ -278,6 +287,8 @@ public final class Supervisor {
         switch ending {
         case .capped(let amount):
             (state, reason) = (.failed, "\(Reason.costCapped) \(String(format: "%.4f", amount))")
+        case .timeCapped(let seconds):
+            (state, reason) = (.failed, "\(Reason.timeCapped) \(Int(seconds))s")
         case .stopped:
             (state, reason) = (.cancelled, Reason.stoppedByUser)
         case .outOfScope(let path):
@@ -316,6 +327,7 @@ public final class Supervisor {
             record.turns = self.monitor.turns
             record.sessionID = self.monitor.sessionID ?? record.sessionID
             if record.model == nil { record.model = self.monitor.model }
+            if record.agentProtocol != nil { record.isMetered = self.monitor.isMetered }
         }
     }
 }

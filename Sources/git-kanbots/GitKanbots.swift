@@ -23,9 +23,9 @@ struct GitKanbots: ParsableCommand {
             StopCommand.self, ReviewCommand.self, DiffCommand.self, OpenCommand.self, LandCommand.self,
             DiscardCommand.self, PromoteCommand.self, SyncCommand.self, ReconcileCommand.self,
             GCCommand.self, DemoCommand.self, CheckCommand.self,
-            AutopilotCommand.self, PersonaCommand.self,
+            AutopilotCommand.self, PersonaCommand.self, AgentsCommand.self,
             // Started by git-kanbots itself, hidden from help.
-            SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self,
+            SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self, ACPClientCommand.self, AiderClientCommand.self,
         ]
     )
 
