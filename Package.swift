@@ -19,7 +19,7 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
-        // Thin, typed wrapper over libgit2: repositories, refs with compare-and-swap,
+        // Thin, typed wrapper over libgit2: repositories, refs with compare-and-swap and transactions,
         // objects, notes, worktrees, ahead/behind, in-memory merges, tree diffs.
         .target(name: "KanbotsGit", dependencies: ["CLibGit2"]),
         // Pure domain: runs, cards, their text formats and the board projection.

@@ -312,6 +312,15 @@ PY
 
 bench_py() { python3 "$BENCH_PY" "$@"; }
 
+# A fresh repository holding 200 generated files in one commit on main.
+bench_tree_repo() {
+    mkdir -p "$1"
+    git -C "$1" init -q
+    bench_py gen-repo "$1" 200 7
+    git -C "$1" add -A
+    git -C "$1" commit -q -m "initial tree"
+}
+
 # Generates a repository of N small files in nested folders, one commit on
 # main, packed as a fresh clone would be, set up for git-kanbots with one card.
 bench_make_repo() {

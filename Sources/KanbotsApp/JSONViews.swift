@@ -9,7 +9,8 @@ public struct RunJSON: JSONFields {
     public var id: String
     public var card: Int
     public var state: String
-    public var recordedState: String
+    /// Null for a run known only from its branch (`orphaned`).
+    public var recordedState: String?
     public var reason: String?
     public var column: String
     public var note: String?
@@ -118,7 +119,7 @@ public struct RunJSON: JSONFields {
         id = record.id.description
         card = record.card
         state = view.displayState
-        recordedState = record.state.rawValue
+        recordedState = view.observation.isOrphaned ? nil : record.state.rawValue
         reason = view.displayReason
         column = view.column.rawValue
         note = view.note

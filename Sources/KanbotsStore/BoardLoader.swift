@@ -47,8 +47,10 @@ public struct BoardLoader {
             }
             return (record, observation)
         }
+        let hidden = hiddenRuns(records: records, unreadable: unreadableRuns, branchTips: branchTips)
         return Snapshot(
-            board: BoardProjection.board(cards: cards, runs: observed), unreadable: unreadableCards + unreadableRuns)
+            board: BoardProjection.board(cards: cards, runs: observed + hidden.orphans),
+            unreadable: unreadableCards + unreadableRuns + hidden.unreadable)
     }
 
     /// Whether the run's supervisor is alive, from the lock it holds: a pid

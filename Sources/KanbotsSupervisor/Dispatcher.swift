@@ -105,6 +105,12 @@ public struct Dispatcher {
         let lock = try FileLock(path: pending)
         lock.lock()
         defer { unlink(pending) }
+        // Space for the run's last records is set aside before its id is
+        // claimed: on a full disk the dispatch stops here, having changed
+        // nothing, and a later failure can always record the run `failed`.
+        let reserve = String(pending.dropLast(".lock".count)) + ".reserve"
+        try DiskSpace.reserve(at: reserve)
+        defer { DiskSpace.release(at: reserve) }
 
         func claim() throws -> RunRecord {
             try RunStore(repository).create(clone: clone, attachments: attachments) { id in
@@ -113,25 +119,41 @@ public struct Dispatcher {
                 return record
             }
         }
-        let record = try checkBeforeClaim.map { check in
-            try repository.metadataLock.withLock {
-                try check()
-                return try claim()
-            }
-        } ?? claim()
+        let record: RunRecord
+        do {
+            record = try checkBeforeClaim.map { check in
+                try repository.metadataLock.withLock {
+                    try check()
+                    return try claim()
+                }
+            } ?? claim()
+        } catch where DiskSpace.isOutOfSpace(error) {
+            throw KanbotsError.diskFull(path: repository.commonDirectory, detail: "nothing was changed")
+        }
+        let runReserve = repository.runDirectory(record.id) + "/" + DiskSpace.reserveName
         do {
             try FileManager.default.createDirectory(atPath: repository.runDirectory(record.id),
                                                     withIntermediateDirectories: true)
             guard rename(pending, repository.supervisorLockPath(record.id)) == 0 else {
                 throw KanbotsError.io("cannot place the supervisor lock: \(String(cString: strerror(errno)))")
             }
+            // The supervisor keeps the reserve for its own last record.
+            _ = rename(reserve, runReserve)
             try prepareWorktree(record)
             try startSupervisor(for: record, holding: lock)
             return record
         } catch {
             // Keep the history honest: the id stays claimed, the run is failed.
-            _ = try? RunStore(repository).transition(record.id, to: .failed, reason: "dispatch_failed: \(error)")
-            throw error
+            // The reserve makes room for that record even on a full disk.
+            let outOfSpace = DiskSpace.isOutOfSpace(error) || DiskSpace.isFull(at: repository.workingDirectory)
+            DiskSpace.release(at: runReserve)
+            DiskSpace.release(at: reserve)
+            let reason = outOfSpace ? "dispatch_failed: no space left on device" : "dispatch_failed: \(error)"
+            let recorded = (try? RunStore(repository).transition(record.id, to: .failed, reason: reason)) != nil
+            guard outOfSpace else { throw error }
+            throw KanbotsError.diskFull(
+                path: repository.workingDirectory,
+                detail: recorded ? "run \(record.id) was recorded failed" : "run \(record.id) is left queued; `git kanbots reconcile` records it")
         }
     }
 
