@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -55,13 +58,29 @@ let package = Package(
             "KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
             "KanbotsAutopilot", "KanbotsReview",
         ]),
+        // The local web board (`git kanbots serve`): routes, the access guard,
+        // Server-Sent Events from watching the repository, and the page's assets
+        // embedded in the binary. It renders what KanbotsApp computes.
+        .target(
+            name: "KanbotsWeb",
+            dependencies: [
+                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsSupervisor", "KanbotsGitHub",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css"),
+                .embedInCode("Assets/favicon.svg"),
+            ]
+        ),
         // The CLI: parses arguments, calls KanbotsApp (or the lower modules for
         // the long-lived processes it starts), prints. Nothing else.
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
-                "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider", "KanbotsReview",
+                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
+                "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider", "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,7 +3,8 @@
 #
 # Installs what the tests need when missing (libgit2, the real Claude Code
 # CLI from the claude-agent-sdk wheel on PyPI, claude-code-acp and aider-chat, for the
-# end-to-end agent tests; man-db for the man page test),
+# end-to-end agent tests; man-db for the man page test; headless Chromium with
+# Selenium for the web board's browser test),
 # then runs `swift test`. Extra arguments go to `swift test`.
 set -euo pipefail
 
@@ -15,6 +16,12 @@ if claude="$(scripts/install-claude-cli.sh)"; then
     export KANBOTS_TEST_CLAUDE="$claude"
 else
     echo "test: the Claude Code CLI could not be installed; the real-CLI tests will fail" >&2
+fi
+
+if python="$(scripts/install-browser-test.sh)"; then
+    export KANBOTS_TEST_BROWSER_PYTHON="$python"
+else
+    echo "test: Chromium or Selenium could not be installed; the browser test will fail" >&2
 fi
 
 # A real ACP agent for the ACP adapter's end-to-end test (Python >= 3.10, a venv in .tools).
