@@ -23,7 +23,7 @@ let package = Package(
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
         // Thin, typed wrapper over libgit2: repositories, refs with compare-and-swap and transactions,
-        // objects, notes, worktrees, ahead/behind.
+        // objects, notes, worktrees, ahead/behind, in-memory merges, tree diffs.
         .target(name: "KanbotsGit", dependencies: ["CLibGit2"]),
         // Pure domain: runs, cards, their text formats and the board projection.
         .target(name: "KanbotsCore"),
@@ -48,12 +48,16 @@ let package = Package(
         .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSupervisor"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
         .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
+        // Review and landing: readiness derived by in-memory merges (cached by
+        // commit ids), the review queue, landing plans, and the one way runs
+        // are merged locally (`land`, `promote --merge`).
+        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
         // The use cases every front end calls: dispatch, stop, discard, promote and
-        // merge, cards, autopilot, GitHub cards and refresh, and the JSON views
-        // with their encoder. The CLI and the web board share them, errors included.
+        // merge, cards, autopilot, GitHub cards and refresh, review and land, and the
+        // JSON views with their encoder. The CLI and the web board share them, errors included.
         .target(name: "KanbotsApp", dependencies: [
             "KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
-            "KanbotsAutopilot",
+            "KanbotsAutopilot", "KanbotsReview",
         ]),
         // The local web board (`git kanbots serve`): routes, the access guard,
         // Server-Sent Events from watching the repository, and the page's assets
@@ -77,7 +81,7 @@ let package = Package(
             name: "git-kanbots",
             dependencies: [
                 "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
-                "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider",
+                "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider", "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import KanbotsAutopilot
 import KanbotsCore
+import KanbotsReview
 import KanbotsStore
 import KanbotsSupervisor
 
@@ -15,12 +16,15 @@ public struct BoardQuery {
     public struct Result {
         public var snapshot: BoardLoader.Snapshot
         public var sessions: [SessionSummary]
+        /// Review's verdicts for runs In progress or In review (docs/review.md).
+        public var readiness: [RunID: Readiness]
 
         public var board: Board { snapshot.board }
 
         /// The `board --json` document (docs/json.md).
         public var json: BoardJSON {
             var board = BoardJSON(snapshot)
+            board.decorate(with: readiness)
             board.sessions = sessions.map(SessionJSON.init)
             return board
         }
@@ -29,6 +33,7 @@ public struct BoardQuery {
     public func load() throws -> Result {
         let snapshot = try Reconciler(repository).reconciledSnapshot()
         let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository))
-        return Result(snapshot: snapshot, sessions: sessions)
+        return Result(snapshot: snapshot, sessions: sessions,
+                      readiness: BoardReadiness.of(snapshot.board, in: repository))
     }
 }

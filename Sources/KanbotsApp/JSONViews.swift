@@ -1,5 +1,6 @@
 import Foundation
 import KanbotsCore
+import KanbotsReview
 import KanbotsStore
 
 /// The JSON shape of a run on `board --json`, `status --json`, `show --json`
@@ -54,6 +55,8 @@ public struct RunJSON: JSONFields {
     public var checks: ChecksJSON?
     public var agentTested: String?
     public var scopeViolations: [String]
+    /// Review's verdict for runs In progress or In review with commits (docs/review.md).
+    public var readiness: ReadinessJSON?
 
     public struct Origin: JSONFields {
         public var clone: String
@@ -113,6 +116,7 @@ public struct RunJSON: JSONFields {
         try sink.field("checks", checks)
         try sink.field("agent_tested", agentTested)
         try sink.field("scope_violations", scopeViolations)
+        try sink.field("readiness", readiness)
     }
 
     public init(_ view: RunView) {
@@ -212,5 +216,12 @@ public struct BoardJSON: Encodable {
         cards = snapshot.board.cards.map(BoardCardJSON.init)
         runs = snapshot.board.runs.map(RunJSON.init)
         unreadable = snapshot.unreadable.map(\.description)
+    }
+
+    /// Adds review's verdict to the runs that have one.
+    public mutating func decorate(with readiness: [RunID: Readiness]) {
+        for index in runs.indices {
+            runs[index].readiness = RunID(runs[index].id).flatMap { readiness[$0] }.map(ReadinessJSON.init)
+        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import KanbotsCore
 import KanbotsGit
 import KanbotsGitHub
+import KanbotsReview
 import KanbotsStore
 
 /// Publishing a finished run: push its branch and open (or update) a pull
@@ -172,16 +173,19 @@ public struct PromotionJSON: Encodable {
     public var created: Bool?
     public var mergedInto: String?
     public var commit: String?
+    /// When several runs were promoted: the position in which to merge this pull request.
+    public var landingOrder: Int?
 
-    public init(_ opened: Promotion.Opened, of record: RunRecord) {
+    public init(_ opened: Promotion.Opened, of record: RunRecord, landingOrder: Int? = nil) {
         run = record.id.description
         state = "promoted"
         pullRequest = opened.pullRequest.number
         url = opened.pullRequest.htmlURL
         created = opened.created
+        self.landingOrder = landingOrder
     }
 
-    public init(_ merged: Promotion.Merged, of record: RunRecord) {
+    public init(_ merged: MergeRules.Merge, of record: RunRecord) {
         run = record.id.description
         state = "merged"
         mergedInto = merged.target

@@ -11,6 +11,9 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
     /// The pattern split on `/`, normalised: unanchored names get a leading
     /// `**`, a trailing slash a trailing `**`.
     let segments: [Substring]
+    /// The same segments as UTF-8 bytes, made once: review matches
+    /// thousands of paths against dozens of globs.
+    private let segmentBytes: [[UInt8]]
 
     public init(_ pattern: String) {
         let anchored = pattern.hasPrefix("/")
@@ -19,19 +22,33 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
         if !anchored, !text.contains("/") { text = "**/" + text }
         self.pattern = pattern
         segments = text.split(separator: "/", omittingEmptySubsequences: true)
+        segmentBytes = segments.map { Array($0.utf8) }
     }
 
     public var description: String { pattern }
 
     /// Whether the repository-relative `path` (slash-separated) matches.
-    public func matches(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        return Self.match(segments[...], parts[...])
+    public func matches(_ path: String) -> Bool { matches(parts: Self.parts(of: path)) }
+
+    /// A path split into its segments' bytes, to match against many globs.
+    static func parts(of path: String) -> [ArraySlice<UInt8>] {
+        Array(path.utf8).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
     }
 
-    private static func match(_ pattern: ArraySlice<Substring>, _ path: ArraySlice<Substring>) -> Bool {
+    func matches(parts: [ArraySlice<UInt8>]) -> Bool {
+        // `**/name` (every pattern written without a slash) only looks at the last segment.
+        if segmentBytes.count == 2, segmentBytes[0] == Self.globstar, segmentBytes[1] != Self.globstar {
+            guard let last = parts.last else { return false }
+            return Self.matchSegment(segmentBytes[1][...], last)
+        }
+        return Self.match(segmentBytes[...], parts[...])
+    }
+
+    private static let globstar = Array("**".utf8)
+
+    private static func match(_ pattern: ArraySlice<[UInt8]>, _ path: ArraySlice<ArraySlice<UInt8>>) -> Bool {
         guard let head = pattern.first else { return path.isEmpty }
-        if head == "**" {
+        if head == globstar {
             let rest = pattern.dropFirst()
             if rest.isEmpty { return true }
             var remaining = path
@@ -41,9 +58,7 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
                 remaining = remaining.dropFirst()
             }
         }
-        guard let segment = path.first, matchSegment(Array(head.utf8)[...], Array(segment.utf8)[...]) else {
-            return false
-        }
+        guard let segment = path.first, matchSegment(head[...], segment) else { return false }
         return match(pattern.dropFirst(), path.dropFirst())
     }
 
@@ -115,5 +130,8 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
 
 extension Array where Element == PathGlob {
     /// Whether any pattern matches `path`.
-    public func anyMatches(_ path: String) -> Bool { contains { $0.matches(path) } }
+    public func anyMatches(_ path: String) -> Bool {
+        let parts = PathGlob.parts(of: path)
+        return contains { $0.matches(parts: parts) }
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import KanbotsApp
 import KanbotsAutopilot
 import KanbotsCore
+import KanbotsReview
 import KanbotsStore
 import KanbotsSupervisor
 
@@ -32,12 +33,12 @@ struct BoardCommand: ParsableCommand {
         }
         repeat {
             let result = try BoardQuery(repository).load()
-            let (snapshot, sessions) = (result.snapshot, result.sessions)
+            let (snapshot, sessions, readiness) = (result.snapshot, result.sessions, result.readiness)
             if json {
                 try printJSON(result.json)
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
-                print(BoardText.render(snapshot.board, all: all))
+                print(BoardText.render(snapshot.board, all: all, readiness: readiness))
                 // Sessions still going (or lost) get a line; finished ones are in `autopilot status --all`.
                 for session in sessions where session.session.state.isActive { print(SessionText.line(session)) }
             }
@@ -49,7 +50,7 @@ struct BoardCommand: ParsableCommand {
 
 /// The board as text: one block per column, one line per card.
 enum BoardText {
-    static func render(_ board: Board, all: Bool, now: Date = Date()) -> String {
+    static func render(_ board: Board, all: Bool, readiness: [RunID: Readiness] = [:], now: Date = Date()) -> String {
         var lines: [String] = []
         for column in Column.allCases {
             let cards = board.cards(in: column)
@@ -57,12 +58,14 @@ enum BoardText {
             lines.append("\(column.title) (\(cards.count))")
             let shown = (column == .done && !all) ? Array(cards.suffix(5)) : cards
             if shown.count < cards.count { lines.append("  … \(cards.count - shown.count) more (--all)") }
-            for entry in shown { lines.append("  " + line(for: entry, now: now)) }
+            for entry in shown {
+                lines.append("  " + line(for: entry, readiness: entry.latestRun.flatMap { readiness[$0.record.id] }, now: now))
+            }
         }
         return lines.joined(separator: "\n")
     }
 
-    static func line(for entry: BoardCard, now: Date) -> String {
+    static func line(for entry: BoardCard, readiness: Readiness? = nil, now: Date) -> String {
         let title = column(entry.card?.title ?? "(no card record)", 36)
         var facts: [String] = []
         if let run = entry.latestRun {
@@ -77,6 +80,7 @@ enum BoardText {
                 facts.append("+\(ahead)/-\(behind)")
             }
             facts.append(formatCost(entry.totalCostUSD) + (run.record.isMetered ? "" : " unmetered"))
+            if entry.column == .inReview, let readiness { facts.append(readiness.shortLabel) }
             if let note = run.note, run.displayReason == nil || !note.contains(run.displayReason!) { facts.append(note) }
         } else if let note = entry.note {
             facts.append(note)

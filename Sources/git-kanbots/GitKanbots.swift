@@ -21,7 +21,8 @@ struct GitKanbots: ParsableCommand {
         subcommands: [
             InitCommand.self, CardCommand.self, DispatchCommand.self, BoardCommand.self, StatusCommand.self,
             ShowCommand.self, LogCommand.self, ReplyCommand.self, DecisionsCommand.self, AnswerCommand.self,
-            StopCommand.self, DiscardCommand.self, PromoteCommand.self, SyncCommand.self, ReconcileCommand.self,
+            StopCommand.self, ReviewCommand.self, DiffCommand.self, OpenCommand.self, LandCommand.self,
+            DiscardCommand.self, PromoteCommand.self, SyncCommand.self, ReconcileCommand.self,
             GCCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self, ServeCommand.self,
             AutopilotCommand.self, PersonaCommand.self, AgentsCommand.self,
             // Started by git-kanbots itself, hidden from help.

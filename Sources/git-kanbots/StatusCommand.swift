@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KanbotsApp
 import KanbotsCore
+import KanbotsReview
 import KanbotsStore
 import KanbotsSupervisor
 
@@ -25,7 +26,12 @@ struct StatusCommand: ParsableCommand {
             runs = (active + others).sorted { $0.record.createdAt < $1.record.createdAt }
         }
         if json {
-            try printJSON(runs.map(RunJSON.init))
+            let readiness = BoardReadiness.of(snapshot.board, in: repository)
+            try printJSON(runs.map { view in
+                var json = RunJSON(view)
+                json.readiness = readiness[view.record.id].map(ReadinessJSON.init)
+                return json
+            })
             reportUnreadable(snapshot.unreadable)
             return
         }

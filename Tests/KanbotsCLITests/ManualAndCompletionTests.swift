@@ -57,7 +57,7 @@ import Testing
             let result = try sandbox.run("/usr/bin/env", ["PATH=\(prefix)/bin:/usr/bin:/bin", "bash", "-c", script])
             #expect(result.succeeded, "\(result)")
             let lines = result.stdout.split(separator: "\n").map(String.init)
-            #expect(lines.contains("git kanbots di: dispatch discard"), "\(result.stdout)")
+            #expect(lines.contains("git kanbots di: dispatch diff discard"), "\(result.stdout)")
             #expect(lines.contains("git kanbots dispatch --max: --max-time"), "\(result.stdout)")
             #expect(lines.contains("git kanbots card n: new"), "\(result.stdout)")
 

@@ -1,0 +1,113 @@
+import Foundation
+import KanbotsCore
+import KanbotsReview
+
+/// A run's readiness in JSON: in full on `review --json`, as a summary
+/// (no per-file list or reasons) under `readiness` on `board --json` and
+/// `status --json`, which list every run. Documented in docs/json.md.
+public struct ReadinessJSON: JSONFields {
+    var readiness: Readiness
+    var full: Bool
+
+    public init(_ readiness: Readiness) { self.init(readiness, full: false) }
+
+    public init(_ readiness: Readiness, full: Bool) {
+        self.readiness = readiness
+        self.full = full
+    }
+
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        let r = readiness
+        try sink.field("verdict", r.verdict.rawValue)
+        try sink.field("label", r.shortLabel)
+        if full { try sink.field("reasons", r.reasons) }
+        try sink.field("tip", r.tip)
+        try sink.field("base_tip", r.baseTip)
+        try sink.field("merge_base", r.mergeBase)
+        try sink.field("behind", r.behind)
+        try sink.field("merges_cleanly", r.mergesCleanly)
+        try sink.field("base_conflicts", r.baseConflicts)
+        try sink.field("conflicts", r.conflicts.map(ConflictJSON.init))
+        try sink.field("out_of_scope", r.outOfScope)
+        try sink.field("risk", r.risk.rawValue)
+        if full { try sink.field("risk_reasons", r.riskReasons) }
+        try sink.field("group", r.group.rawValue)
+        try sink.field("checks", r.checks?.rawValue)
+        try sink.field("agent_tested", r.agentTested?.rawValue)
+        try sink.field("files_changed", r.files.count)
+        try sink.field("lines_added", r.linesAdded)
+        try sink.field("lines_removed", r.linesRemoved)
+        if full { try sink.field("files", r.files.map(FileJSON.init)) }
+    }
+
+    public struct ConflictJSON: JSONFields {
+        var conflict: RunConflict
+        public init(_ conflict: RunConflict) { self.conflict = conflict }
+        public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("run", conflict.run)
+            try sink.field("card", conflict.card)
+            try sink.field("paths", conflict.paths)
+        }
+    }
+
+    public struct FileJSON: JSONFields {
+        var file: ChangedFile
+        public init(_ file: ChangedFile) { self.file = file }
+        public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("path", file.path)
+            try sink.field("status", file.status)
+            try sink.field("lines_added", file.linesAdded)
+            try sink.field("lines_removed", file.linesRemoved)
+        }
+    }
+}
+
+/// One run of the review queue: the run as everywhere else, its card's
+/// title and its readiness (null for a run with no commits of its own).
+public struct ReviewEntryJSON: JSONFields {
+    public var entry: ReviewQueue.Entry
+
+    public init(entry: ReviewQueue.Entry) { self.entry = entry }
+
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("run", RunJSON(entry.view))
+        try sink.field("title", entry.card?.title)
+        try sink.field("readiness", entry.readiness.map { ReadinessJSON($0, full: true) })
+    }
+}
+
+/// `land --plan --json` and `land --json`.
+public struct LandingPlanJSON: JSONFields {
+    public var plan: LandingPlan
+
+    public init(plan: LandingPlan) { self.plan = plan }
+
+    public struct StepJSON: JSONFields {
+        var step: LandingPlan.Step
+        public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("run", step.view.record.id.description)
+            try sink.field("card", step.view.record.card)
+            try sink.field("base", step.view.record.base)
+            try sink.field("verdict", step.readiness.verdict.rawValue)
+            try sink.field("tip", step.readiness.tip)
+            try sink.field("predicted_tree", step.predictedTree)
+        }
+    }
+
+    public struct HeldJSON: JSONFields {
+        var held: LandingPlan.Held
+        public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("run", held.view.record.id.description)
+            try sink.field("card", held.view.record.card)
+            try sink.field("verdict", held.readiness?.verdict.rawValue)
+            try sink.field("action", held.action.rawValue)
+            try sink.field("reason", held.reason)
+            try sink.field("blocked_by", held.blockedBy)
+        }
+    }
+
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("order", plan.steps.map(StepJSON.init))
+        try sink.field("held", plan.held.map(HeldJSON.init))
+    }
+}

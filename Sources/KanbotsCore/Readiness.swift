@@ -1,0 +1,219 @@
+import Foundation
+
+/// Whether a run can be landed now, first match wins (docs/review.md):
+/// a human should fix the earliest problem first.
+public enum Verdict: String, Sendable, Codable, CaseIterable, Comparable {
+    case checksFailed = "checks-failed"
+    case outOfScope = "out-of-scope"
+    /// It no longer merges onto its base's tip: needs a rebase or a reply.
+    case conflictsWithBase = "conflicts-with-base"
+    /// It merges onto the base but conflicts with another active run.
+    case conflicts
+    /// It merges cleanly but the base moved on by N commits.
+    case behind
+    case ready
+
+    /// The first verdict that applies; the order of the cases is the order of the checks.
+    public static func derive(checks: ChecksOutcome?, outOfScope: [String], conflictsWithBase: Bool,
+                              conflictingRuns: Int, behind: Int) -> Verdict {
+        if checks == .failed || checks == .timedOut { return .checksFailed }
+        if !outOfScope.isEmpty { return .outOfScope }
+        if conflictsWithBase { return .conflictsWithBase }
+        if conflictingRuns > 0 { return .conflicts }
+        if behind > 0 { return .behind }
+        return .ready
+    }
+
+    /// Ready first, then the verdicts closest to ready.
+    public var queueRank: Int {
+        switch self {
+        case .ready: 0
+        case .behind: 1
+        case .conflicts: 2
+        case .conflictsWithBase: 3
+        case .outOfScope: 4
+        case .checksFailed: 5
+        }
+    }
+
+    public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.queueRank < rhs.queueRank }
+}
+
+/// How carefully a change needs reading.
+public enum RiskLevel: String, Sendable, Codable, CaseIterable, Comparable {
+    case low, medium, high
+
+    private var rank: Int { self == .low ? 0 : self == .medium ? 1 : 2 }
+    public static func < (lhs: RiskLevel, rhs: RiskLevel) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// Kinds of change reviewed together in a batch, in queue order.
+public enum ChangeGroup: String, Sendable, Codable, CaseIterable {
+    case tests, docs, code, risky
+
+    var rank: Int { Self.allCases.firstIndex(of: self)! }
+}
+
+/// One changed file of a run, against its merge base.
+public struct ChangedFile: Sendable, Equatable, Codable {
+    public var path: String
+    /// `added`, `modified`, `deleted`, `renamed` or `type_changed`.
+    public var status: String
+    public var linesAdded: Int
+    public var linesRemoved: Int
+
+    public init(path: String, status: String, linesAdded: Int, linesRemoved: Int) {
+        self.path = path
+        self.status = status
+        self.linesAdded = linesAdded
+        self.linesRemoved = linesRemoved
+    }
+}
+
+/// A predicted conflict with another active run.
+public struct RunConflict: Sendable, Equatable, Codable {
+    public var run: String
+    public var card: Int
+    public var paths: [String]
+
+    public init(run: String, card: Int, paths: [String]) {
+        self.run = run
+        self.card = card
+        self.paths = paths
+    }
+}
+
+/// The risk rules: `kanbots.review.risky` globs (else the defaults), deletions, size.
+public struct RiskRules: Sendable {
+    public var risky: [PathGlob]
+    /// More changed lines than this is large.
+    public var largeLines: Int
+    public var largeFiles: Int
+
+    public static let defaultRiskyPatterns = [
+        "**/migrations/**", "**/migrate/**", "*.sql",
+        "Package.resolved", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "Cargo.lock", "go.sum", "Gemfile.lock",
+        "poetry.lock", "uv.lock", "composer.lock",
+        ".github/workflows/**", ".gitlab-ci.yml", ".circleci/**", "Jenkinsfile", ".travis.yml",
+        "Package.swift", "package.json", "Cargo.toml", "go.mod", "pyproject.toml", "setup.py", "Makefile",
+        "CMakeLists.txt", "build.gradle", "build.gradle.kts", "pom.xml", "Dockerfile",
+    ]
+    static let testPatterns = [PathGlob("Tests/**"), PathGlob("tests/**"), PathGlob("test/**"), PathGlob("spec/**"),
+                               PathGlob("*Tests.swift"), PathGlob("*_test.go"), PathGlob("test_*.py"),
+                               PathGlob("*_test.py"), PathGlob("*.test.*"), PathGlob("*.spec.*")]
+    static let docPatterns = [PathGlob("docs/**"), PathGlob("doc/**"), PathGlob("*.md"), PathGlob("*.rst"),
+                              PathGlob("*.adoc"), PathGlob("LICENSE*"), PathGlob("CHANGELOG*")]
+
+    public init(risky: [String] = [], largeLines: Int = 500, largeFiles: Int = 25) {
+        self.risky = (risky.isEmpty ? Self.defaultRiskyPatterns : risky).map(PathGlob.init)
+        self.largeLines = largeLines
+        self.largeFiles = largeFiles
+    }
+
+    /// The risk of a change, with the reasons a reviewer should read.
+    public func assess(_ files: [ChangedFile]) -> (level: RiskLevel, reasons: [String], group: ChangeGroup) {
+        var reasons: [String] = []
+        let riskyPaths = files.map(\.path).filter { risky.anyMatches($0) }
+        if !riskyPaths.isEmpty { reasons.append("touches " + Self.listing(riskyPaths)) }
+        let deleted = files.filter { $0.status == "deleted" }.map(\.path)
+        if !deleted.isEmpty { reasons.append("deletes " + Self.listing(deleted)) }
+        let lines = files.reduce(0) { $0 + $1.linesAdded + $1.linesRemoved }
+        if lines > largeLines || files.count > largeFiles { reasons.append("large: \(files.count) files, \(lines) lines") }
+        let onlyTests = !files.isEmpty && files.allSatisfy { Self.testPatterns.anyMatches($0.path) }
+        let onlyDocs = !files.isEmpty && files.allSatisfy { Self.docPatterns.anyMatches($0.path) }
+        let group: ChangeGroup = !riskyPaths.isEmpty ? .risky : onlyTests ? .tests : onlyDocs ? .docs : .code
+        if !reasons.isEmpty { return (.high, reasons, group) }
+        return (onlyTests || onlyDocs ? .low : .medium, [], group)
+    }
+
+    public static func listing(_ paths: [String]) -> String {
+        paths.count <= 3 ? paths.joined(separator: ", ") : paths.prefix(3).joined(separator: ", ") + " and \(paths.count - 3) more"
+    }
+}
+
+/// Everything review knows about one run, derived from commits and the record.
+public struct Readiness: Sendable, Equatable, Codable {
+    public var run: String
+    public var card: Int
+    /// The commits this was computed from.
+    public var tip: String
+    public var baseTip: String
+    public var mergeBase: String
+    public var files: [ChangedFile]
+    public var behind: Int
+    public var mergesCleanly: Bool
+    /// Paths that conflict with the base's tip.
+    public var baseConflicts: [String]
+    public var conflicts: [RunConflict]
+    public var outOfScope: [String]
+    public var risk: RiskLevel
+    public var riskReasons: [String]
+    public var group: ChangeGroup
+    public var checks: ChecksOutcome?
+    public var agentTested: AgentTested?
+    public var verdict: Verdict
+
+    public init(run: String, card: Int, tip: String, baseTip: String, mergeBase: String, files: [ChangedFile],
+                behind: Int, baseConflicts: [String], conflicts: [RunConflict], outOfScope: [String],
+                checks: ChecksOutcome?, agentTested: AgentTested?, rules: RiskRules) {
+        self.run = run
+        self.card = card
+        self.tip = tip
+        self.baseTip = baseTip
+        self.mergeBase = mergeBase
+        self.files = files
+        self.behind = behind
+        mergesCleanly = baseConflicts.isEmpty
+        self.baseConflicts = baseConflicts
+        self.conflicts = conflicts
+        self.outOfScope = outOfScope
+        (risk, riskReasons, group) = rules.assess(files)
+        self.checks = checks
+        self.agentTested = agentTested
+        verdict = Verdict.derive(checks: checks, outOfScope: outOfScope, conflictsWithBase: !baseConflicts.isEmpty,
+                                 conflictingRuns: conflicts.count, behind: behind)
+    }
+
+    public var linesAdded: Int { files.reduce(0) { $0 + $1.linesAdded } }
+    public var linesRemoved: Int { files.reduce(0) { $0 + $1.linesRemoved } }
+
+    /// The verdict as the board's In review column shows it.
+    public var shortLabel: String {
+        switch verdict {
+        case .ready: "ready"
+        case .behind: "behind \(behind)"
+        case .conflicts: "conflicts " + conflicts.map { "#\($0.card)" }.joined(separator: ",")
+        case .conflictsWithBase: "conflicts base"
+        case .outOfScope: "out of scope"
+        case .checksFailed: "checks ✗"
+        }
+    }
+
+    /// Why the verdict is what it is, one sentence per problem, first first.
+    public var reasons: [String] {
+        var lines: [String] = []
+        if checks == .failed { lines.append("checks failed") }
+        if checks == .timedOut { lines.append("checks timed out") }
+        if !outOfScope.isEmpty { lines.append("writes outside the card's scope: " + RiskRules.listing(outOfScope)) }
+        if !baseConflicts.isEmpty {
+            lines.append("conflicts with the base's tip in " + RiskRules.listing(baseConflicts)
+                         + ": rebase it or `git kanbots reply \(run)`")
+        }
+        for conflict in conflicts {
+            lines.append("conflicts with run \(conflict.run) (card #\(conflict.card)) in " + RiskRules.listing(conflict.paths))
+        }
+        if behind > 0 { lines.append("\(behind) commit\(behind == 1 ? "" : "s") behind its base, merges cleanly") }
+        if lines.isEmpty { lines.append("merges cleanly onto its base's tip, conflicts with no other run") }
+        return lines
+    }
+
+    /// The order a human should review in: ready first, similar changes
+    /// together, low risk before high, then oldest first.
+    public static func queueOrder(_ lhs: Readiness, _ rhs: Readiness, lhsCreated: Date, rhsCreated: Date) -> Bool {
+        if lhs.verdict != rhs.verdict { return lhs.verdict < rhs.verdict }
+        if lhs.group != rhs.group { return lhs.group.rank < rhs.group.rank }
+        if lhs.risk != rhs.risk { return lhs.risk < rhs.risk }
+        if lhsCreated != rhsCreated { return lhsCreated < rhsCreated }
+        return lhs.run < rhs.run
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import KanbotsCore
+import KanbotsGit
+import KanbotsStore
+import KanbotsSupervisor
+
+/// Lands runs one after the other into their base branch (`git kanbots
+/// land`). Each run is merged in memory first, checked on that exact commit
+/// when asked, and only then does the branch move: a failure or a crash
+/// leaves the branch at the last run that fully landed.
+public struct Lander {
+    let repository: KanbotsRepository
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    public struct Landed: Sendable {
+        public var run: RunID
+        public var card: Int
+        public var merge: MergeRules.Merge
+        public var checks: ChecksResult?
+    }
+
+    public struct Stopped: Sendable {
+        public var run: RunID
+        public var reason: String
+        public var checks: ChecksResult?
+        public var log: String?
+    }
+
+    public struct Outcome: Sendable {
+        public var landed: [Landed]
+        public var stopped: Stopped?
+    }
+
+    /// Only one `land` (or `promote --merge`) at a time per repository: the
+    /// second gets a clear error at once instead of racing for the branch.
+    public static func withLandingLock<T>(_ repository: KanbotsRepository, _ body: () throws -> T) throws -> T {
+        let lock = try FileLock(path: repository.stateDirectory + "/land.lock")
+        guard lock.tryLock() else {
+            throw KanbotsError.invalidArgument(
+                "another `git kanbots land` (or `promote --merge`) is landing runs in this repository; "
+                    + "wait for it to finish, then run `git kanbots land --plan` again")
+        }
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Lands the plan's steps in order; with `check`, runs the repository's
+    /// checks on each intermediate result and stops at the first failure.
+    public func land(_ steps: [LandingPlan.Step], check: Bool, progress: (String) -> Void = { _ in }) throws -> Outcome {
+        let rules = MergeRules(repository)
+        let checkCommands = RunChecks(repository: repository)
+        let timeout = try Settings(repository).checkTimeout(default: CheckRunner.defaultTimeout)
+        if check, try steps.allSatisfy({ try checkCommands.commands(for: $0.view.record).isEmpty }) {
+            throw KanbotsError.invalidArgument(
+                "--check needs check commands: `git config --add \(Settings.ChecksKey.check) \"swift test\"` "
+                    + "(or a card's `--check`)")
+        }
+        let targets = try steps.map { try rules.target(for: $0.view.record, into: nil) }
+        for target in Set(targets).sorted() { try rules.checkTarget(target) }
+        var landed: [Landed] = []
+        for (step, target) in zip(steps, targets) {
+            let record = step.view.record
+            guard let tip = ObjectID(hex: step.readiness.tip) else { continue }
+            // The branch tip must still be what was reviewed.
+            guard try repository.git.referenceTarget("refs/heads/" + record.branch) == tip else {
+                return Outcome(landed: landed, stopped: Stopped(
+                    run: record.id, reason: "its branch moved since it was reviewed; `git kanbots review \(record.id)` again"))
+            }
+            let title = try? CardStore(repository).card(record.card).title
+            let merge: MergeRules.Merge
+            do {
+                merge = try rules.prepare(record, tip: tip, into: target, cardTitle: title)
+            } catch let error as KanbotsError {
+                return Outcome(landed: landed, stopped: Stopped(run: record.id, reason: error.description))
+            }
+            var checks: ChecksResult?
+            if check {
+                progress("checking run \(record.id) on \(merge.commit.short) …")
+                let result = try runChecks(try checkCommands.commands(for: record), on: merge.commit, run: record.id,
+                                           timeout: timeout)
+                checks = result.checks
+                guard result.checks.outcome == .passed else {
+                    let what = result.checks.outcome == .timedOut ? "timed out" : "failed"
+                    return Outcome(landed: landed, stopped: Stopped(
+                        run: record.id,
+                        reason: "the checks \(what) on the result of landing it (\(result.checks.failedCommand ?? "")); "
+                            + "\(target) stays at \(merge.before.short)",
+                        checks: result.checks, log: result.log))
+                }
+            }
+            try rules.publish(merge, run: record)
+            landed.append(Landed(run: record.id, card: record.card, merge: merge, checks: checks))
+            progress("landed run \(record.id) (card #\(record.card)) into \(target): \(merge.how), now at \(merge.commit.short)")
+        }
+        return Outcome(landed: landed, stopped: nil)
+    }
+
+    /// Runs a run's checks (the repository's, then its card's) in a temporary
+    /// detached worktree of `commit`, removed afterwards.
+    private func runChecks(_ commands: [String], on commit: ObjectID, run: RunID, timeout: TimeInterval) throws
+        -> (checks: ChecksResult, log: String) {
+        let folder = repository.stateDirectory + "/land/check-\(run)-\(getpid())"
+        let log = repository.stateDirectory + "/land/check-\(run).log"
+        try? FileManager.default.removeItem(atPath: log)
+        try FileManager.default.createDirectory(atPath: repository.stateDirectory + "/land", withIntermediateDirectories: true)
+        try git(["worktree", "add", "--detach", "--quiet", folder, commit.hex])
+        defer {
+            _ = try? git(["worktree", "remove", "--force", folder])
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let runner = CheckRunner(commands: commands, timeout: timeout)
+        return (runner.run(in: folder, logPath: log, commit: commit.hex), log)
+    }
+
+    /// `git worktree` itself, so the temporary worktree is registered exactly as git expects.
+    private func git(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", repository.workingDirectory] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw KanbotsError.io("git \(arguments.prefix(2).joined(separator: " ")) failed: "
+                                  + complaint.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import KanbotsCore
+
+/// Predictions are pure functions of commit ids, so they are cached by them
+/// in `.git/kanbots/cache/review-v1`. The file is derived and deletable: a
+/// missing, damaged or foreign file is ignored and rebuilt, giving the same
+/// output, only slower.
+///
+/// A line format rather than JSON: the board reads it on every call, and
+/// Foundation's decoder cost more than everything else review does warm.
+///
+///     kanbots-review-cache v1
+///     R <run tip> <base tip> <merge base> <behind>   facts of a run against its base's tip,
+///     F <status> <added> <removed> <path>            followed by its changed files
+///     B <path>                                       and paths that conflict with the base
+///     P <tip> <tip>                                  a pair of run tips (sorted),
+///     X <path>                                       followed by the paths that conflict
+///
+/// Paths are the rest of their line, with `%` and newlines written `%25`, `%0A`.
+struct ReadinessCache {
+    /// What a run's tip says against its base's tip.
+    struct BaseFacts: Equatable {
+        var mergeBase: String
+        var behind: Int
+        var files: [ChangedFile]
+        var baseConflicts: [String]
+    }
+
+    private struct Contents {
+        /// Keyed `<run tip> <base tip>`.
+        var runs: [String: BaseFacts] = [:]
+        /// Keyed by the two tips, sorted, space-separated: the paths both
+        /// runs changed that do not merge.
+        var pairs: [String: [String]] = [:]
+    }
+
+    static let header = "kanbots-review-cache v1"
+    let path: String
+    private var contents: Contents
+    private var used = Contents()
+    private var changed = false
+
+    init(stateDirectory: String) {
+        path = stateDirectory + "/cache/review-v1"
+        contents = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap(Self.parse) ?? Contents()
+    }
+
+    mutating func baseFacts(tip: String, baseTip: String, compute: () throws -> BaseFacts) rethrows -> BaseFacts {
+        try lookup(\.runs, tip + " " + baseTip, compute)
+    }
+
+    mutating func pairConflicts(_ one: String, _ other: String, compute: () throws -> [String]) rethrows -> [String] {
+        try lookup(\.pairs, one < other ? one + " " + other : other + " " + one, compute)
+    }
+
+    /// The cached value under `key`, else `compute`'s; either way kept for the next save.
+    private mutating func lookup<Value>(_ table: WritableKeyPath<Contents, [String: Value]>, _ key: String,
+                                        _ compute: () throws -> Value) rethrows -> Value {
+        let value: Value
+        if let cached = contents[keyPath: table][key] {
+            value = cached
+        } else {
+            value = try compute()
+            changed = true
+        }
+        used[keyPath: table][key] = value
+        return value
+    }
+
+    /// Keeps only what this pass used, so the file never grows past the
+    /// work in flight. Written to a temporary file and renamed: a reader
+    /// never sees half a file. A failure to write only costs speed.
+    func save() {
+        guard changed || used.runs.count != contents.runs.count || used.pairs.count != contents.pairs.count else { return }
+        let folder = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let temporary = path + ".\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(Self.format(used).utf8)) else { return }
+        if rename(temporary, path) != 0 { try? FileManager.default.removeItem(atPath: temporary) }
+    }
+
+    private static func format(_ contents: Contents) -> String {
+        var lines = [header]
+        for (key, facts) in contents.runs.sorted(by: { $0.key < $1.key }) {
+            lines.append("R \(key) \(facts.mergeBase) \(facts.behind)")
+            for file in facts.files {
+                lines.append("F \(file.status) \(file.linesAdded) \(file.linesRemoved) \(escape(file.path))")
+            }
+            lines += facts.baseConflicts.map { "B " + escape($0) }
+        }
+        for (key, paths) in contents.pairs.sorted(by: { $0.key < $1.key }) {
+            lines.append("P " + key)
+            lines += paths.map { "X " + escape($0) }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Nil for anything but a complete file of this version. Works on bytes:
+    /// splitting Strings by Character cost more than the rest of a warm board.
+    private static func parse(_ data: Data) -> Contents? {
+        let bytes = [UInt8](data)
+        var lines = bytes.split(separator: newline, omittingEmptySubsequences: false)
+        guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true, lines.last?.isEmpty == true else { return nil }
+        lines.removeFirst()
+        lines.removeLast()
+        var contents = Contents()
+        var run: (key: String, facts: BaseFacts)?
+        var pair: (key: String, paths: [String])?
+        func flush() {
+            if let run { contents.runs[run.key] = run.facts }
+            if let pair { contents.pairs[pair.key] = pair.paths }
+            run = nil
+            pair = nil
+        }
+        for line in lines {
+            guard line.count > 2, line[line.startIndex + 1] == space else { return nil }
+            let rest = line[(line.startIndex + 2)...]
+            switch line[line.startIndex] {
+            case UInt8(ascii: "R"):
+                let fields = rest.split(separator: space)
+                guard fields.count == 4, let behind = Int(text(fields[3])) else { return nil }
+                flush()
+                run = (text(fields[0]) + " " + text(fields[1]),
+                       BaseFacts(mergeBase: text(fields[2]), behind: behind, files: [], baseConflicts: []))
+            case UInt8(ascii: "F"):
+                let fields = rest.split(separator: space, maxSplits: 3, omittingEmptySubsequences: false)
+                guard run != nil, fields.count == 4, let added = Int(text(fields[1])),
+                      let removed = Int(text(fields[2])) else { return nil }
+                run?.facts.files.append(ChangedFile(path: path(fields[3]), status: text(fields[0]),
+                                                    linesAdded: added, linesRemoved: removed))
+            case UInt8(ascii: "B"):
+                guard run != nil else { return nil }
+                run?.facts.baseConflicts.append(path(rest))
+            case UInt8(ascii: "P"):
+                guard rest.split(separator: space).count == 2 else { return nil }
+                flush()
+                pair = (text(rest), [])
+            case UInt8(ascii: "X"):
+                guard pair != nil else { return nil }
+                pair?.paths.append(path(rest))
+            default:
+                return nil
+            }
+        }
+        flush()
+        return contents
+    }
+
+    private static let newline = UInt8(ascii: "\n"), space = UInt8(ascii: " ")
+
+    private static func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    private static func path(_ bytes: ArraySlice<UInt8>) -> String {
+        let value = text(bytes)
+        guard bytes.contains(UInt8(ascii: "%")) else { return value }
+        return value.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%25", with: "%")
+    }
+
+    private static func escape(_ path: String) -> String {
+        path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A")
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import KanbotsApp
+import KanbotsCore
+import KanbotsReview
+import KanbotsStore
+
+struct ReviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review",
+        abstract: "The review queue: every run In review, ready first, with what blocks the others.",
+        discussion: """
+            Readiness is derived from git alone, like the board: the run's change against its merge \
+            base, whether it still merges onto its base's tip (an in-memory merge: no worktree, index \
+            or ref is touched), conflicts with every other run In progress or In review, scope, risk \
+            (kanbots.review.risky globs), and the recorded checks. The verdict is the first that \
+            applies of checks-failed, out-of-scope, conflicts-with-base, conflicts, behind, ready.
+
+            Ready runs come first, similar changes together (tests, docs, code, risky), low risk \
+            before high. With RUN, shows that run in full: reasons, diffstat, the tail of its checks \
+            log, the agent's final message, its cost, and the commands to type next. Predictions are \
+            cached by commit ids in .git/kanbots/cache/ (safe to delete). See docs/review.md.
+            """
+    )
+
+    @Argument(help: "A run to show in full (e.g. 7-k3qz, or 7 when unambiguous).") var runID: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let repository = try openInitializedRepository()
+        let queue = try ReviewQueue.load(repository)
+        if let runID {
+            try showOne(try resolveRun(runID, in: repository), queue: queue, repository: repository)
+        } else if json {
+            try printJSON(queue.entries.map(ReviewEntryJSON.init))
+        } else if queue.entries.isEmpty {
+            print("Nothing in review. `git kanbots board` shows what is in progress.")
+        } else {
+            for entry in queue.entries { print(ReviewText.line(entry)) }
+            let ready = queue.entries.filter { $0.readiness?.verdict == .ready || $0.readiness?.verdict == .behind }
+            if !ready.isEmpty { print("\n\(ready.count) can land: `git kanbots land --plan`, then `git kanbots land --ready`") }
+        }
+        reportUnreadable(queue.unreadable)
+    }
+
+    private func showOne(_ id: RunID, queue: ReviewQueue, repository: KanbotsRepository) throws {
+        guard let view = queue.board.runs.first(where: { $0.record.id == id }) else {
+            _ = try RunStore(repository).record(id)
+            throw KanbotsError.unknownRun(id.description)
+        }
+        let record = view.record
+        guard view.observation.branchTip != nil else {
+            throw KanbotsError.invalidArgument(
+                "run \(id) has no branch \(record.branch) any more (\(view.displayState)); there is nothing to review")
+        }
+        guard let readiness = queue.readiness[id] else {
+            throw KanbotsError.invalidArgument(
+                "run \(id) has no commits of its own on \(record.branch) (\(view.displayState)); there is nothing to review"
+                    + (record.state.isActive ? " yet" : "; `git kanbots reply \(id)` to ask for more, or discard it"))
+        }
+        if json {
+            try printJSON(ReviewEntryJSON(entry: .init(view: view, card: try? CardStore(repository).card(record.card),
+                                                      readiness: readiness)))
+            return
+        }
+        let detail = RunReviewDetail.load(record, in: repository)
+        let title = (try? CardStore(repository).card(record.card).title) ?? "(no card record)"
+        print("run \(id) · card #\(record.card) \(title) · \(view.displayState)")
+        print("  verdict    \(readiness.verdict.rawValue) (\(readiness.shortLabel))")
+        for reason in readiness.reasons { print("             - \(reason)") }
+        print("  agent      \(record.agent)\(record.model.map { " · \($0)" } ?? "")")
+        print("  checks     \(readiness.checks?.rawValue ?? "not run")  ·  agent tested: \(readiness.agentTested?.label ?? "unknown")")
+        print("  risk       \(readiness.risk.rawValue) (\(readiness.group.rawValue))"
+              + (readiness.riskReasons.isEmpty ? "" : ": " + readiness.riskReasons.joined(separator: "; ")))
+        print("  cost       \(formatCost(view.costUSD))\(record.capUSD.map { " of \(formatCost($0)) cap" } ?? "")")
+        print("  change     \(readiness.files.count) files, +\(readiness.linesAdded) -\(readiness.linesRemoved), "
+              + "\(readiness.behind) behind \(record.base)")
+        for file in readiness.files {
+            print("    \(column(file.status, 9)) +\(file.linesAdded) -\(file.linesRemoved)\t\(file.path)")
+        }
+        if let tail = detail.checksLogTail, !tail.isEmpty {
+            print("  checks log (tail)")
+            tail.split(separator: "\n", omittingEmptySubsequences: false).forEach { print("    " + $0) }
+        }
+        if let message = detail.finalMessage {
+            print("  agent's final message")
+            message.split(separator: "\n", omittingEmptySubsequences: false).prefix(20).forEach { print("    " + $0) }
+        }
+        print("  next")
+        print("    git kanbots diff \(id)            the change, through git diff")
+        print("    git kanbots open \(id)            its worktree in your editor")
+        print("    git kanbots land \(id)            merge it into \(record.base)")
+        print("    git kanbots reply \(id) \"...\"     ask the agent for changes")
+        print("    git kanbots discard \(id)         drop it")
+    }
+}
+
+/// The review queue as text: one line per run.
+enum ReviewText {
+    static func line(_ entry: ReviewQueue.Entry, now: Date = Date()) -> String {
+        let record = entry.view.record
+        var facts = ["run \(record.id)", record.agent + (record.model.map { "/\($0)" } ?? "")]
+        if let r = entry.readiness {
+            facts.append(r.verdict.rawValue + (r.verdict == .behind ? " \(r.behind)" : ""))
+            facts.append("checks \(r.checks.map(checkMark) ?? "–")")
+            facts.append("tested \(r.agentTested?.label ?? "?")")
+            facts.append("+\(r.linesAdded)/-\(r.linesRemoved) in \(r.files.count) file\(r.files.count == 1 ? "" : "s")")
+            facts.append("\(r.group.rawValue), \(r.risk.rawValue) risk")
+            for conflict in r.conflicts {
+                facts.append("conflicts with #\(conflict.card) (\(conflict.paths.first ?? ""))")
+            }
+            if !r.baseConflicts.isEmpty { facts.append("conflicts with \(record.base) (\(r.baseConflicts[0]))") }
+        } else {
+            facts.append(entry.view.note ?? "no commits")
+        }
+        facts.append(formatCost(entry.view.costUSD))
+        facts.append(formatDuration(now.timeIntervalSince(record.endedAt ?? record.createdAt)) + " ago")
+        return "#\(column(String(record.card), 5)) \(column(entry.card?.title ?? "(no card record)", 30)) "
+            + facts.joined(separator: " · ")
+    }
+
+    static func checkMark(_ outcome: ChecksOutcome) -> String {
+        switch outcome {
+        case .passed: "✓"
+        case .failed: "✗"
+        case .timedOut: "timed out"
+        }
+    }
+}
