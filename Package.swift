@@ -38,6 +38,7 @@ let package = Package(
         // The MCP server agents call to ask a human (`git-kanbots mcp`): decisions.
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The Agent Client Protocol client (`git-kanbots acp-client`): speaks
         // JSON-RPC to an ACP agent for one run; permission requests become decisions.

@@ -11,7 +11,10 @@
 # Median of N runs (after one warm-up of each), both measured alternately.
 #
 # Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (7),
-#      BENCH_FILES (5000). Target: agent started <= 1.2x git worktree add.
+#      BENCH_FILES (5000), BENCH_SANDBOX (kanbots.sandbox for the runs: auto,
+#      on or off; default: auto, i.e. bubblewrap when installed).
+#      Target: agent started <= 1.2x git worktree add.
+# What confinement adds: run it with BENCH_SANDBOX=on and =off and compare.
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
 
@@ -22,6 +25,8 @@ FILES=${BENCH_FILES:-5000}
 repo=$BENCH_TMP/repo
 bench_log "generating a $FILES-file repository ..."
 bench_make_repo "$repo" "$FILES"
+SANDBOX=${BENCH_SANDBOX:-auto}
+git -C "$repo" config kanbots.sandbox "$SANDBOX"
 baseline_dir=$repo/.kanbots/baseline
 mkdir -p "$baseline_dir"
 
@@ -72,7 +77,7 @@ done
 
 read -r g_med g_min g_max < <(bench_py stats "${git_ms[@]}")
 echo
-echo "bench-dispatch: $FILES files, median of N=$N (ms), $(nproc 2>/dev/null || echo '?') CPUs, $(git --version)"
+echo "bench-dispatch: $FILES files, kanbots.sandbox=$SANDBOX, median of N=$N (ms), $(nproc 2>/dev/null || echo '?') CPUs, $(git --version)"
 bench_row "measurement" median min max "x git"
 bench_row "git worktree add -b B PATH main (exit)" "$g_med" "$g_min" "$g_max" "1.00"
 for pair in "dispatch returned (exit)|exit_ms" "dispatch -> supervisor spawning agent|spawn_ms" \

@@ -21,6 +21,7 @@ command -v swift >/dev/null 2>&1 || die "the Swift toolchain is not on PATH (htt
 command -v git >/dev/null 2>&1 || die "git is not installed"
 
 "$ROOT/scripts/install-deps.sh"
+"$ROOT/scripts/install-bubblewrap.sh"
 
 say "building git-kanbots (release)"
 (cd "$ROOT" && swift build -c release --product git-kanbots)

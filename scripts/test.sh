@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's second command: the whole test suite.
 #
-# Installs what the tests need when missing (libgit2, the real Claude Code
-# CLI from the claude-agent-sdk wheel on PyPI, claude-code-acp and aider-chat, for the
-# end-to-end agent tests; man-db for the man page test; headless Chromium with
-# Selenium for the web board's browser test),
+# Installs what the tests need when missing (libgit2, bubblewrap, the real
+# Claude Code CLI from the claude-agent-sdk wheel and the real Codex CLI from
+# the openai-codex-cli-bin wheel on PyPI, claude-code-acp and aider-chat, for
+# the end-to-end agent tests; man-db for the man page test; headless Chromium
+# with Selenium for the web board's browser test),
 # then runs `swift test`. Extra arguments go to `swift test`.
 set -euo pipefail
 
@@ -12,10 +13,16 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 scripts/install-deps.sh
+scripts/install-bubblewrap.sh
 if claude="$(scripts/install-claude-cli.sh)"; then
     export KANBOTS_TEST_CLAUDE="$claude"
 else
     echo "test: the Claude Code CLI could not be installed; the real-CLI tests will fail" >&2
+fi
+if codex="$(scripts/install-codex-cli.sh)"; then
+    export KANBOTS_TEST_CODEX="$codex"
+else
+    echo "test: the Codex CLI could not be installed; the real-Codex tests will fail" >&2
 fi
 
 if python="$(scripts/install-browser-test.sh)"; then

@@ -8,12 +8,12 @@ import Foundation
 /// such as file changes, only ever arrive completed) and a `.toolResult` when
 /// they complete. The stream never names the model, so it is given here.
 ///
-/// Codex's `input_tokens` include the cached ones; they are split so that
-/// `TokenCounts.input` means uncached input for every agent. Since newer
-/// Codex versions report the thread's running total in `turn.completed`, and
-/// `codex exec` runs one turn per process, each turn's usage is reported as
-/// its own message; a resumed thread may therefore be charged for its
-/// earlier turns again, which errs on the side of the cap.
+/// Codex's `input_tokens` include the cached ones (read and written); they
+/// are split so that `TokenCounts.input` means uncached input for every
+/// agent. `turn.completed` reports the thread's running total (checked with
+/// Codex 0.163.0): a resumed thread's usage includes the earlier runs', which
+/// the supervisor takes off (`Session-Cost-Before`). `codex exec` runs one
+/// turn per process, so each turn's usage is reported as its own message.
 public struct CodexStreamParser: StreamParser {
     /// The model Codex was started with, used to price its usage.
     public var model: String?
@@ -47,8 +47,12 @@ public struct CodexStreamParser: StreamParser {
             return turnCompletedEvents(object)
         case "turn.failed":
             let message = stringValue((object["error"] as? JSONObject)?["message"]) ?? "turn failed"
+            // Codex gives up on a 429 after `stream_max_retries` with
+            // "exceeded retry limit, last status: 429 Too Many Requests".
+            let status = Self.reconnection(from: "Reconnecting... " + message)?.errorStatus
             return [.result(AgentResult(
-                isError: true, subtype: type, turnCount: completedTurns + 1, sessionID: threadID, message: message
+                isError: true, subtype: type, turnCount: completedTurns + 1, sessionID: threadID,
+                terminalReason: status == 429 ? "rate_limited" : nil, message: message, apiErrorStatus: status
             ))]
         case "error":
             let message = stringValue(object["message"]) ?? "error"
@@ -64,12 +68,7 @@ public struct CodexStreamParser: StreamParser {
 
     private mutating func turnCompletedEvents(_ object: JSONObject) -> [AgentEvent] {
         completedTurns += 1
-        let usage = object["usage"] as? JSONObject ?? [:]
-        let input = intValue(usage["input_tokens"]) ?? 0
-        let cached = intValue(usage["cached_input_tokens"]) ?? 0
-        let tokens = TokenCounts(
-            input: max(0, input - cached), output: intValue(usage["output_tokens"]) ?? 0, cacheRead: cached
-        )
+        let tokens = Self.tokenCounts(fromUsage: object["usage"] as? JSONObject ?? [:])
         let messageID = "\(threadID ?? "codex")/turn-\(completedTurns)"
         return [
             .usage(TokenUsage(messageID: messageID, model: model ?? "unknown", tokens: tokens)),
@@ -129,6 +128,20 @@ public struct CodexStreamParser: StreamParser {
         default:
             return [.unknown(type: "\(eventType)/\(itemType)")]
         }
+    }
+
+    /// Codex's usage object (`turn.completed.usage`, and `token_count` in
+    /// its session log) split like every agent's: uncached input apart.
+    /// `output_tokens` already includes `reasoning_output_tokens`, as in the
+    /// Responses API's own usage, so reasoning is not added again.
+    public static func tokenCounts(fromUsage usage: [String: Any]) -> TokenCounts {
+        let input = intValue(usage["input_tokens"]) ?? 0
+        let cached = intValue(usage["cached_input_tokens"]) ?? 0
+        let cacheWrite = intValue(usage["cache_write_input_tokens"]) ?? 0
+        return TokenCounts(
+            input: max(0, input - cached - cacheWrite), output: intValue(usage["output_tokens"]) ?? 0,
+            cacheCreation: cacheWrite, cacheRead: cached
+        )
     }
 
     /// A `.toolUse` for an item the first time it is seen, nothing after.

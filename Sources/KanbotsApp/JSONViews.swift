@@ -45,6 +45,9 @@ public struct RunJSON: JSONFields {
     public var question: QuestionJSON?
     /// The autopilot session that dispatched the run, if one did.
     public var autopilotSession: String?
+    /// Why the agent failed (its last stderr line) and the fix, when known.
+    public var agentError: String?
+    public var agentErrorFix: String?
     /// Where the run was dispatched: the clone (tag in its id) and host.
     public var origin: Origin
     /// The last recorded checks, whether the agent ran the tests, and the
@@ -108,6 +111,8 @@ public struct RunJSON: JSONFields {
         try sink.field("question", question)
         try sink.field("origin", origin)
         try sink.field("autopilot_session", autopilotSession)
+        try sink.field("agent_error", agentError)
+        try sink.field("agent_error_fix", agentErrorFix)
         try sink.field("checks", checks)
         try sink.field("agent_tested", agentTested)
         try sink.field("scope_violations", scopeViolations)
@@ -153,6 +158,8 @@ public struct RunJSON: JSONFields {
         question = record.openQuestion.map { QuestionJSON($0, decideAfter: record.decideAfter) }
         origin = Origin(clone: record.id.clone.value, host: record.host, thisClone: !view.observation.fromOtherClone)
         autopilotSession = record.extraValue(AutopilotSession.runField)
+        agentError = record.agentError
+        agentErrorFix = record.agentErrorFix
         checks = record.checks.map(ChecksJSON.init)
         agentTested = record.agentTested?.rawValue
         scopeViolations = record.scopeViolations

@@ -36,7 +36,7 @@ public enum DecisionServer {
                     }
                     return .init(content: [.text(text: outcome.text, annotations: nil, _meta: nil)], isError: outcome.isError)
                 }
-                try await server.start(transport: StdioTransport())
+                try await server.start(transport: LenientStdioTransport())
                 await server.waitUntilCompleted()
             } catch {
                 failure.set(error)

@@ -46,7 +46,8 @@ public enum AgentCatalog {
     }
 
     public static func command(
-        for record: RunRecord, prompt: String, settings: Settings, decisions: DecisionServerLaunch? = nil
+        for record: RunRecord, prompt: String, settings: Settings, decisions: DecisionServerLaunch? = nil,
+        commitAccess: CommitAccess? = nil, confined: Bool = false
     ) throws -> AgentCommand {
         let executable = try locate(record.agent, settings: settings)
         if !names.contains(record.agent) {
@@ -73,11 +74,8 @@ public enum AgentCatalog {
                 }
             }
         case "codex":
-            arguments = ["exec", "--json", "--skip-git-repo-check", "--sandbox", "workspace-write"]
-            if let decisions { arguments += decisions.codexOverrides }
-            if let model = record.model { arguments += ["--model", model] }
-            if let thread = record.sessionID, record.replyTo != nil { arguments += ["resume", thread] }
-            arguments.append(prompt)
+            arguments = CodexInvocation.arguments(
+                record: record, prompt: prompt, decisions: decisions, commitAccess: commitAccess, confined: confined)
         default:
             arguments = ["demo-agent", "--prompt", prompt]
             if let model = record.model { arguments += ["--model", model] }

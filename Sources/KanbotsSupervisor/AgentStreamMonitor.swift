@@ -8,6 +8,8 @@ import KanbotsStore
 public struct AgentStreamMonitor: StreamMonitor {
     private var parser: any StreamParser
     private var meter: CostMeter
+    /// Codex's `turn.completed` sums the whole thread, earlier runs included.
+    private let usageIsThreadWide: Bool
     private var testDetector: AgentTestDetector
     private var lineNumber = 0
     private var byteOffset = 0
@@ -22,6 +24,7 @@ public struct AgentStreamMonitor: StreamMonitor {
         let kind = AgentKind(agent: agent, agentProtocol: agentProtocol)
         parser = kind.makeParser(model: model)
         meter = CostMeter(prices: prices, sessionCostBeforeUSD: sessionCostBeforeUSD)
+        usageIsThreadWide = kind == .codex
         testDetector = AgentTestDetector(testCommands: testCommands)
     }
 
@@ -60,7 +63,11 @@ public struct AgentStreamMonitor: StreamMonitor {
         }
     }
 
-    public var costUSD: Double { meter.costUSD }
+    /// A resumed Codex thread reports its whole usage again; what the runs
+    /// before this one cost is taken off, so a reply pays for its own turn.
+    public var costUSD: Double {
+        usageIsThreadWide && !meter.isReconciled ? max(0, meter.costUSD - meter.sessionCostBeforeUSD) : meter.costUSD
+    }
     public var turns: Int { meter.turnCount }
     public var sessionID: String? { meter.sessionID }
     public var agentTested: AgentTested { testDetector.verdict }
@@ -75,6 +82,6 @@ public struct AgentStreamMonitor: StreamMonitor {
     }
 
     public var result: StreamResult? {
-        meter.result.map { StreamResult(isError: $0.isError, subtype: $0.terminalReason ?? $0.subtype) }
+        meter.result.map { StreamResult(isError: $0.isError, subtype: $0.terminalReason ?? $0.subtype, message: $0.message) }
     }
 }

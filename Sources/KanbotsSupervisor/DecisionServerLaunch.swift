@@ -38,13 +38,18 @@ public struct DecisionServerLaunch: Sendable {
     }
 
     /// Codex's per-run configuration: TOML values after `-c`; a generous
-    /// tool timeout because a question waits for a human.
+    /// tool timeout because a question waits for a human. `codex exec` runs
+    /// with approvals off, and then refuses every MCP call that would need
+    /// one ("requires approval, but approval policy is never") unless the
+    /// server's tools are approved up front: asking is always allowed.
     var codexOverrides: [String] {
         let prefix = "mcp_servers.\(DecisionTools.server)."
         return [
             "-c", prefix + "command=" + Self.tomlString(executable),
             "-c", prefix + "args=[" + arguments.map(Self.tomlString).joined(separator: ",") + "]",
             "-c", prefix + "tool_timeout_sec=604800",
+            "-c", prefix + "startup_timeout_sec=60",
+            "-c", prefix + "default_tools_approval_mode=\"approve\"",
         ]
     }
 

@@ -23,4 +23,12 @@ public protocol StreamMonitor {
 public struct StreamResult: Sendable, Equatable {
     public var isError: Bool
     public var subtype: String?
+    /// The agent's final words: its answer, or the error it ended on.
+    public var message: String?
+
+    public init(isError: Bool, subtype: String?, message: String? = nil) {
+        self.isError = isError
+        self.subtype = subtype
+        self.message = message
+    }
 }

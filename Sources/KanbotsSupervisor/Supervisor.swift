@@ -24,6 +24,8 @@ public final class Supervisor {
     let id: RunID
     let lock: FileLock
     var monitor: StreamMonitor
+    /// Codex's live usage, from its session log (see `CodexRolloutMeter`).
+    var codexRollout: CodexRolloutMeter?
     /// Seconds between SIGTERM and SIGKILL when stopping an agent.
     public var gracePeriod: TimeInterval = 3
     public var pollInterval: TimeInterval = 0.05
@@ -95,27 +97,27 @@ public final class Supervisor {
         }
         let worktree = repository.absolutePath(record.worktree)
         let command: AgentCommand
+        let confinement: AgentConfinement?
+        let environment = AgentCatalog.environment(for: record, worktree: worktree)
         do {
-            var decisions: DecisionServerLaunch?
-            if record.agent == "claude" || record.agent == "codex" {
-                decisions = DecisionServerLaunch(repository: repository, id: id)
-                try decisions?.writeConfig()
-            }
-            command = try AgentCatalog.command(
-                for: record, prompt: try prompt(for: record), settings: Settings(repository), decisions: decisions)
+            confinement = try AgentConfinement.configured(settings: Settings(repository))
+                .flatMap { AgentConfinement.confinedAgents.contains(record.agent) ? $0 : nil }
+            command = try agentCommand(for: record, confinement: confinement, environment: environment)
         } catch {
             try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
             throw error
         }
-        let runDirectory = repository.runDirectory(id)
         // Dispatch hands over a reserve; a run started otherwise makes its own.
         if !FileManager.default.fileExists(atPath: reservePath) { try? DiskSpace.reserve(at: reservePath) }
-        var spec = ProcessSpec(
-            executable: command.executable, arguments: command.arguments,
-            environment: AgentCatalog.environment(for: record, worktree: worktree))
+        var spec = ProcessSpec(executable: command.executable, arguments: command.arguments, environment: environment)
         spec.standardOutput = .appending(repository.transcriptPath(id))
-        spec.standardError = .appending(runDirectory + "/agent.stderr")
+        spec.standardError = .appending(agentStderrPath)
         spec.newProcessGroup = true
+        if record.agent == "codex" {
+            codexRollout = CodexRolloutMeter(
+                environment: spec.environment, prices: try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository),
+                model: record.model, resumedThread: record.replyTo != nil || record.resumesSession ? record.sessionID : nil)
+        }
         let pid: pid_t
         do {
             guard chdir(worktree) == 0 else { throw KanbotsError.io("worktree \(worktree) is missing") }
@@ -128,6 +130,7 @@ public final class Supervisor {
             $0.agentPID = pid
             $0.supervisorPID = getpid()
             $0.host = KanbotsRepository.hostName
+            $0.sandbox = confinement == nil ? nil : "bwrap"
         }
         let ending = follow(.child(pid), record: record)
         try finish(record: record, ending: ending)
@@ -186,6 +189,7 @@ public final class Supervisor {
         while true {
             let lines = tail.readLines()
             for line in lines { monitor.consume(line) }
+            codexRollout?.poll(thread: monitor.sessionID)
             if let status = agent.poll() {
                 for line in tail.readLines() { monitor.consume(line) }
                 if let remainder = tail.takeRemainder() { monitor.consume(remainder) }
@@ -193,8 +197,8 @@ public final class Supervisor {
                 return stopping?.reason ?? .exited(status)
             }
             if stopping == nil {
-                if let cap = record.capUSD, monitor.costUSD >= cap {
-                    stop(.capped(monitor.costUSD))
+                if let cap = record.capUSD, costUSD >= cap {
+                    stop(.capped(costUSD))
                 } else if let timeLimit, Date().timeIntervalSince(started) >= timeLimit {
                     stop(.timeCapped(Date().timeIntervalSince(started)))
                 } else if receivedStopSignal != 0 {
@@ -218,6 +222,10 @@ public final class Supervisor {
             if lines.isEmpty { Thread.sleep(forTimeInterval: pollInterval) }
         }
     }
+
+    /// The run's cost so far: the stream's meter, or Codex's session log
+    /// when it knows more (mid-turn).
+    var costUSD: Double { max(monitor.costUSD, codexRollout?.costUSD ?? 0) }
 
     /// Commits whatever the agent has changed so far onto the run's branch.
     func checkpoint(_ record: RunRecord) {
@@ -266,7 +274,7 @@ public final class Supervisor {
     }
 
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
-        live.costUSD = monitor.costUSD
+        live.costUSD = costUSD
         live.turns = monitor.turns
         live.events = monitor.events
         live.offset = offset
@@ -317,7 +325,10 @@ public final class Supervisor {
                 (state, reason) = (.completed, changed ? nil : Reason.noDiff)
             }
         case .exited(.some(.exited(let code))):
-            (state, reason) = (.failed, Reason.agentExited(code))
+            // The agent's own account of a failure (Codex's `turn.failed` on a
+            // 429 loop: `rate_limited`) names it better than its exit code.
+            let stated = monitor.result.flatMap { $0.isError ? $0.subtype : nil }
+            (state, reason) = (.failed, stated ?? Reason.agentExited(code))
         case .exited(.some(.signaled(let signal))):
             (state, reason) = (.failed, Reason.agentKilled(signal))
         case .exited(.none):
@@ -338,11 +349,19 @@ public final class Supervisor {
         let redacted = writeRedactedTranscript()
         if let redacted { diskFiles["transcript.ndjson"] = redacted }
         defer { diskFiles.values.forEach { unlink($0) } }
-        func recordEnd(_ reason: String?, files: [String: String]) throws {
-            try store.transition(id, to: state, reason: reason, diskFiles: files) { record in
+        let stderr = keptAgentStderr()
+        let diagnosis = state == .failed
+            ? AgentFailureDiagnosis(agent: record.agent, stderr: stderr.text, resultMessage: monitor.result?.message)
+            : nil
+        let denied = deniedWrites(stderr: stderr.text)
+        func recordEnd(_ reason: String?, files: [String: String], attachments: [String: Data?]) throws {
+            try store.transition(id, to: state, reason: reason, attachments: attachments, diskFiles: files) { record in
                 if let checks { record.checks = checks }
                 record.agentTested = self.monitor.agentTested
-                record.costUSD = self.monitor.costUSD
+                for path in denied { record.addSandboxDenial(path) }
+                record.agentError = diagnosis?.lastLine
+                record.agentErrorFix = diagnosis?.fix
+                record.costUSD = self.costUSD
                 record.turns = self.monitor.turns
                 record.sessionID = self.monitor.sessionID ?? record.sessionID
                 if record.model == nil { record.model = self.monitor.model }
@@ -350,11 +369,11 @@ public final class Supervisor {
             }
         }
         do {
-            try recordEnd(reason, files: diskFiles)
-        } catch where !diskFiles.isEmpty && DiskSpace.isOutOfSpace(error) {
+            try recordEnd(reason, files: diskFiles, attachments: stderr.attachment)
+        } catch where !(diskFiles.isEmpty && stderr.attachment.isEmpty) && DiskSpace.isOutOfSpace(error) {
             // The end is recorded even when its transcript does not fit; the
             // transcript stays on this machine, in the run's folder.
-            try recordEnd(Reason.diskFull, files: [:])
+            try recordEnd(Reason.diskFull, files: [:], attachments: [:])
         }
     }
 

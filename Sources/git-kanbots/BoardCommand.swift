@@ -94,6 +94,9 @@ enum BoardText {
             facts.append("autopilot \(session)")
         }
         var text = "#\(column(String(entry.number), 5)) \(title) \(facts.joined(separator: " · "))"
+        if let run = entry.latestRun, let failure = AgentErrorText.boardLine(run.record) {
+            text += "\n         " + failure
+        }
         if let run = entry.latestRun, let question = run.record.openQuestion {
             // The decision is on the card: the question, its choices, how to answer.
             let lines = DecisionText.lines(question, decideAfter: run.record.decideAfter, now: now)

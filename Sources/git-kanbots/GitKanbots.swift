@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsSupervisor
 import KanbotsGitHub
 import KanbotsStore
 
@@ -41,6 +42,10 @@ struct GitKanbots: ParsableCommand {
             FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
             Foundation.exit(1)
         } catch let error as GitHubError {
+            writeStats()
+            FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
+            Foundation.exit(1)
+        } catch let error as AgentConfinementError {
             writeStats()
             FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
             Foundation.exit(1)

@@ -98,6 +98,9 @@ struct LogCommand: ParsableCommand {
             for path in record.scopeViolations { print("⚠ out of scope: \(path)") }
         }
         if let result = record.checks { print(ChecksJSON.summary(result)) }
+        // Why the agent failed: the end of its stderr, and the fix when known.
+        let failure = AgentErrorText.block(record, store: store)
+        if !failure.isEmpty { print("\n" + failure.joined(separator: "\n")) }
     }
 
     private func printChecks(_ record: RunRecord, store: RunStore) throws {

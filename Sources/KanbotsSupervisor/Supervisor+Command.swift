@@ -1,0 +1,37 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+extension Supervisor {
+    /// The agent's command for this run: its decision server, the git data
+    /// it may write to commit, and, when confined, bubblewrap around it all.
+    func agentCommand(for record: RunRecord, confinement: AgentConfinement?,
+                      environment: [String: String]) throws -> AgentCommand {
+        var decisions: DecisionServerLaunch?
+        if record.agent == "claude" || record.agent == "codex" {
+            decisions = DecisionServerLaunch(repository: repository, id: id)
+            try decisions?.writeConfig()
+        }
+        let commitAccess = CommitAccess(repository: repository, record: record)
+        try commitAccess.prepare()
+        let command = try AgentCatalog.command(
+            for: record, prompt: try prompt(for: record), settings: Settings(repository), decisions: decisions,
+            commitAccess: commitAccess, confined: confinement != nil)
+        guard let confinement else { return command }
+        var writable = try commitAccess.writableFolders + AgentConfinement.stateFolders(agent: record.agent, environment: environment)
+        // The decision server (`git-kanbots mcp`) runs as the agent's child,
+        // inside the sandbox, and records questions in the run's record (the
+        // ref, through a lock beside it, and the ref's log).
+        if decisions != nil {
+            for folder in ["", "logs/"].map({ repository.commonDirectory + "/" + $0 + KanbotsRepository.runsRefPrefix }) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                writable.append(folder)
+            }
+        }
+        return confinement.wrap(
+            command, worktree: repository.absolutePath(record.worktree), writable: writable,
+            readable: [environment["HOME"] ?? NSHomeDirectory(), repository.workingDirectory, repository.commonDirectory,
+                       (command.executable as NSString).deletingLastPathComponent,
+                       (ProcessLauncher.currentExecutable as NSString).deletingLastPathComponent])
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// Agents run inside bubblewrap (`kanbots.sandbox`, docs/agents.md
+/// "Confinement"): their own worktree and branch are writable, nothing else
+/// of the repository or the home folder is.
+/// Whether bwrap is installed and can make namespaces here.
+enum Bubblewrap {
+    static let works: Bool = {
+    #if os(Linux)
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    guard let bwrap = path.split(separator: ":").map({ $0 + "/bwrap" })
+        .first(where: FileManager.default.isExecutableFile(atPath:)) else { return false }
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: bwrap)
+    probe.arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--", "/bin/true"]
+    probe.standardError = FileHandle.nullDevice
+    guard (try? probe.run()) != nil else { return false }
+    probe.waitUntilExit()
+    return probe.terminationStatus == 0
+    #else
+    return false
+    #endif
+}()
+}
+
+@Suite("confinement", .enabled(if: Bubblewrap.works, "needs a working bwrap (bubblewrap)"))
+struct ConfinementTests {
+    @Test func anAgentCanOnlyWriteItsOwnWorktreeAndBranch() throws {
+        try Sandbox.with(cards: ["First", "Intruder"]) { sandbox in
+            try sandbox.gitOK("config", "kanbots.sandbox", "on")
+            let other = try sandbox.dispatch(1, ["--agent", "demo"])
+            _ = try sandbox.finishedRun(other.id)
+            let targets = [
+                "other run's worktree": other.worktree + "/evil.txt",
+                "main checkout": sandbox.repo + "/evil.txt",
+                "home": sandbox.home + "/evil.txt",
+            ]
+            let attempts = targets.values.sorted().map { "echo evil > \(shellQuoted($0)) || echo \"refused: \($0)\"" }
+            try sandbox.installFakeAgent("claude", script: """
+                #!/bin/sh
+                \(attempts.joined(separator: "\n"))
+                echo mine > mine.txt
+                git add mine.txt && git commit -q -m 'Mine, committed by the agent'
+                echo '{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.001}'
+
+                """)
+            let run = try sandbox.dispatch(2, ["--agent", "claude"])
+            let info = try sandbox.finishedRun(run.id)
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+            for (place, path) in targets {
+                #expect(!sandbox.exists(path), "the agent wrote into the \(place): \(path)")
+            }
+            #expect(try sandbox.gitOK("log", "-1", "--format=%s", run.branch) == "Mine, committed by the agent")
+            #expect(try sandbox.gitOK("show", "\(run.branch):mine.txt") == "mine")
+
+            let record = try sandbox.record(run.id)
+            #expect(record["Sandbox"] == "bwrap", "\(record.fields)")
+            let denied = try sandbox.gitOK("log", "-1", "--format=%B", "refs/kanbots/runs/\(run.id)")
+                .split(separator: "\n").filter { $0.hasPrefix("Sandbox-Denied: ") }.map { String($0.dropFirst(16)) }
+            #expect(Set(denied) == Set(targets.values), "denied: \(denied)")
+            let stderr = try sandbox.gitOK("show", "refs/kanbots/runs/\(run.id):agent-stderr.txt")
+            #expect(stderr.contains("Read-only file system"), "\(stderr)")
+        }
+    }
+
+    @Test func sandboxOnWithoutBubblewrapIsRefusedAtDispatch() throws {
+        try Sandbox.with(cards: ["Confined"]) { sandbox in
+            try sandbox.gitOK("config", "kanbots.sandbox", "on")
+            let noBubblewrap = ["PATH": try KanbotsBinary.folder() + ":/nonexistent"]
+            expectCleanError(try sandbox.kanbots("dispatch", "1", "--agent", "demo", environment: noBubblewrap),
+                             mentioning: "bubblewrap", "kanbots.sandbox off")
+            #expect(try sandbox.runRefs().isEmpty, "a run was created")
+            // auto without bwrap runs unconfined.
+            try sandbox.gitOK("config", "kanbots.sandbox", "auto")
+            let run = try sandbox.dispatch(1, ["--agent", "demo"], environment: noBubblewrap)
+            #expect(try sandbox.finishedRun(run.id).state == "completed")
+            #expect(try sandbox.record(run.id)["Sandbox"] == nil)
+
+            try sandbox.gitOK("config", "kanbots.sandbox", "sometimes")
+            expectCleanError(try sandbox.kanbots("dispatch", "1", "--agent", "demo"), mentioning: "auto, on or off")
+        }
+    }
+}
+
+extension ConfinementTests {
+    /// The real Claude Code CLI, confined: it works in its worktree, keeps
+    /// its session in `~/.claude` (writable) and resumes it on a reply, and
+    /// its decision server records the question through the run's record.
+    @Test func realClaudeWorksConfinedAndResumes() throws {
+        try Sandbox.with(cards: ["Create hello.txt"]) { sandbox in
+            try sandbox.gitOK("config", "kanbots.sandbox", "on")
+            try sandbox.gitOK("config", "kanbots.agent.claude.path", try MockAnthropic.claudeBinary(sandbox))
+            let mock = try MockAnthropic(scenario: "scenario-reply.json", in: sandbox)
+            defer { mock.stop() }
+            let environment = try mock.claudeEnvironment(in: sandbox)
+            let first = try sandbox.dispatch(1, ["--agent", "claude", "--model", "claude-sonnet-4-5"], environment: environment)
+            let firstInfo = try sandbox.finishedRun(first.id, timeout: 90)
+            #expect(firstInfo.state == "completed", "\(firstInfo.state) \(firstInfo.reason ?? "")")
+            #expect(try sandbox.record(first.id)["Sandbox"] == "bwrap")
+            let reply = try DispatchedRun(parsing: try sandbox.kanbotsOK(
+                "reply", first.id, "Please add bye.txt too.", environment: environment))
+            let info = try sandbox.finishedRun(reply.id, timeout: 90)
+            let agentError = try sandbox.record(reply.id)["Agent-Error"] ?? ""
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "") \(agentError)")
+            #expect(try sandbox.gitOK("show", "\(first.branch):bye.txt") == "Goodbye!")
+        }
+    }
+}
