@@ -30,12 +30,18 @@ struct BoardCommand: ParsableCommand {
             if !json { changes.forEach { print($0) } }
         }
         repeat {
-            let snapshot = try Reconciler(repository).reconciledSnapshot()
-            let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository))
+            // Settled runs come as summaries (their JSON from the run snapshot)
+            // unless the cache is bypassed; the output is the same either way.
+            let snapshot = try Reconciler(repository).reconciledSnapshot(summarizingSettled: !RunSnapshot.isBypassed)
+            let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository)) {
+                try BoardLoader(repository).load().board
+            }
             if json {
-                var board = BoardJSON(snapshot)
+                let renderer = RunJSONRenderer(repository, snapshot: snapshot)
+                var board = BoardJSON(snapshot, runs: try renderer.entries(snapshot.board.allRuns))
                 board.sessions = sessions.map(SessionJSON.init)
                 try printJSON(board)
+                renderer.finish()
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(BoardText.render(snapshot.board, all: all))

@@ -51,6 +51,13 @@ private final class StreamingJSONEncoder: Encoder {
         self.depth = depth
         defer { self.depth = savedDepth }
         if try writeCommonType(value) { return }
+        if let entry = value as? RunJSONEntry {
+            switch entry {
+            case .fields(let fields): try writeObject(fields, depth: depth)
+            case .rendered(let text): appendIndented(text, depth: depth)
+            }
+            return
+        }
         if let fields = value as? any JSONFields {
             try writeObject(fields, depth: depth)
             return
@@ -89,6 +96,21 @@ private final class StreamingJSONEncoder: Encoder {
         try fields.writeFields(to: &writer)
         if writer.count > 0 { writer.bytes += Self.indentation(depth) }
         writer.bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// Writes an object rendered at depth 0 as if it were written at
+    /// `depth`: JSON strings hold no raw newline, so every newline in it is
+    /// indentation.
+    private func appendIndented(_ text: ArraySlice<UInt8>, depth: Int) {
+        guard depth > 0 else { return bytes += text }
+        let indent = [UInt8](repeating: UInt8(ascii: " "), count: depth * 2)
+        var start = text.startIndex
+        while let newline = text[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            bytes += text[start...newline]
+            bytes += indent
+            start = newline + 1
+        }
+        bytes += text[start...]
     }
 
     /// A newline and the indentation of an element at `depth`.

@@ -176,16 +176,16 @@ struct BoardCardJSON: JSONFields {
 struct BoardJSON: Encodable {
     var columns: [String: [Int]]
     var cards: [BoardCardJSON]
-    var runs: [RunJSON]
+    var runs: [RunJSONEntry]
     var unreadable: [String]
     var sessions: [SessionJSON] = []
 
-    init(_ snapshot: BoardLoader.Snapshot) {
+    init(_ snapshot: BoardLoader.Snapshot, runs: [RunJSONEntry]) {
         var columns: [String: [Int]] = [:]
         for column in Column.allCases { columns[column.rawValue] = snapshot.board.cards(in: column).map(\.number) }
         self.columns = columns
         cards = snapshot.board.cards.map(BoardCardJSON.init)
-        runs = snapshot.board.runs.map(RunJSON.init)
+        self.runs = runs
         unreadable = snapshot.unreadable.map(\.description)
     }
 }

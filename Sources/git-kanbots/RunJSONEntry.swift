@@ -1,0 +1,70 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+import KanbotsSupervisor
+
+/// A run in `board --json` or `status --json`: its fields, or for a settled
+/// run the text rendered once and kept in the run snapshot, keyed by its
+/// ref's tip (a settled run's JSON depends on nothing else).
+enum RunJSONEntry: Encodable {
+    case fields(RunJSON)
+    /// `RunJSON` as `JSONOutput` writes it at depth 0.
+    case rendered(ArraySlice<UInt8>)
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .fields(let fields): try fields.encode(to: encoder)
+        case .rendered:
+            // Only `JSONOutput` (which copies the text) writes board and status JSON.
+            throw EncodingError.invalidValue(self, .init(codingPath: encoder.codingPath, debugDescription: "pre-rendered JSON is written by JSONOutput only"))
+        }
+    }
+}
+
+/// Turns the board's runs into JSON entries, rendering settled runs the
+/// snapshot has no text for (and keeping that text for next time).
+struct RunJSONRenderer {
+    let repository: KanbotsRepository
+    let snapshot: BoardLoader.Snapshot
+    /// Renderings are valid for one clone (`origin.this_clone`) and one
+    /// build of the renderer: a new binary renders afresh.
+    let tag: String
+
+    init(_ repository: KanbotsRepository, snapshot: BoardLoader.Snapshot) {
+        self.repository = repository
+        self.snapshot = snapshot
+        var info = stat()
+        let executable = stat(ProcessLauncher.currentExecutable, &info) == 0
+            ? "\(info.st_size)-\(info.st_ino)-\(Self.modified(info))" : "unknown"
+        tag = "run-json-1 \(BoardLoader(repository).cloneTag?.value ?? "-") \(executable)"
+    }
+
+    func entries(_ runs: [BoardRun]) throws -> [RunJSONEntry] {
+        try runs.map { run in
+            switch run {
+            case .view(let view): return .fields(RunJSON(view))
+            case .settled(let settled): return .rendered(try rendered(settled))
+            }
+        }
+    }
+
+    /// Saves renderings made meanwhile.
+    func finish() { snapshot.cache?.save() }
+
+    private func rendered(_ run: SettledRun) throws -> ArraySlice<UInt8> {
+        let ref = KanbotsRepository.runsRefPrefix + run.id.description
+        guard let cache = snapshot.cache else { throw KanbotsError.io("the board was loaded without its run snapshot") }
+        if let text = cache.rendered(ref: ref, tag: tag) { return text }
+        let text = try JSONOutput.encode(RunJSON(BoardLoader(repository).view(of: .settled(run), in: snapshot)))
+        cache.setRendered(text, ref: ref, tag: tag)
+        return text[...]
+    }
+
+    private static func modified(_ info: stat) -> String {
+        #if os(Linux)
+        "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+        #else
+        "\(info.st_mtimespec.tv_sec).\(info.st_mtimespec.tv_nsec)"
+        #endif
+    }
+}
