@@ -48,6 +48,9 @@ public struct Dispatcher {
             throw KanbotsError.unknownBase(baseName)
         }
         let worktrees = Worktrees(repository)
+        let pool = WorktreePool(repository)
+        let usePool = pool.size > 0 && baseName == (try? settings.defaultBase())
+        defer { if usePool { PoolRefiller(repository).start() } }
         return try launch { id in
             let name = RunRecord.worktreeName(card: request.card, id: id)
             let branch = RunRecord.branchName(card: request.card, id: id)
@@ -64,7 +67,8 @@ public struct Dispatcher {
             return record
         } prepareWorktree: { record in
             try worktrees.create(
-                name: record.worktreeRegistration, branch: record.branch, folder: record.worktree, base: baseCommit)
+                name: record.worktreeRegistration, branch: record.branch, folder: record.worktree, base: baseCommit,
+                fromPool: usePool)
         }
     }
 

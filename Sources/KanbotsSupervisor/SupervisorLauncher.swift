@@ -37,3 +37,27 @@ public enum DetachedProcess {
         return try ProcessLauncher.spawn(spec)
     }
 }
+
+/// Starts `git-kanbots pool refill` detached, after a dispatch, so the pool
+/// is ready for the next one; the dispatch never waits for it.
+public struct PoolRefiller {
+    let repository: KanbotsRepository
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    public func start() {
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "KANBOTS_LOCK_FD"] { environment[key] = nil }
+        var spec = ProcessSpec(
+            executable: ProcessLauncher.currentExecutable,
+            arguments: ["pool", "refill", "--repository", repository.workingDirectory], environment: environment)
+        let log = repository.stateDirectory + "/pool/refill.log"
+        try? FileManager.default.createDirectory(
+            atPath: repository.stateDirectory + "/pool", withIntermediateDirectories: true)
+        spec.standardOutput = .appending(log)
+        spec.standardError = .appending(log)
+        spec.newProcessGroup = true
+        // A failure to start only costs the next dispatch its head start.
+        _ = try? ProcessLauncher.spawn(spec)
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+struct PoolCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pool",
+        abstract: "Show the pool of prepared worktrees that make dispatch instant.",
+        discussion: """
+            `git config kanbots.pool N` keeps N worktrees (default 2; 0 turns the pool off) checked \
+            out at the base tip, detached, under .kanbots/pool/. A dispatch on the default base \
+            moves one into place as the run's worktree, on the run's new branch, instead of checking \
+            out every file; then a background `pool refill` prepares the next one, and brings stale \
+            entries to the base's new tip with an incremental checkout. `git kanbots gc` removes \
+            broken entries; `pool refill` (run by dispatch) or `pool empty` manage it by hand.
+            """,
+        subcommands: [PoolStatusCommand.self, PoolRefillCommand.self, PoolEmptyCommand.self],
+        defaultSubcommand: PoolStatusCommand.self
+    )
+}
+
+struct PoolStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "List the pool's entries: ready at the base tip, stale, or being prepared.")
+
+    @Flag(help: "Print JSON (size, base and entries).") var json = false
+
+    func run() throws {
+        let repository = try openInitializedRepository()
+        let pool = WorktreePool(repository)
+        let base = try Settings(repository).defaultBase()
+        let tip = try repository.git.resolveCommit(base)
+        let entries = pool.entries(baseTip: tip)
+        if json {
+            try printJSON(PoolJSON(size: pool.size, base: base, baseCommit: tip?.hex, entries: entries.map {
+                PoolJSON.Entry(name: $0.name, path: WorktreePool.folder + "/" + $0.name, state: $0.state.rawValue, commit: $0.commit)
+            }))
+            return
+        }
+        print("pool: \(entries.filter { $0.state == .ready }.count) of \(pool.size) ready at \(base) (\(tip?.short ?? "unknown"))")
+        for entry in entries {
+            print("  \(WorktreePool.folder)/\(entry.name)  \(entry.state.rawValue)  \(entry.commit.map { String($0.prefix(10)) } ?? "-")")
+        }
+    }
+}
+
+struct PoolJSON: Encodable {
+    var size: Int
+    var base: String
+    var baseCommit: String?
+    var entries: [Entry]
+
+    struct Entry: Encodable {
+        var name: String
+        var path: String
+        var state: String
+        var commit: String?
+    }
+}
+
+/// Started by `dispatch` in the background; harmless to run by hand.
+struct PoolRefillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refill", abstract: "Prepare or refresh pool entries at the base tip (dispatch runs it).")
+
+    @Option(help: "The repository (default: the current directory's).") var repository: String?
+
+    func run() throws {
+        let repository = try self.repository.map { try KanbotsRepository(discoveringFrom: $0) } ?? openInitializedRepository()
+        let pool = WorktreePool(repository)
+        // Be the background job it is: the dispatch it follows comes first.
+        _ = nice(10)
+        guard pool.size > 0 else {
+            _ = try pool.empty()
+            return
+        }
+        let base = try Settings(repository).defaultBase()
+        guard let tip = try repository.git.resolveCommit(base) else { throw KanbotsError.unknownBase(base) }
+        try pool.refill(base: tip)
+    }
+}
+
+struct PoolEmptyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "empty", abstract: "Remove every pool entry.")
+
+    func run() throws {
+        let repository = try openInitializedRepository()
+        for entry in try WorktreePool(repository).empty() { print("removed \(WorktreePool.folder)/\(entry)") }
+    }
+}
