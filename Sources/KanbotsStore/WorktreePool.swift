@@ -192,6 +192,7 @@ public struct WorktreePool {
     /// Finishes interrupted claims first. Returns the entries removed.
     @discardableResult
     public func prune() throws -> [String] {
+        try FileManager.default.createDirectory(atPath: statePath, withIntermediateDirectories: true)
         let refillLock = try FileLock(path: statePath + "/refill.lock")
         let noRefill = refillLock.tryLock()
         defer { if noRefill { refillLock.unlock() } }
