@@ -10,12 +10,6 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible, Comparable 
         self.hex = hex.lowercased()
     }
 
-    /// From 40 hex digits as bytes (a cache file), without a detour through `String`.
-    public init?(hexBytes: some Collection<UInt8>) {
-        guard hexBytes.count == 40, hexBytes.allSatisfy({ Self.isHexDigit($0) }) else { return nil }
-        hex = String(decoding: hexBytes.map { (65...70).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
-    }
-
     init(_ oid: git_oid) {
         var oid = oid
         var buffer = [CChar](repeating: 0, count: 40)

@@ -138,8 +138,7 @@ public struct RunIndex {
 
     struct ScannedRun {
         var ref: String
-        var id: RunID?
-        var tip: ObjectID
+        var tip: String
         /// Nil when the record cannot be read.
         var summary: RunSnapshot.Summary?
         var problem: KanbotsError?
@@ -172,24 +171,26 @@ public struct RunIndex {
         let fingerprint = snapshot.isEnabled
             ? RefsFingerprint.current(commonDirectory: repository.commonDirectory, prefix: prefix) : nil
         let listing = try snapshot.listing(ifFingerprint: fingerprint)
-            ?? repository.git.references(matching: prefix + "*").map { ($0.name, $0.target) }
+            ?? repository.git.references(matching: prefix + "*").map { ($0.name, $0.target.hex) }
         var entries: [RunSnapshot.Entry] = []
         var runs: [ScannedRun] = []
+        var changed = false
         entries.reserveCapacity(listing.count)
         runs.reserveCapacity(listing.count)
         for (ref, tip) in listing {
-            let id = RunID(String(ref.dropFirst(prefix.count)))
             if let known = snapshot.entry(ref: ref, tip: tip), known.summary != nil, known.message != nil {
                 entries.append(known)
-                runs.append(ScannedRun(ref: ref, id: id, tip: tip, summary: known.summary))
+                runs.append(ScannedRun(ref: ref, tip: tip, summary: known.summary))
                 continue
             }
+            changed = true
             var entry = RunSnapshot.Entry(ref: ref, tip: tip)
-            var run = ScannedRun(ref: ref, id: id, tip: tip)
+            var run = ScannedRun(ref: ref, tip: tip)
             do {
-                let message = try repository.git.commitMessage(tip)
-                let record = try Self.parse(message, id: id, ref: ref)
-                entry.message = message
+                guard let commit = ObjectID(hex: tip) else { throw KanbotsError.corruptRecord(ref: ref, reason: "bad id \(tip)") }
+                let message = try repository.git.commitMessage(commit)
+                let record = try Self.parse(message, ref: ref)
+                entry.message = .owned(Array(message.utf8))
                 entry.summary = RunSnapshot.Summary(record)
                 run.summary = entry.summary
             } catch let error as KanbotsError {
@@ -200,7 +201,7 @@ public struct RunIndex {
             entries.append(entry)
             runs.append(run)
         }
-        snapshot.replace(with: entries, fingerprint: fingerprint ?? 0)
+        snapshot.replace(with: entries, fingerprint: fingerprint ?? 0, changed: changed)
         return Scan(runs: runs, snapshot: snapshot)
     }
 
@@ -215,11 +216,14 @@ public struct RunIndex {
     func record(ref: String, in snapshot: RunSnapshot) throws -> RunRecord {
         guard let position = snapshot.position(of: ref) else { throw KanbotsError.corruptRecord(ref: ref, reason: "not listed") }
         let entry = snapshot.entries[position]
-        let message = try entry.message ?? repository.git.commitMessage(entry.tip)
-        return try Self.parse(message, id: RunID(String(ref.dropFirst(KanbotsRepository.runsRefPrefix.count))), ref: ref)
+        if let message = entry.message { return try Self.parse(message.text, ref: ref) }
+        guard let commit = ObjectID(hex: entry.tip) else { throw KanbotsError.corruptRecord(ref: ref, reason: "bad id \(entry.tip)") }
+        return try Self.parse(try repository.git.commitMessage(commit), ref: ref)
     }
 
-    static func parse(_ message: String, id: RunID?, ref: String) throws -> RunRecord {
+    /// Parses a record and checks it is stored under its own id.
+    static func parse(_ message: String, ref: String) throws -> RunRecord {
+        let id = RunID(String(ref.dropFirst(KanbotsRepository.runsRefPrefix.count)))
         do {
             let record = try RunRecord(parsing: message)
             guard record.id == id else { throw RecordError.badField("Run", "\(record.id), stored under \(ref)") }

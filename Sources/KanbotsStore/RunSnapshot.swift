@@ -36,12 +36,28 @@ public final class RunSnapshot {
 
     struct Entry {
         var ref: String
-        var tip: ObjectID
+        /// The tip's hex id (kept as text: comparing is all the board does).
+        var tip: String
         /// Nil when the record at `tip` could not be read (it is re-read, and
         /// reported, every time).
         var summary: Summary?
-        var message: String?
-        var rendered: ArraySlice<UInt8>?
+        var message: Blob?
+        var rendered: Blob?
+    }
+
+    /// Bytes in the mapped file, or bytes made by this process.
+    public enum Blob {
+        case mapped(UnsafeRawBufferPointer)
+        case owned([UInt8])
+
+        public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+            switch self {
+            case .mapped(let buffer): try body(buffer)
+            case .owned(let bytes): try bytes.withUnsafeBytes(body)
+            }
+        }
+
+        var text: String { withBytes { String(decoding: $0, as: UTF8.self) } }
     }
 
     let path: String
@@ -54,12 +70,15 @@ public final class RunSnapshot {
     /// clone, the renderer's version).
     private(set) var renderTag = ""
     private var isDirty = false
+    /// The file, mapped read-only: blobs are read from it only when used.
+    private var mapping: UnsafeRawBufferPointer?
 
     init(stateDirectory: String) {
         path = stateDirectory + "/cache/" + Self.fileName
         isEnabled = !Self.isBypassed
-        guard isEnabled, let data = FileManager.default.contents(atPath: path) else { return }
-        if !parse([UInt8](data)) {
+        guard isEnabled, let mapping = Self.map(path) else { return }
+        self.mapping = mapping
+        if !parse(mapping) {
             entries = []
             positions = [:]
             fingerprint = 0
@@ -67,34 +86,46 @@ public final class RunSnapshot {
         }
     }
 
+    deinit {
+        if let mapping, let base = mapping.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), mapping.count) }
+    }
+
+    private static func map(_ path: String) -> UnsafeRawBufferPointer? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return nil }
+        let size = Int(info.st_size)
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else { return nil }
+        return UnsafeRawBufferPointer(start: address, count: size)
+    }
+
     /// The listing as last seen, when `current` (a fresh fingerprint of the
     /// ref files) matches the one it was seen under.
-    func listing(ifFingerprint current: UInt64?) -> [(ref: String, tip: ObjectID)]? {
+    func listing(ifFingerprint current: UInt64?) -> [(ref: String, tip: String)]? {
         guard let current, current != 0, current == fingerprint, !entries.isEmpty else { return nil }
         return entries.map { ($0.ref, $0.tip) }
     }
 
     func position(of ref: String) -> Int? { positions[ref] }
 
-    func entry(ref: String, tip: ObjectID) -> Entry? {
+    func entry(ref: String, tip: String) -> Entry? {
         guard let position = positions[ref], entries[position].tip == tip else { return nil }
         return entries[position]
     }
 
     /// Replaces the snapshot's listing: entries whose ref and tip are
     /// unchanged keep what they hold, the rest start from `fresh`.
-    func replace(with listing: [Entry], fingerprint: UInt64) {
-        if fingerprint != self.fingerprint || listing.count != entries.count
-            || zip(listing, entries).contains(where: { $0.ref != $1.ref || $0.tip != $1.tip || $0.summary != $1.summary }) {
-            isDirty = true
-        }
+    func replace(with listing: [Entry], fingerprint: UInt64, changed: Bool) {
+        if changed || fingerprint != self.fingerprint || listing.count != entries.count { isDirty = true }
         entries = listing
-        positions = Dictionary(listing.enumerated().map { ($1.ref, $0) }, uniquingKeysWith: { first, _ in first })
+        if isDirty { positions = Dictionary(listing.enumerated().map { ($1.ref, $0) }, uniquingKeysWith: { first, _ in first }) }
         self.fingerprint = fingerprint
     }
 
     /// A front end's rendering of the run at `ref`'s current tip, made under `tag`.
-    public func rendered(ref: String, tag: String) -> ArraySlice<UInt8>? {
+    public func rendered(ref: String, tag: String) -> Blob? {
         guard tag == renderTag, let position = positions[ref] else { return nil }
         return entries[position].rendered
     }
@@ -107,39 +138,62 @@ public final class RunSnapshot {
             for index in entries.indices { entries[index].rendered = nil }
             renderTag = tag
         }
-        entries[position].rendered = bytes[...]
+        entries[position].rendered = .owned(bytes)
         isDirty = true
     }
 
     /// Writes the snapshot if anything changed. Failures are ignored: the
     /// cache only ever saves time.
+    ///
+    /// Layout: the index (one fixed-order record per ref) first, then the
+    /// blobs it points into, so a reader maps the file and touches only the
+    /// index and the blobs it uses.
     public func save() {
         guard isEnabled, isDirty else { return }
-        var out = ByteWriter()
-        out.bytes.reserveCapacity(entries.count * 1200)
-        out.bytes += Self.magic
-        out.u64(fingerprint)
-        out.text16(renderTag)
-        out.u32(entries.count)
+        var index = ByteWriter()
+        var blobs = ByteWriter()
+        index.bytes.reserveCapacity(entries.count * 128)
+        blobs.bytes.reserveCapacity(entries.count * 1600)
+        func place(_ blob: Blob?) {
+            guard let blob else { return }
+            blob.withBytes { bytes in
+                index.u64(UInt64(blobs.bytes.count))
+                index.u32(bytes.count)
+                blobs.bytes.append(contentsOf: bytes)
+            }
+        }
         for entry in entries {
-            out.text16(entry.ref)
-            out.bytes += entry.tip.hex.utf8
+            index.text16(entry.ref)
+            index.bytes += entry.tip.utf8
             var flags: UInt8 = 0
             if entry.summary != nil { flags |= 1 }
             if entry.summary?.isActive == true { flags |= 2 }
             if entry.rendered != nil { flags |= 4 }
             if entry.message != nil { flags |= 8 }
-            out.bytes.append(flags)
+            index.bytes.append(flags)
             if let summary = entry.summary {
-                out.u64(UInt64(bitPattern: Int64(summary.card)))
-                out.u64(summary.createdAt.timeIntervalSince1970.bitPattern)
-                out.u64(summary.costUSD.bitPattern)
-                out.text16(summary.id.description)
-                out.text16(summary.branch)
+                index.u64(UInt64(bitPattern: Int64(summary.card)))
+                index.u64(summary.createdAt.timeIntervalSince1970.bitPattern)
+                index.u64(summary.costUSD.bitPattern)
+                index.u64(UInt64(summary.id.number))
+                index.text16(summary.id.clone.value)
+                index.text16(summary.branch)
             }
-            if let message = entry.message { out.blob(Array(message.utf8)[...]) }
-            if let rendered = entry.rendered { out.blob(rendered) }
+            place(entry.message)
+            place(entry.rendered)
         }
+        var out = ByteWriter()
+        out.bytes.reserveCapacity(index.bytes.count + blobs.bytes.count + 256)
+        out.bytes += Self.magic
+        out.u64(fingerprint)
+        out.text16(renderTag)
+        out.u32(entries.count)
+        out.u64(UInt64(index.bytes.count))
+        var checksum = Hasher64()
+        checksum.add(index.bytes)
+        out.u64(checksum.value)
+        out.bytes += index.bytes
+        out.bytes += blobs.bytes
         out.bytes += Self.trailer
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -150,35 +204,53 @@ public final class RunSnapshot {
     }
 
     /// False when the bytes are not one complete snapshot of this version.
-    private func parse(_ bytes: [UInt8]) -> Bool {
-        guard bytes.starts(with: Self.magic), bytes.count >= Self.magic.count + Self.trailer.count,
+    private func parse(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= Self.magic.count + Self.trailer.count, bytes.starts(with: Self.magic),
               bytes.suffix(Self.trailer.count).elementsEqual(Self.trailer) else { return false }
         var input = ByteReader(bytes: bytes, index: Self.magic.count)
-        guard let fingerprint = input.u64(), let tag = input.text16(), let count = input.u32() else { return false }
+        guard let fingerprint = input.u64(), let tag = input.text16(), let count = input.u32(),
+              let indexSize = input.u64().map(Int.init), let checksum = input.u64(), indexSize >= 0,
+              input.index + indexSize <= bytes.count
+        else { return false }
+        // The index is checked (a damaged one could point anywhere); blobs are
+        // only copied out, and each is reached through a checked index.
+        var computed = Hasher64()
+        computed.add(UnsafeRawBufferPointer(rebasing: bytes[input.index..<input.index + indexSize]))
+        guard computed.value == checksum else { return false }
+        let blobStart = input.index + indexSize
+        let blobArea = UnsafeRawBufferPointer(rebasing: bytes[blobStart..<bytes.count - Self.trailer.count])
+        func blob(_ input: inout ByteReader) -> Blob? {
+            guard let offset = input.u64().map(Int.init), let length = input.u32(),
+                  offset >= 0, offset + length <= blobArea.count else { return nil }
+            return .mapped(UnsafeRawBufferPointer(rebasing: blobArea[offset..<offset + length]))
+        }
+        var clones: [String: CloneTag] = [:]
         var entries: [Entry] = []
         entries.reserveCapacity(count)
         for _ in 0..<count {
-            guard let ref = input.text16(), let tipBytes = input.take(40), let tip = ObjectID(hexBytes: tipBytes),
-                  let flags = input.u8() else { return false }
-            var entry = Entry(ref: ref, tip: tip)
+            guard let ref = input.text16(), let tip = input.take(40), let flags = input.u8() else { return false }
+            var entry = Entry(ref: ref, tip: String(decoding: tip, as: UTF8.self))
             if flags & 1 != 0 {
-                guard let card = input.u64(), let created = input.u64(), let cost = input.u64(),
-                      let idText = input.text16(), let id = RunID(idText), let branch = input.text16() else { return false }
+                guard let card = input.u64(), let created = input.u64(), let cost = input.u64(), let number = input.u64(),
+                      let cloneText = input.text16(), let branch = input.text16() else { return false }
+                guard let clone = clones[cloneText] ?? CloneTag(cloneText) else { return false }
+                clones[cloneText] = clone
                 entry.summary = Summary(
-                    id: id, card: Int(Int64(bitPattern: card)), createdAt: Date(timeIntervalSince1970: Double(bitPattern: created)),
+                    id: RunID(number: Int(number), clone: clone), card: Int(Int64(bitPattern: card)),
+                    createdAt: Date(timeIntervalSince1970: Double(bitPattern: created)),
                     costUSD: Double(bitPattern: cost), isActive: flags & 2 != 0, branch: branch)
             }
             if flags & 8 != 0 {
-                guard let message = input.blob() else { return false }
-                entry.message = String(decoding: message, as: UTF8.self)
+                guard let message = blob(&input) else { return false }
+                entry.message = message
             }
             if flags & 4 != 0 {
-                guard let rendered = input.blob() else { return false }
+                guard let rendered = blob(&input) else { return false }
                 entry.rendered = rendered
             }
             entries.append(entry)
         }
-        guard input.index == bytes.count - Self.trailer.count else { return false }
+        guard input.index == blobStart else { return false }
         self.entries = entries
         positions = Dictionary(entries.enumerated().map { ($1.ref, $0) }, uniquingKeysWith: { first, _ in first })
         self.fingerprint = fingerprint
@@ -208,28 +280,26 @@ struct ByteWriter {
         bytes += utf8
     }
 
-    mutating func blob(_ data: ArraySlice<UInt8>) {
-        u32(data.count)
-        bytes += data
-    }
 }
 
 /// Reads what `ByteWriter` wrote; every read is nil past the end.
 struct ByteReader {
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     var index: Int
 
-    mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
+    mutating func take(_ count: Int) -> UnsafeRawBufferPointer? {
         guard count >= 0, index + count <= bytes.count else { return nil }
         defer { index += count }
-        return bytes[index..<index + count]
+        return UnsafeRawBufferPointer(rebasing: bytes[index..<index + count])
     }
 
     mutating func u8() -> UInt8? { take(1)?.first }
 
     private mutating func integer(_ width: Int) -> UInt64? {
         guard let slice = take(width) else { return nil }
-        return slice.reversed().reduce(0) { $0 << 8 | UInt64($1) }
+        var value: UInt64 = 0
+        for byte in slice.reversed() { value = value << 8 | UInt64(byte) }
+        return value
     }
 
     mutating func u64() -> UInt64? { integer(8) }
@@ -238,10 +308,5 @@ struct ByteReader {
     mutating func text16() -> String? {
         guard let length = integer(2), let slice = take(Int(length)) else { return nil }
         return String(decoding: slice, as: UTF8.self)
-    }
-
-    mutating func blob() -> ArraySlice<UInt8>? {
-        guard let length = u32() else { return nil }
-        return take(length)
     }
 }

@@ -24,9 +24,7 @@ func parseCardNumber(_ text: String) throws -> Int {
 
 /// Prints a read command's `--json` output (see JSONOutput for its form).
 func printJSON<T: Encodable>(_ value: T) throws {
-    var bytes = try JSONOutput.encode(value)
-    bytes.append(UInt8(ascii: "\n"))
-    FileHandle.standardOutput.write(Data(bytes))
+    try JSONOutput.write(value, to: STDOUT_FILENO)
 }
 
 func formatCost(_ usd: Double) -> String { String(format: "$%.2f", usd) }

@@ -8,8 +8,11 @@ import KanbotsSupervisor
 /// ref's tip (a settled run's JSON depends on nothing else).
 enum RunJSONEntry: Encodable {
     case fields(RunJSON)
-    /// `RunJSON` as `JSONOutput` writes it at depth 0.
-    case rendered(ArraySlice<UInt8>)
+    /// `RunJSON` as `JSONOutput` writes it at `renderedDepth`.
+    case rendered(RunSnapshot.Blob)
+
+    /// Kept at the depth of `board --json`'s runs, so the board copies it as is.
+    static let renderedDepth = 2
 
     func encode(to encoder: any Encoder) throws {
         switch self {
@@ -51,13 +54,14 @@ struct RunJSONRenderer {
     /// Saves renderings made meanwhile.
     func finish() { snapshot.cache?.save() }
 
-    private func rendered(_ run: SettledRun) throws -> ArraySlice<UInt8> {
+    private func rendered(_ run: SettledRun) throws -> RunSnapshot.Blob {
         let ref = KanbotsRepository.runsRefPrefix + run.id.description
         guard let cache = snapshot.cache else { throw KanbotsError.io("the board was loaded without its run snapshot") }
         if let text = cache.rendered(ref: ref, tag: tag) { return text }
-        let text = try JSONOutput.encode(RunJSON(BoardLoader(repository).view(of: .settled(run), in: snapshot)))
+        let text = try JSONOutput.encode(
+            RunJSON(BoardLoader(repository).view(of: .settled(run), in: snapshot)), depth: RunJSONEntry.renderedDepth)
         cache.setRendered(text, ref: ref, tag: tag)
-        return text[...]
+        return .owned(text)
     }
 
     private static func modified(_ info: stat) -> String {

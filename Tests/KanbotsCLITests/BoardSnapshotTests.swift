@@ -45,6 +45,13 @@ import Testing
                 try sandbox.write(Self.snapshot, damage)
                 try expectSameOutput(sandbox, "damaged snapshot \(damage.prefix(30).debugDescription)")
             }
+            // One byte changed in the index (a card number, a cost, a tip):
+            // the checksum catches what the structure cannot.
+            _ = try sandbox.kanbotsOK("board", "--json")
+            var bytes = [UInt8](try #require(FileManager.default.contents(atPath: sandbox.path(Self.snapshot))))
+            bytes[160] ^= 0x01
+            try Data(bytes).write(to: URL(fileURLWithPath: sandbox.path(Self.snapshot)))
+            try expectSameOutput(sandbox, "a flipped bit in the snapshot's index")
             try FileManager.default.removeItem(atPath: sandbox.path(Self.snapshot))
             try expectSameOutput(sandbox, "deleted snapshot")
         }
