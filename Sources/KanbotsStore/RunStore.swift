@@ -61,15 +61,8 @@ public final class RunStore {
 
     /// The current record of a run.
     public func record(_ id: RunID) throws -> RunRecord {
-        let ref = Self.ref(id)
         guard let message = try chain(id).tipMessage() else { throw KanbotsError.unknownRun(id.description) }
-        do {
-            let record = try RunRecord(parsing: message)
-            guard record.id == id else { throw RecordError.badField("Run", "\(record.id), stored under \(ref)") }
-            return record
-        } catch let error as RecordError {
-            throw KanbotsError.corruptRecord(ref: ref, reason: error.description)
-        }
+        return try RunIndex.parse(message, ref: Self.ref(id))
     }
 
     /// Applies a transition with compare-and-swap, re-reading and re-applying
