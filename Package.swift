@@ -38,10 +38,20 @@ let package = Package(
         ]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
         .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
+        // The use cases every front end calls: dispatch, stop, discard, promote and
+        // merge, cards, autopilot, GitHub cards and refresh, and the JSON views
+        // with their encoder. The CLI and the web board share them, errors included.
+        .target(name: "KanbotsApp", dependencies: [
+            "KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
+            "KanbotsAutopilot",
+        ]),
+        // The CLI: parses arguments, calls KanbotsApp (or the lower modules for
+        // the long-lived processes it starts), prints. Nothing else.
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot",
+                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
+                "KanbotsMCP", "KanbotsAutopilot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -120,6 +120,11 @@ public final class Orchestrator {
         if session.qa != nil { return try qaStep(session: session, tally: tally, slots: slots, now: now) }
         let next = Planner.next(session: session, board: board, tally: tally, skipping: unstartable)
         guard let next else {
+            if let card = Planner.waitingForScope(session: session, board: board, tally: tally, skipping: unstartable) {
+                // Overlapping work goes one after the other: wait for the run holding the scope.
+                writeStatus(slots: slots, tally: tally, holding: "card #\(card) waits: its scope overlaps an active run's")
+                return true
+            }
             writeStatus(slots: slots, tally: tally, holding: nil)
             if tally.active.isEmpty {
                 try finish(reason: StopReason.backlogEmpty, event: "stopped: backlog_empty", spent: tally.spentUSD)

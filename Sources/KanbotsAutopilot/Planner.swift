@@ -62,15 +62,43 @@ public enum Planner {
     public static func next(session: AutopilotSession, board: Board, tally: SessionTally,
                             skipping skipped: Set<Int> = []) -> WorkItem? {
         if session.personas.contains(reviewer), let review = nextReview(tally: tally) { return review }
+        let busyScopes = activeScopes(board: board)
+        guard let entry = untakenCards(session: session, board: board, tally: tally, skipping: skipped).first(where: { entry in
+            !busyScopes.contains { Scope.overlaps($0, entry.card?.scope ?? []) }
+        }) else { return nil }
+        let cardRuns = tally.runs.filter { $0.record.extraValue(AutopilotSession.reviewOfField) == nil }
+        let personas = cardPersonas(session.personas)
+        return WorkItem(card: entry.number, persona: personas[cardRuns.count % personas.count], base: nil, reviewOf: nil)
+    }
+
+    /// Eligible cards this session has not run yet, in rank order.
+    static func untakenCards(session: AutopilotSession, board: Board, tally: SessionTally,
+                             skipping skipped: Set<Int>) -> [BoardCard] {
         let cardRuns = tally.runs.filter { $0.record.extraValue(AutopilotSession.reviewOfField) == nil }
         // A dispatch cut short (the orchestrator killed between claiming the
         // run and starting its supervisor) never ran: its card may go again.
         let taken = Set(cardRuns.filter { $0.record.reason != Reason.dispatchInterrupted }.map(\.record.card))
             .union(skipped)
-        guard let entry = eligibleCards(session: session, board: board).first(where: { !taken.contains($0.number) })
-        else { return nil }
-        let personas = cardPersonas(session.personas)
-        return WorkItem(card: entry.number, persona: personas[cardRuns.count % personas.count], base: nil, reviewOf: nil)
+        return eligibleCards(session: session, board: board).filter { !taken.contains($0.number) }
+    }
+
+    /// The first card that would go next but waits because its scope
+    /// overlaps an active run's (nil when none waits for that reason).
+    public static func waitingForScope(session: AutopilotSession, board: Board, tally: SessionTally,
+                                       skipping skipped: Set<Int> = []) -> Int? {
+        let busyScopes = activeScopes(board: board)
+        return untakenCards(session: session, board: board, tally: tally, skipping: skipped).first { entry in
+            busyScopes.contains { Scope.overlaps($0, entry.card?.scope ?? []) }
+        }?.number
+    }
+
+    /// The declared scopes of the cards whose runs are active now, in this
+    /// session or not: a card whose scope overlaps one of them waits, so
+    /// overlapping work runs one after the other, not side by side.
+    static func activeScopes(board: Board) -> [[String]] {
+        let scopes = Dictionary(board.cards.map { ($0.number, $0.card?.scope ?? []) }, uniquingKeysWith: { first, _ in first })
+        return board.runs.filter { $0.record.state.isActive && (!$0.isLost || $0.observation.agentAlive) }
+            .compactMap { scopes[$0.record.card] }.filter { !$0.isEmpty }
     }
 
     /// Personas that take cards in turn; the reviewer follows engineers instead.

@@ -125,6 +125,10 @@ public enum BoardProjection {
                     view.note = observation.fromOtherClone
                         ? "supervised in clone \(record.id.clone) on \(record.host)" : "supervised on \(record.host)"
                 }
+                if observation.live?.phase == .checking {
+                    view.displayReason = Reason.checking
+                    view.note = "checking: the agent is done, its checks are running"
+                }
                 if let limit = observation.live?.rateLimit {
                     view.displayReason = Reason.rateLimited
                     view.note = "rate limited (\(limit.errorStatus.map(String.init) ?? "429")), attempt \(limit.attempt)"

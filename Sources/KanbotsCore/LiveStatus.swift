@@ -14,7 +14,14 @@ public struct LiveStatus: Codable, Sendable, Equatable {
     public var model: String?
     public var rateLimit: RateLimit?
     public var lastEventAt: Date?
+    /// What the supervisor is doing besides following the agent: `checking`
+    /// while the run's checks run. Nil while the agent works.
+    public var phase: Phase?
     public var updatedAt = Date()
+
+    public enum Phase: String, Codable, Sendable {
+        case checking
+    }
 
     public struct RateLimit: Codable, Sendable, Equatable {
         public var attempt: Int

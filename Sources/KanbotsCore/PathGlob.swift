@@ -8,7 +8,9 @@
 /// `db/migrations/001.sql`). A trailing slash (`docs/`) means everything below.
 public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
     public let pattern: String
-    private let segments: [Substring]
+    /// The pattern split on `/`, normalised: unanchored names get a leading
+    /// `**`, a trailing slash a trailing `**`.
+    let segments: [Substring]
 
     public init(_ pattern: String) {
         let anchored = pattern.hasPrefix("/")
@@ -46,7 +48,7 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `*`, `?` and `[...]` within one segment, by bytes (paths are UTF-8).
-    private static func matchSegment(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
+    static func matchSegment(_ pattern: ArraySlice<UInt8>, _ text: ArraySlice<UInt8>) -> Bool {
         var p = pattern.startIndex, t = text.startIndex
         var starP: Int?, starT = 0
         while t < text.endIndex {

@@ -23,6 +23,14 @@ public enum Prompt {
             "You work in the git worktree \(record.worktree) on branch \(record.branch), created from \(record.base).",
             "Commit your work on this branch. Do not push, and do not switch branches: a human reviews and promotes it.",
         ]
+        if !card.scope.isEmpty {
+            lines += [
+                "",
+                "Scope: change only files matching these paths (gitignore-style globs): "
+                    + card.scope.joined(separator: ", ") + ".",
+                "Writes outside them are flagged for the reviewer and may end the run.",
+            ]
+        }
         return lines.joined(separator: "\n")
     }
 }

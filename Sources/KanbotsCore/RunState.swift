@@ -32,6 +32,10 @@ public enum Reason {
     public static let stoppedByUser = "stopped_by_user"
     public static let noDiff = "no_diff"
     public static let rateLimited = "rate_limited"
+    /// Shown (never recorded) while the supervisor runs the run's checks.
+    public static let checking = "checking"
+    /// The agent wrote outside its card's scope under `kanbots.scope-policy = stop`.
+    public static func scopeViolation(_ path: String) -> String { "scope_violation \(path)" }
     public static func agentExited(_ status: Int32) -> String { "agent_exited \(status)" }
     public static func agentKilled(_ signal: Int32) -> String { "agent_killed \(signal)" }
 }

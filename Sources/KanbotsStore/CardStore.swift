@@ -15,11 +15,14 @@ public final class CardStore {
     /// Files a card under the next free number, claimed by creating its ref.
     /// Numbers are never reused because card refs are never deleted (closing
     /// a card is an edit).
-    public func create(title: String, body: String, lane: Card.Lane = .todo) throws -> Card {
+    /// `configure` sets further fields (scope, checks) before the one write.
+    public func create(title: String, body: String, lane: Card.Lane = .todo,
+                       configure: (inout Card) -> Void = { _ in }) throws -> Card {
         let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !title.isEmpty else { throw KanbotsError.invalidArgument("a card needs a title") }
         var card = Card(number: 0, title: title, body: body, createdAt: Date())
         card.lane = lane
+        configure(&card)
         return try file(card, preferring: nil)
     }
 

@@ -8,22 +8,27 @@ import KanbotsStore
 public struct AgentStreamMonitor: StreamMonitor {
     private var parser: any StreamParser
     private var meter: CostMeter
+    private var testDetector: AgentTestDetector
     private var lineNumber = 0
     private var byteOffset = 0
     public private(set) var events = 0
     public private(set) var malformedLines = 0
 
-    public init(agent: String, model: String?, prices: PriceTable, sessionCostBeforeUSD: Double = 0) {
+    public init(agent: String, model: String?, prices: PriceTable, sessionCostBeforeUSD: Double = 0,
+                testCommands: [String] = AgentTestDetector.defaultTestCommands) {
         // The demo agent speaks Claude Code's stream-json.
         let kind = AgentKind(rawValue: agent) ?? .claude
         parser = kind.makeParser(model: model)
         meter = CostMeter(prices: prices, sessionCostBeforeUSD: sessionCostBeforeUSD)
+        testDetector = AgentTestDetector(testCommands: testCommands)
     }
 
     /// The monitor for one run's stream.
-    public init(record: RunRecord, prices: PriceTable) {
+    public init(record: RunRecord, prices: PriceTable,
+                testCommands: [String] = AgentTestDetector.defaultTestCommands) {
         let before = record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0
-        self.init(agent: record.agent, model: record.model, prices: prices, sessionCostBeforeUSD: before)
+        self.init(agent: record.agent, model: record.model, prices: prices, sessionCostBeforeUSD: before,
+                  testCommands: testCommands)
     }
 
     /// Prices from `kanbots.price.*` in git config over the built-in table.
@@ -44,12 +49,14 @@ public struct AgentStreamMonitor: StreamMonitor {
             events += 1
             if case .malformed = event { malformedLines += 1 }
             meter.record(event)
+            testDetector.consume(event)
         }
     }
 
     public var costUSD: Double { meter.costUSD }
     public var turns: Int { meter.turnCount }
     public var sessionID: String? { meter.sessionID }
+    public var agentTested: AgentTested { testDetector.verdict }
     public var model: String? { meter.model }
 
     public var rateLimit: LiveStatus.RateLimit? {

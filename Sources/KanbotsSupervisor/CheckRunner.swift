@@ -18,6 +18,8 @@ public struct CheckRunner {
     public var shouldStop: () -> Bool = { false }
     /// Seconds between SIGTERM and SIGKILL for a check that must end.
     public var gracePeriod: TimeInterval = 3
+    /// Told each command (its position and the command) as it starts.
+    public var onStart: (_ index: Int, _ command: String) -> Void = { _, _ in }
 
     public init(commands: [String], timeout: TimeInterval) {
         self.commands = commands
@@ -33,7 +35,8 @@ public struct CheckRunner {
         let started = Date()
         let deadline = started.addingTimeInterval(timeout)
         var last: Int32? = 0
-        for command in commands {
+        for (index, command) in commands.enumerated() {
+            onStart(index, command)
             appendLog("$ \(command)\n", to: logPath)
             switch runOne(command, in: folder, logPath: logPath, deadline: deadline) {
             case .exited(0):

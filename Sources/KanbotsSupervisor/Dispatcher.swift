@@ -43,6 +43,7 @@ public struct Dispatcher {
         let agent = request.agent ?? settings.defaultAgent
         try AgentCatalog.validate(agent)
         _ = try AgentCatalog.locate(agent, settings: settings)
+        try settings.validateChecksAndScope()
         let baseName = try request.base ?? settings.defaultBase()
         guard let baseCommit = try repository.git.resolveCommit(baseName) else {
             throw KanbotsError.unknownBase(baseName)

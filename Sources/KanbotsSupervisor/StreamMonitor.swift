@@ -14,6 +14,8 @@ public protocol StreamMonitor {
     /// Set once the agent reported its final result.
     var result: StreamResult? { get }
     var events: Int { get }
+    /// Whether the agent ran the project's tests, and how the last run ended.
+    var agentTested: AgentTested { get }
 }
 
 public struct StreamResult: Sendable, Equatable {

@@ -46,12 +46,17 @@ public final class Supervisor {
         signal(SIGINT, handler)
     }
 
+    /// Whether `git kanbots stop` (SIGTERM) or Ctrl-C asked this supervisor to stop.
+    static var stopRequested: Bool { receivedStopSignal != 0 }
+
     enum Ending {
         /// The agent ended on its own; nil status when it was not our child
         /// (adopted after a supervisor crash) and its status is unknowable.
         case exited(ExitStatus?)
         case capped(Double)
         case stopped
+        /// Ended under `kanbots.scope-policy = stop` for writing this path.
+        case outOfScope(String)
     }
 
     /// The agent as the supervisor sees it: its own child, or a process group
@@ -162,6 +167,7 @@ public final class Supervisor {
         live.agentPID = agent.groupID
         var lastWrite = Date.distantPast
         var stopping: (reason: Ending, deadline: Date)?
+        var scope = ScopeWatch(repository: repository, record: record)
         while true {
             let lines = tail.readLines()
             for line in lines { monitor.consume(line) }
@@ -177,6 +183,9 @@ public final class Supervisor {
                     kill(-agent.groupID, SIGTERM)
                 } else if receivedStopSignal != 0 {
                     stopping = (.stopped, Date().addingTimeInterval(gracePeriod))
+                    kill(-agent.groupID, SIGTERM)
+                } else if let path = scope?.pollIfDue() {
+                    stopping = (.outOfScope(path), Date().addingTimeInterval(gracePeriod))
                     kill(-agent.groupID, SIGTERM)
                 }
             } else if let deadline = stopping?.deadline, Date() > deadline {
@@ -258,13 +267,21 @@ public final class Supervisor {
         _ = try? RunNotes(repository).annotate(noted)
         let tip = try repository.git.referenceTarget("refs/heads/" + record.branch)
         let changed = tip.map { $0.hex != record.startCommit } ?? false
+        // The last writes before the agent ended, which no poll saw yet.
+        var ending = ending
+        var finalScope = ScopeWatch(repository: repository, record: record)
+        if case .exited = ending, let path = finalScope?.pollNow() {
+            ending = .outOfScope(path)
+        }
 
-        let (state, reason): (RunState, String?)
+        var (state, reason): (RunState, String?)
         switch ending {
         case .capped(let amount):
             (state, reason) = (.failed, "\(Reason.costCapped) \(String(format: "%.4f", amount))")
         case .stopped:
             (state, reason) = (.cancelled, Reason.stoppedByUser)
+        case .outOfScope(let path):
+            (state, reason) = (.failed, Reason.scopeViolation(path))
         case .exited(.some(.exited(0))),
              .exited(.none) where monitor.result != nil:
             if monitor.result?.isError == true {
@@ -279,10 +296,22 @@ public final class Supervisor {
         case .exited(.none):
             (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
         }
+        var diskFiles: [String: String] = [:]
+        var checks: ChecksResult?
+        if state == .completed, changed, let tip, let outcome = runChecks(record: record, tip: tip.hex) {
+            diskFiles[ChecksResult.logFile] = outcome.logPath
+            if Self.stopRequested {
+                (state, reason) = (.cancelled, Reason.stoppedByUser)
+            } else {
+                checks = outcome.result
+            }
+        }
         let redacted = writeRedactedTranscript()
-        defer { if let redacted { unlink(redacted) } }
-        try store.transition(id, to: state, reason: reason,
-                             diskFiles: redacted.map { ["transcript.ndjson": $0] } ?? [:]) { record in
+        if let redacted { diskFiles["transcript.ndjson"] = redacted }
+        defer { diskFiles.values.forEach { unlink($0) } }
+        try store.transition(id, to: state, reason: reason, diskFiles: diskFiles) { record in
+            if let checks { record.checks = checks }
+            record.agentTested = self.monitor.agentTested
             record.costUSD = self.monitor.costUSD
             record.turns = self.monitor.turns
             record.sessionID = self.monitor.sessionID ?? record.sessionID

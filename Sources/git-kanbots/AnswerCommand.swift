@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
@@ -46,11 +47,4 @@ struct AnswerCommand: ParsableCommand {
         case .failed(let reason): print("  its agent had stopped and cannot be resumed; recorded failed (\(reason))")
         }
     }
-}
-
-struct AnswerJSON: Encodable {
-    var run: String
-    var question: QuestionJSON
-    var answer: String
-    var delivery: String
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsAutopilot
 import KanbotsCore
 import KanbotsStore
@@ -19,15 +20,6 @@ struct AutopilotCommand: ParsableCommand {
             AutopilotResumeCommand.self, AutopilotQACommand.self, AutopilotRunOrchestratorCommand.self,
         ]
     )
-}
-
-/// The session a command names, or the newest one.
-func resolveSession(_ id: String?, store: SessionStore) throws -> AutopilotSession {
-    if let id { return try store.session(id) }
-    guard let newest = try store.all().last else {
-        throw KanbotsError.invalidArgument("no autopilot session yet; start one with `git kanbots autopilot start`")
-    }
-    return newest
 }
 
 /// Parses `--cards`: numbers and ranges, `3,5,8-12`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsAutopilot
 import KanbotsCore
 import KanbotsStore
@@ -52,8 +53,8 @@ struct AutopilotQACommand: ParsableCommand {
         let repository = try openInitializedRepository()
         let settings = Settings(repository)
         let agentName = agent ?? settings.defaultAgent
-        try AgentCatalog.validate(agentName)
-        _ = try AgentCatalog.locate(agentName, settings: settings)
+        let autopilot = AutopilotActions(repository)
+        try autopilot.validateAgent(agentName)
         let baseName = try base ?? settings.defaultBase()
         guard try repository.git.resolveCommit(baseName) != nil else { throw KanbotsError.unknownBase(baseName) }
 
@@ -65,7 +66,7 @@ struct AutopilotQACommand: ParsableCommand {
         session.model = model
         session.qa = QAState(checks: commands, base: baseName, maxRounds: maxRounds)
         session.qa?.checkTimeout = timeout
-        let pid = try launchSession(session, in: repository, event: String(
+        let pid = try autopilot.launch(session, event: String(
             format: "qa started: %d check(s) on %@, budget $%.2f", commands.count, baseName, budget))
         if json {
             try printJSON(["id": session.id, "pid": String(pid)])

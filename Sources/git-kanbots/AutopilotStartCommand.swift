@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsAutopilot
 import KanbotsCore
 import KanbotsStore
@@ -38,38 +39,17 @@ struct AutopilotStartCommand: ParsableCommand {
     @Flag(help: "Print the session as JSON.") var json = false
 
     func run() throws {
-        guard parallel >= 1 else { throw KanbotsError.invalidArgument("--parallel must be at least 1") }
-        guard budget > 0, budget.isFinite else { throw KanbotsError.invalidArgument("--budget must be a positive amount of USD") }
-        if let runCap, !(runCap > 0) { throw KanbotsError.invalidArgument("--run-cap must be a positive amount of USD") }
-        guard maxFailures >= 1 else { throw KanbotsError.invalidArgument("--max-failures must be at least 1") }
-        if let decideAfter, DurationText.seconds(decideAfter) == nil {
-            throw KanbotsError.invalidArgument("--decide-after '\(decideAfter)' is not a duration (examples: 90s, 10m, 2h)")
-        }
-        let repository = try openInitializedRepository()
-        let settings = Settings(repository)
-        let names = personas.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !names.isEmpty else { throw KanbotsError.invalidArgument("--personas needs at least one persona") }
-        try Personas.validate(names, repository: repository)
-        let agentName = agent ?? settings.defaultAgent
-        try AgentCatalog.validate(agentName)
-        _ = try AgentCatalog.locate(agentName, settings: settings)
-        let cardNumbers = try cards.map(parseCardQuery)
-        let cardStore = CardStore(repository)
-        for number in cardNumbers ?? [] { _ = try cardStore.card(number) }
-
-        var session = AutopilotSession(
-            id: AutopilotSession.newID(), parallel: parallel, budgetUSD: budget,
-            runCapUSD: runCap ?? settings.defaultCapUSD, personas: names, createdAt: Date(),
-            host: KanbotsRepository.hostName)
-        session.cards = cardNumbers
-        session.agent = agent
-        session.model = model
-        session.afterInReview = afterInReview
-        session.maxFailures = maxFailures
-        session.decideAfter = decideAfter
-        let pid = try launchSession(session, in: repository, event: String(
-            format: "started: %d slot(s), budget $%.2f, run cap $%.2f, personas %@", parallel, budget,
-            session.runCapUSD, names.joined(separator: ",")))
+        var request = AutopilotStartRequest(budgetUSD: budget)
+        request.parallel = parallel
+        request.runCapUSD = runCap
+        request.personas = personas.split(separator: ",").map(String.init)
+        request.cards = try cards.map(parseCardQuery)
+        request.agent = agent
+        request.model = model
+        request.afterInReview = afterInReview
+        request.maxFailures = maxFailures
+        request.decideAfter = decideAfter
+        let (session, pid) = try AutopilotActions(try openRepository()).start(request)
         if json {
             try printJSON(["id": session.id, "pid": String(pid)])
         } else {
@@ -77,25 +57,4 @@ struct AutopilotStartCommand: ParsableCommand {
             print("  follow it with `git kanbots autopilot status`, end it with `git kanbots autopilot stop`")
         }
     }
-}
-
-/// Records a new session and starts its orchestrator, refusing while another
-/// session of this repository is active (running, draining or lost).
-func launchSession(_ session: AutopilotSession, in repository: KanbotsRepository, event: String) throws -> Int32 {
-    let store = SessionStore(repository)
-    // Two starts at once must not both see "no active session".
-    let startLock = try FileLock(path: repository.stateDirectory + "/autopilot-start.lock")
-    startLock.lock()
-    defer { startLock.unlock() }
-    if let active = try store.all().first(where: { $0.state.isActive }) {
-        let lost = store.liveness(of: active) == .gone
-        throw KanbotsError.invalidArgument(lost
-            ? "autopilot session \(active.id) is lost; `git kanbots autopilot resume` continues it, `git kanbots autopilot stop` ends it"
-            : "autopilot session \(active.id) is already running; `git kanbots autopilot stop` ends it")
-    }
-    try FileManager.default.createDirectory(atPath: store.directory(session.id), withIntermediateDirectories: true)
-    let lock = try FileLock(path: store.lockPath(session.id))
-    lock.lock()
-    try store.create(session, event: event)
-    return try OrchestratorLauncher(repository).start(session.id, holding: lock)
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsAutopilot
 import KanbotsCore
 import KanbotsStore
@@ -24,7 +25,7 @@ struct AutopilotStatusCommand: ParsableCommand {
         if all {
             summaries = try SessionSummary.all(board: board, store: store)
         } else {
-            summaries = [SessionSummary(session: try resolveSession(session, store: store), board: board, store: store)]
+            summaries = [SessionSummary(session: try AutopilotActions(repository).session(session), board: board, store: store)]
         }
         if json {
             try all ? printJSON(summaries.map(SessionJSON.init)) : printJSON(SessionJSON(summaries[0]))
@@ -33,79 +34,6 @@ struct AutopilotStatusCommand: ParsableCommand {
         if summaries.isEmpty { print("no autopilot sessions") }
         for summary in summaries {
             print(all ? SessionText.line(summary) : SessionText.block(summary))
-        }
-    }
-}
-
-/// A session on `autopilot status --json` and `board --json` (snake_case keys).
-struct SessionJSON: Encodable {
-    var id: String
-    var state: String
-    var recordedState: String
-    var stopReason: String?
-    var parallel: Int
-    var slots: Int?
-    var budgetUSD: Double
-    var runCapUSD: Double
-    var spentUSD: Double
-    var personas: [String]
-    var dispatched: Int
-    var running: Int
-    var completed: Int
-    var failed: Int
-    var awaitingDecision: Int
-    var holding: String?
-    /// The running orchestrator's poll count (nil when none runs).
-    var polls: Int?
-    var orchestratorPID: Int32?
-    var host: String
-    var runs: [String]
-    /// QA mode: each check and whether it is green, failing or not yet run.
-    var checks: [CheckJSON]?
-    var createdAt: Date
-    var updatedAt: Date
-
-    init(_ summary: SessionSummary) {
-        let session = summary.session
-        id = session.id
-        state = summary.displayState
-        recordedState = session.state.rawValue
-        stopReason = session.stopReason
-        parallel = session.parallel
-        slots = summary.status?.slots
-        budgetUSD = session.budgetUSD
-        runCapUSD = session.runCapUSD
-        spentUSD = summary.tally.spentUSD
-        personas = session.personas
-        dispatched = summary.tally.runs.count
-        running = summary.tally.active.count
-        completed = summary.tally.completed
-        failed = summary.tally.failed
-        awaitingDecision = summary.tally.awaitingDecision
-        holding = summary.status?.holding
-        polls = summary.status?.polls
-        orchestratorPID = session.orchestratorPID
-        host = session.host
-        runs = summary.tally.runs.map(\.record.id.description)
-        checks = session.qa.map { qa in qa.checks.indices.map { CheckJSON(qa: qa, index: $0) } }
-        createdAt = session.createdAt
-        updatedAt = session.updatedAt
-    }
-}
-
-struct CheckJSON: Encodable {
-    var command: String
-    /// `unknown` (not run yet), `green`, or `failing`.
-    var state: String
-    var card: Int?
-
-    init(qa: QAState, index: Int) {
-        command = qa.checks[index]
-        card = qa.cards[index]
-        if let failing = qa.failingOnBase {
-            state = !failing.contains(index) || qa.green.contains(index) ? "green" : "failing"
-        } else {
-            state = "unknown"
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsAutopilot
 import KanbotsCore
 import KanbotsStore
@@ -30,18 +31,10 @@ struct BoardCommand: ParsableCommand {
             if !json { changes.forEach { print($0) } }
         }
         repeat {
-            // Settled runs come as summaries (their JSON from the run snapshot)
-            // unless the cache is bypassed; the output is the same either way.
-            let snapshot = try Reconciler(repository).reconciledSnapshot(summarizingSettled: !RunSnapshot.isBypassed)
-            let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository)) {
-                try BoardLoader(repository).load().board
-            }
+            let result = try BoardQuery(repository).load()
+            let (snapshot, sessions) = (result.snapshot, result.sessions)
             if json {
-                let renderer = RunJSONRenderer(repository, snapshot: snapshot)
-                var board = BoardJSON(snapshot, runs: try renderer.entries(snapshot.board.allRuns))
-                board.sessions = sessions.map(SessionJSON.init)
-                try printJSON(board)
-                renderer.finish()
+                try printJSON(result.json())
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(BoardText.render(snapshot.board, all: all))

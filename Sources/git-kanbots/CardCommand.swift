@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 
@@ -20,11 +21,13 @@ struct CardCommand: ParsableCommand {
         @Option(name: .customLong("body-file"), help: "Read the description from a file (- for standard input).")
         var bodyFile: String?
         @Flag(help: "File it in the Backlog instead of Todo.") var backlog = false
+        @OptionGroup var review: CardReviewOptions
 
         func run() throws {
             let repository = try openRepository()
             let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
-            let card = try CardStore(repository).create(title: title, body: text, lane: backlog ? .backlog : .todo)
+            let card = try CardActions(repository).create(
+                title: title, body: text, backlog: backlog, scope: review.scope, checks: review.checks)
             print(card.number)
         }
     }
@@ -46,7 +49,8 @@ struct CardCommand: ParsableCommand {
                 for card in shown {
                     let flags = [card.state == .closed ? "closed" : nil, card.lane == .backlog ? "backlog" : nil,
                                  card.after.isEmpty ? nil : "after " + card.after.map { "#\($0)" }.joined(separator: ","),
-                                 card.rank.map { "rank \($0)" }]
+                                 card.rank.map { "rank \($0)" },
+                                 card.scope.isEmpty ? nil : "scope " + card.scope.joined(separator: " ")]
                         .compactMap { $0 }
                     print("#\(card.number)\t\(card.title)\(flags.isEmpty ? "" : "  (\(flags.joined(separator: "; ")))")")
                 }
@@ -62,9 +66,7 @@ struct CardCommand: ParsableCommand {
 
         func run() throws {
             let repository = try openRepository()
-            let card = try CardStore(repository).card(try parseCardNumber(self.card))
-            let runs = try RunIndex(repository).records().records.filter { $0.card == card.number }
-                .sorted { $0.createdAt < $1.createdAt }
+            let (card, runs) = try CardActions(repository).show(try parseCardNumber(self.card))
             if json {
                 var value = CardJSON(card)
                 value.runs = runs.map(\.id.description)
@@ -77,6 +79,8 @@ struct CardCommand: ParsableCommand {
             if !card.labels.isEmpty { print("labels: \(card.labels.joined(separator: ", "))") }
             if !card.after.isEmpty { print("after: " + card.after.map { "#\($0)" }.joined(separator: ", ")) }
             if let rank = card.rank { print("rank: \(rank)") }
+            if !card.scope.isEmpty { print("scope: \(card.scope.joined(separator: "  "))") }
+            for check in card.checks { print("check: \(check)") }
             if !card.body.isEmpty { print("\n\(card.body)") }
             if !runs.isEmpty {
                 print("\nruns:")
@@ -100,31 +104,20 @@ struct CardCommand: ParsableCommand {
         @Option(help: "Autopilot order: lower ranks go first; unranked cards follow by number.") var rank: Int?
         @Flag(help: "Drop the card's rank.") var clearRank = false
         @Flag(help: "Reopen a closed card.") var reopen = false
+        @OptionGroup var review: CardReviewOptions
 
         func run() throws {
             let repository = try openRepository()
             let number = try parseCardNumber(card)
             let newBody = try readBody(body: body, bodyFile: bodyFile)
-            let dependencies = try after.map(parseCardNumber)
-            let store = CardStore(repository)
-            for dependency in dependencies where dependency != number { _ = try store.card(dependency) }
-            if dependencies.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
-            let newLane = try lane.map { text -> Card.Lane in
-                guard let lane = Card.Lane(rawValue: text) else {
-                    throw KanbotsError.invalidArgument("lane must be 'todo' or 'backlog', not '\(text)'")
-                }
-                return lane
-            }
-            let card = try store.update(number) { card in
-                if let title { card.title = title }
-                if let newBody { card.body = newBody }
-                if let newLane { card.lane = newLane }
-                if clearAfter { card.after = [] }
-                for dependency in dependencies where !card.after.contains(dependency) { card.after.append(dependency) }
-                if reopen { card.state = .open }
-                if clearRank { card.rank = nil }
-                if let rank { card.rank = rank }
-            }
+            var edit = CardEdit(title: title, body: newBody, lane: lane)
+            edit.after = try after.map(parseCardNumber)
+            edit.clearAfter = clearAfter
+            edit.rank = rank
+            edit.clearRank = clearRank
+            edit.reopen = reopen
+            review.apply(to: &edit)
+            let card = try CardActions(repository).edit(number, edit)
             print("updated #\(card.number) \(card.title)")
         }
     }
@@ -135,7 +128,7 @@ struct CardCommand: ParsableCommand {
 
         func run() throws {
             let repository = try openRepository()
-            let card = try CardStore(repository).update(try parseCardNumber(card)) { $0.state = .closed }
+            let card = try CardActions(repository).close(try parseCardNumber(card))
             print("closed #\(card.number) \(card.title)")
         }
     }
@@ -149,41 +142,4 @@ func readBody(body: String?, bodyFile: String?) throws -> String? {
         throw KanbotsError.invalidArgument("cannot read --body-file \(bodyFile)")
     }
     return String(decoding: data, as: UTF8.self)
-}
-
-func reportUnreadable(_ errors: [KanbotsError]) {
-    for error in errors { FileHandle.standardError.write(Data("warning: \(error)\n".utf8)) }
-}
-
-struct CardJSON: Encodable {
-    var number: Int
-    var title: String
-    var body: String
-    var state: String
-    var lane: String
-    var source: String
-    var after: [Int]
-    var rank: Int?
-    var createdAt: Date
-    var updatedAt: Date
-    var runs: [String]?
-    var issue: Int?
-    var url: String?
-    var labels: [String]
-
-    init(_ card: Card) {
-        number = card.number
-        title = card.title
-        body = card.body
-        state = card.state.rawValue
-        lane = card.lane.rawValue
-        source = card.source
-        after = card.after
-        rank = card.rank
-        createdAt = card.createdAt
-        updatedAt = card.updatedAt
-        issue = card.issue
-        url = card.url
-        labels = card.labels
-    }
 }

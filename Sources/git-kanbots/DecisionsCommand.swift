@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 
@@ -59,57 +60,5 @@ enum DecisionText {
             lines.append("takes the default in \(formatDuration(deadline.timeIntervalSince(now)))")
         }
         return lines
-    }
-}
-
-struct DecisionJSON: Encodable {
-    var run: String
-    var card: Int
-    var title: String?
-    var waitedSeconds: Double
-    var question: QuestionJSON
-}
-
-/// The `question` object of `decisions --json`, `answer --json` and of runs
-/// on `board --json` (docs/decisions.md).
-struct QuestionJSON: Encodable {
-    var number: Int
-    var kind: String
-    var text: String
-    var options: [String]
-    var defaultAnswer: String?
-    var why: String?
-    var irreversible: Bool
-    var askedAt: Date
-    /// When the default will be taken, if it will.
-    var decidesAt: Date?
-
-    enum CodingKeys: String, CodingKey {
-        case number, kind, text, options, defaultAnswer = "default", why, irreversible, askedAt, decidesAt
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(number, forKey: .number)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(text, forKey: .text)
-        try container.encode(options, forKey: .options)
-        try container.encode(defaultAnswer, forKey: .defaultAnswer)
-        try container.encode(why, forKey: .why)
-        try container.encode(irreversible, forKey: .irreversible)
-        try container.encode(askedAt, forKey: .askedAt)
-        try container.encode(decidesAt, forKey: .decidesAt)
-    }
-
-    init(_ question: Question, decideAfter: TimeInterval?) {
-        number = question.number
-        kind = question.kind.rawValue
-        text = question.text
-        options = question.options
-        defaultAnswer = question.defaultAnswer
-        why = question.why
-        irreversible = question.irreversible
-        askedAt = question.askedAt
-        decidesAt = question.deadline(decideAfter: decideAfter)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 
@@ -19,24 +20,13 @@ struct DiscardCommand: ParsableCommand {
     func run() throws {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
-        let view = try runView(id, in: repository)
-        let record = view.record
-        if record.state.isActive, !view.isLost {
-            throw KanbotsError.runNotFinished(id.description, state: record.state.rawValue)
-        }
-        if record.state == .discarded {
+        let discarded = try RunActions(repository).discard(id)
+        if discarded.already {
             print("run \(id) was already discarded")
             return
         }
-        let tip = try repository.git.referenceTarget("refs/heads/" + record.branch)
-        try Worktrees(repository).remove(
-            name: record.worktreeRegistration, branch: record.branch, folder: record.worktree)
-        try RunStore(repository).update(id) { current in
-            current.state = .discarded
-            current.reason = tip.map { "branch was at \($0.hex)" }
-            if current.endedAt == nil { current.endedAt = Date() }
-            return true
-        }
+        let record = discarded.record
+        let tip = discarded.branchTip
         print("discarded run \(id): removed \(record.worktree)\(tip == nil ? "" : " and \(record.branch)")")
         if let tip { print("  the branch was at \(tip.hex); `git branch \(record.branch) \(tip.short)` restores it") }
     }

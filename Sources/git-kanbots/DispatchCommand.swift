@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
@@ -29,23 +30,13 @@ struct DispatchCommand: ParsableCommand {
     @Flag(help: "Print the run as JSON.") var json = false
 
     func run() throws {
-        var number = try parseCardNumber(card)
-        if let cap, !(cap > 0) { throw KanbotsError.invalidArgument("--cap must be a positive amount of USD") }
-        let decideAfterSeconds = try decideAfter.map { text in
-            guard let seconds = DurationText.seconds(text) else {
-                throw KanbotsError.invalidArgument("--decide-after '\(text)' is not a duration (examples: 90s, 10m, 2h)")
-            }
-            return seconds
-        }
+        let number = try parseCardNumber(card)
+        let decideAfterSeconds = try RunActions.decideAfterSeconds(decideAfter)
         let repository = try openRepository()
-        // With kanbots.source = github the number is an issue's (docs/github.md).
-        if Settings(repository).string(Settings.Key.source) == "github" {
-            number = try GitHubCards(repository: repository, connection: GitHubConnection(repository))
-                .card(forIssue: number).number
-        }
-        let record = try Dispatcher(repository).dispatch(DispatchRequest(
+        let dispatched = try RunActions(repository).dispatch(DispatchRequest(
             card: number, agent: agent, model: model, base: base, capUSD: cap, persona: persona,
             decideAfter: decideAfterSeconds))
+        let record = dispatched.record
         if json {
             try printJSON(["id": record.id.description, "card": String(record.card), "branch": record.branch,
                            "worktree": repository.absolutePath(record.worktree), "agent": record.agent])
@@ -54,6 +45,6 @@ struct DispatchCommand: ParsableCommand {
             print("  branch   \(record.branch)")
             print("  worktree \(repository.absolutePath(record.worktree))")
         }
-        GitHubCards.mirrorAfterChange(in: repository, cards: [record.card], quiet: json)
+        report(dispatched.mirrored, quiet: json)
     }
 }

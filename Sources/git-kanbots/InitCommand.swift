@@ -1,4 +1,5 @@
 import ArgumentParser
+import KanbotsApp
 import KanbotsStore
 import KanbotsSupervisor
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KanbotsAgents
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
@@ -13,38 +13,45 @@ struct LogCommand: ParsableCommand {
             Assistant text in full, tool calls one line each, results abbreviated, the cost so \
             far. Reads the live transcript while the run is on this machine, else the redacted \
             copy stored in the run's record (refs/kanbots/runs/<id>:transcript.ndjson). \
-            --follow keeps printing as the agent works, until the run ends. --json prints the \
-            stream's NDJSON lines as they were written.
+            --follow keeps printing as the agent works, until the run ends, with writes outside \
+            the card's scope as they are flagged. --json prints the stream's NDJSON lines as they \
+            were written. --checks prints the tail of the run's last checks output instead.
             """
     )
 
     @Argument(help: "The run id.") var runID: String
     @Flag(help: "Keep following the live stream until the run ends.") var follow = false
     @Flag(help: "Print the raw NDJSON events.") var json = false
+    @Flag(help: "Print the tail of the run's checks output (checks.log) instead of the thread.") var checks = false
+    @Option(help: "Lines of the checks output to print with --checks.") var tail = 40
 
     func run() throws {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
         let store = RunStore(repository)
         let record = try store.record(id)
-        let prices = try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository)
-        var renderer = TranscriptRenderer(
-            prices: prices,
-            sessionCostBeforeUSD: record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0)
-        var parser = (AgentKind(rawValue: record.agent) ?? .claude).makeParser(model: record.model)
-        var lineNumber = 0
+        if checks {
+            try printChecks(record, store: store)
+            return
+        }
+        var flagged = Set<String>()
+        /// Out-of-scope writes flagged since the last look, one line each.
+        func reportScope(_ current: RunRecord) {
+            guard !json else { return }
+            for path in current.scopeViolations where flagged.insert(path).inserted {
+                print("⚠ out of scope: \(path)")
+            }
+        }
+        var thread = try RunThread(record, in: repository)
         func emit(_ line: Data) {
-            lineNumber += 1
             if json {
                 print(String(decoding: line, as: UTF8.self))
                 return
             }
-            for text in renderer.render(parser.events(fromLine: line, lineNumber: lineNumber, byteOffset: 0)) {
-                print(text)
-            }
+            for text in thread.render(line) { print(text) }
         }
 
-        let livePath = repository.transcriptPath(id)
+        let livePath = thread.livePath
         let loader = BoardLoader(repository)
         // A run just dispatched has no stream yet: wait for its agent to start.
         while follow, !FileManager.default.fileExists(atPath: livePath) {
@@ -58,6 +65,8 @@ struct LogCommand: ParsableCommand {
                 return
             }
             for line in stored.split(separator: 0x0A) { emit(Data(line)) }
+            if follow { reportScope(try store.record(id)) }
+            try printEnding(store: store, id: id)
             return
         }
         let tail = TranscriptTail(path: livePath)
@@ -67,6 +76,7 @@ struct LogCommand: ParsableCommand {
             guard follow else { break }
             if lines.isEmpty {
                 let current = try store.record(id)
+                reportScope(current)
                 if current.state.isFinished || loader.liveness(of: current) == .gone {
                     tail.readLines().forEach(emit)
                     break
@@ -75,5 +85,27 @@ struct LogCommand: ParsableCommand {
             }
         }
         if let remainder = tail.takeRemainder() { emit(remainder) }
+        if follow { reportScope(try store.record(id)) }
+        try printEnding(store: store, id: id)
+    }
+
+    /// After the thread: the writes outside the card's scope (unless
+    /// --follow printed them already) and the checks' outcome.
+    private func printEnding(store: RunStore, id: RunID) throws {
+        guard !json else { return }
+        let record = try store.record(id)
+        if !follow {
+            for path in record.scopeViolations { print("⚠ out of scope: \(path)") }
+        }
+        if let result = record.checks { print(ChecksJSON.summary(result)) }
+    }
+
+    private func printChecks(_ record: RunRecord, store: RunStore) throws {
+        guard let result = record.checks, let log = try store.attachment(ChecksResult.logFile, of: record.id) else {
+            print("run \(record.id) has no checks recorded; run them with `git kanbots check \(record.id)`")
+            return
+        }
+        print(ChecksJSON.tail(of: log, lines: tail))
+        print(ChecksJSON.summary(result))
     }
 }

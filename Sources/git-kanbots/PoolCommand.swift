@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 
@@ -11,7 +12,7 @@ struct PoolCommand: ParsableCommand {
             `git config kanbots.pool N` keeps N worktrees (default 2; 0 turns the pool off) checked \
             out at the base tip, detached, under .kanbots/pool/. A dispatch on the default base \
             moves one into place as the run's worktree, on the run's new branch, instead of checking \
-            out every file; then a background `pool refill` prepares the next one, and brings stale \
+            out every file. Once its agent runs, a background `pool refill` prepares the next one and brings stale \
             entries to the base's new tip with an incremental checkout. `git kanbots gc` removes \
             broken entries; `pool refill` (run by dispatch) or `pool empty` manage it by hand.
             """,
@@ -59,7 +60,7 @@ struct PoolJSON: Encodable {
     }
 }
 
-/// Started by `dispatch` in the background; harmless to run by hand.
+/// Started in the background by a run's supervisor; harmless to run by hand.
 struct PoolRefillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refill", abstract: "Prepare or refresh pool entries at the base tip (dispatch runs it).")
@@ -69,7 +70,7 @@ struct PoolRefillCommand: ParsableCommand {
     func run() throws {
         let repository = try self.repository.map { try KanbotsRepository(discoveringFrom: $0) } ?? openInitializedRepository()
         let pool = WorktreePool(repository)
-        // Be the background job it is: the dispatch it follows comes first.
+        // Be the background job it is: runs starting meanwhile come first.
         _ = nice(10)
         guard pool.size > 0 else {
             _ = try pool.empty()

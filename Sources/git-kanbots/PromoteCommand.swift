@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsGitHub
 import KanbotsStore
@@ -39,16 +40,6 @@ struct PromoteCommand: ParsableCommand {
         }
     }
 
-    struct Output: Encodable {
-        var run: String
-        var state: String
-        var pullRequest: Int?
-        var url: String?
-        var created: Bool?
-        var mergedInto: String?
-        var commit: String?
-    }
-
     func run() throws {
         let repository = try openInitializedRepository()
         let promotion = try Promotion(repository, run: runID)
@@ -56,8 +47,7 @@ struct PromoteCommand: ParsableCommand {
         if merge {
             let merged = try promotion.merge(into: into)
             if json {
-                try printJSON(Output(run: record.id.description, state: "merged", mergedInto: merged.target,
-                                     commit: merged.commit.hex))
+                try printJSON(PromotionJSON(merged, of: record))
             } else {
                 print("merged run \(record.id) into \(merged.target) (\(merged.how)), now at \(merged.commit.short)")
             }
@@ -67,8 +57,7 @@ struct PromoteCommand: ParsableCommand {
                                                connection: connection)
             let pull = opened.pullRequest
             if json {
-                try printJSON(Output(run: record.id.description, state: "promoted", pullRequest: pull.number,
-                                     url: pull.htmlURL, created: opened.created))
+                try printJSON(PromotionJSON(opened, of: record))
             } else {
                 print("pushed \(record.branch) to \(connection.remote)")
                 print("\(opened.created ? "opened" : "updated") \(pull.draft ? "draft " : "")pull request #\(pull.number): \(pull.htmlURL)")
@@ -77,6 +66,6 @@ struct PromoteCommand: ParsableCommand {
                 }
             }
         }
-        GitHubCards.mirrorAfterChange(in: repository, cards: [record.card], quiet: json)
+        report(GitHubCards.mirrorAfterChange(in: repository, cards: [record.card]), quiet: json)
     }
 }

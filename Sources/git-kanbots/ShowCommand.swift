@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 
@@ -13,37 +14,13 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "The run id (e.g. 7-k3qz, or 7 when unambiguous).") var runID: String
     @Flag(help: "Print JSON.") var json = false
 
-    struct Transition: Encodable {
-        var state: String
-        var reason: String?
-        var at: Date
-        var commit: String
-        /// The question asked (awaiting_decision) or the answer given (the
-        /// version right after), so the lifecycle tells the decisions too.
-        var question: String?
-        var answer: String?
-    }
-
-    struct Output: Encodable {
-        var run: RunJSON
-        var transitions: [Transition]
-    }
-
     func run() throws {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
         let view = try runView(id, in: repository)
-        var previous: RunRecord?
-        let transitions = try RunStore(repository).history(id).map { entry in
-            defer { previous = entry.record }
-            let answered = previous?.openQuestion != nil && entry.record?.openQuestion == nil
-            return Transition(state: entry.record?.state.rawValue ?? "unreadable", reason: entry.record?.reason,
-                              at: entry.record?.updatedAt ?? entry.commit.time, commit: entry.commit.id.hex,
-                              question: entry.record?.openQuestion?.text,
-                              answer: answered ? entry.record?.lastAnswer.map { "\($0.text) (\($0.source.rawValue))" } : nil)
-        }
+        let transitions = try runTransitions(id, in: repository)
         if json {
-            try printJSON(Output(run: RunJSON(view), transitions: transitions))
+            try printJSON(RunDetailJSON(run: RunJSON(view), transitions: transitions))
             return
         }
         let record = view.record
@@ -61,6 +38,11 @@ struct ShowCommand: ParsableCommand {
         if let session = record.sessionID { print("  session    \(session)") }
         if let number = record.pullRequestNumber { print("  pull req   #\(number) \(record.pullRequestURL ?? "")") }
         if let target = record.mergedInto { print("  merged     into \(target)") }
+        if let checks = record.checks { print("  checks     \(ChecksJSON.summary(checks))") }
+        if let tested = record.agentTested { print("  tested     agent tested: \(tested.label)") }
+        if !record.scopeViolations.isEmpty {
+            print("  scope      out of scope: \(record.scopeViolations.joined(separator: ", "))")
+        }
         print("\nlifecycle (git log \(KanbotsRepository.runsRefPrefix)\(record.id)):")
         for transition in transitions {
             print("  \(Timestamp.format(transition.at))  \(transition.state)\(transition.reason.map { " (\($0))" } ?? "")"

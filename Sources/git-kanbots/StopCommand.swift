@@ -1,13 +1,9 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 struct StopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,25 +26,23 @@ struct StopCommand: ParsableCommand {
 
     func run() throws {
         let repository = try openRepository()
-        let store = RunStore(repository)
+        let actions = RunActions(repository)
         let ids: [RunID]
         if let runID {
             ids = [try resolveRun(runID, in: repository)]
         } else {
-            ids = try RunIndex(repository).records().records
-                .filter { $0.state.isActive && $0.host == KanbotsRepository.hostName }.map(\.id)
+            ids = try actions.activeRunsOnThisHost()
             if ids.isEmpty { print("no active runs") }
         }
-        for id in ids {
-            let record = try store.record(id)
-            guard record.state.isActive else {
-                print("run \(id) is already \(record.state.rawValue)")
-                continue
+        let (results, mirrored) = try actions.stop(ids, timeout: timeout)
+        for result in results {
+            switch result {
+            case .alreadyEnded(let record):
+                print("run \(record.id) is already \(record.state.rawValue)")
+            case .stopped(let final):
+                print("run \(final.id): \(final.state.rawValue)\(final.reason.map { " (\($0))" } ?? "")")
             }
-            let final = try Stopper(repository: repository).stop(record, timeout: timeout)
-            print("run \(id): \(final.state.rawValue)\(final.reason.map { " (\($0))" } ?? "")")
         }
-        let cards = ids.compactMap { try? store.record($0).card }
-        GitHubCards.mirrorAfterChange(in: repository, cards: Set(cards))
+        report(mirrored)
     }
 }

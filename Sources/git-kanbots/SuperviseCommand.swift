@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsAgents
 import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
@@ -31,8 +32,10 @@ struct SuperviseCommand: ParsableCommand {
             }
         }
         let record = try RunStore(repository).record(id)
-        let prices = try AgentStreamMonitor.prices(settings: Settings(repository), repository: repository)
-        let monitor = AgentStreamMonitor(record: record, prices: prices)
+        let settings = Settings(repository)
+        let prices = try AgentStreamMonitor.prices(settings: settings, repository: repository)
+        let monitor = AgentStreamMonitor(
+            record: record, prices: prices, testCommands: settings.testCommands ?? AgentTestDetector.defaultTestCommands)
         let supervisor = Supervisor(repository: repository, id: id, lock: lock, monitor: monitor)
         // Its log is the supervisor's stderr: one line on what it cost, for the benchmarks.
         defer { FileHandle.standardError.write(Data("supervisor: done \(ResourceUsage.current())\n".utf8)) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsStore
 
 struct SyncCommand: ParsableCommand {
@@ -81,39 +82,5 @@ private func refreshFromGitHub(_ repository: KanbotsRepository) -> [String] {
     } catch {
         FileHandle.standardError.write(Data("git-kanbots: warning: could not refresh from GitHub: \(error)\n".utf8))
         return []
-    }
-}
-
-struct SyncJSON: Encodable {
-    struct Counts: Encodable {
-        var created: Int, fastForwarded: Int, merged: Int
-        init(_ tally: Synchronizer.Tally) {
-            created = tally.created
-            fastForwarded = tally.fastForwarded
-            merged = tally.merged
-        }
-    }
-    struct Renumbered: Encodable { var from: Int, to: Int }
-
-    var remote: String
-    var runs: Counts
-    var cards: Counts
-    var notes: String?
-    var renumbered: [Renumbered]
-    var clashes: [String]
-    var pushed: [String]
-    var rejected: [String]
-    var rounds: Int
-
-    init(_ report: Synchronizer.Report) {
-        remote = report.remote
-        runs = Counts(report.runs)
-        cards = Counts(report.cards)
-        notes = report.notes.map { "\($0)" }
-        renumbered = report.renumbered.map { Renumbered(from: $0.from, to: $0.to) }
-        clashes = report.clashes
-        pushed = report.pushed
-        rejected = report.rejected.map(\.ref)
-        rounds = report.rounds
     }
 }

@@ -6,11 +6,13 @@ import KanbotsStore
 /// there become `merged` runs (their cards move to Done), then every imported
 /// card's `status:*` label is brought in line with its column. Nothing is
 /// asked of GitHub when there is no promoted run and no imported card.
-struct GitHubRefresh {
-    let repository: KanbotsRepository
+public struct GitHubRefresh {
+    public let repository: KanbotsRepository
+
+    public init(repository: KanbotsRepository) { self.repository = repository }
 
     /// One line per change made.
-    func run() throws -> [String] {
+    public func run() throws -> [String] {
         let connection = GitHubConnection(repository)
         var lines: [String] = []
         let store = RunStore(repository)

@@ -6,10 +6,10 @@ import KanbotsStore
 /// `promote --merge`: the forge-less way to finish a run, a merge into the
 /// target branch done by git itself in the main checkout.
 extension Promotion {
-    struct Merged {
-        var target: String
-        var commit: ObjectID
-        var how: String
+    public struct Merged {
+        public var target: String
+        public var commit: ObjectID
+        public var how: String
     }
 
     /// The branch to merge into: `--into`, else the run's base (a remote
@@ -31,7 +31,7 @@ extension Promotion {
             "the run's base \(record.base) is not a local branch; name the branch to merge into with --into BRANCH")
     }
 
-    func merge(into requested: String?) throws -> Merged {
+    public func merge(into requested: String?) throws -> Merged {
         let git = repository.git
         let target = try mergeTarget(requested)
         let ref = "refs/heads/" + target

@@ -4,13 +4,13 @@ import KanbotsStore
 
 /// Resolves a run as the user typed it: `7-k3qz`, or `7` when that is
 /// unambiguous (this clone's run 7 wins).
-func resolveRun(_ text: String, in repository: KanbotsRepository) throws -> RunID {
+public func resolveRun(_ text: String, in repository: KanbotsRepository) throws -> RunID {
     let clone = Settings(repository).string(Settings.Key.clone).flatMap(CloneTag.init)
     return try RunStore(repository).resolve(text, clone: clone)
 }
 
 /// The current view of one run, as the board computes it.
-func runView(_ id: RunID, in repository: KanbotsRepository) throws -> RunView {
+public func runView(_ id: RunID, in repository: KanbotsRepository) throws -> RunView {
     let snapshot = try BoardLoader(repository).load()
     if let view = snapshot.board.runs.first(where: { $0.record.id == id }) { return view }
     _ = try RunStore(repository).record(id)  // throws the precise error (corrupt or unknown)

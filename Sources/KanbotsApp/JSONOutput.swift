@@ -9,10 +9,10 @@ import KanbotsCore
 /// out snake_cased in the order a type encodes them (so a run reads `id`,
 /// `card`, `state` first), dictionaries with string keys sorted so output is
 /// stable, dates as `2026-11-23T09:30:00Z`, and `nil` as `null`.
-struct JSONOutput {
+public struct JSONOutput {
     /// - Parameter depth: the nesting the value will be copied into
     ///   (its indentation), for text kept and inserted later.
-    static func encode<T: Encodable>(_ value: T, depth: Int = 0) throws -> [UInt8] {
+    public static func encode<T: Encodable>(_ value: T, depth: Int = 0) throws -> [UInt8] {
         let encoder = StreamingJSONEncoder()
         try encoder.encodeValue(value, depth: depth)
         return encoder.bytes
@@ -21,7 +21,7 @@ struct JSONOutput {
     /// Writes `value` and a newline to a file descriptor, in chunks as the
     /// output grows: `board --json` over ten thousand runs is megabytes, and
     /// growing one buffer that large costs more than producing it.
-    static func write<T: Encodable>(_ value: T, to descriptor: Int32) throws {
+    public static func write<T: Encodable>(_ value: T, to descriptor: Int32) throws {
         let encoder = StreamingJSONEncoder()
         encoder.sink = descriptor
         try encoder.encodeValue(value, depth: 0)
@@ -484,19 +484,19 @@ enum SnakeCase {
 /// costs a dynamic dispatch and a type check per field. A view that adopts
 /// this is written by `JSONOutput` directly (specialised, no casts), and
 /// still encodes through any other `Encoder` like a normal `Encodable`.
-protocol JSONFields: Encodable {
+public protocol JSONFields: Encodable {
     func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws
 }
 
 /// Where a `JSONFields` value writes its fields.
-protocol JSONFieldSink {
+public protocol JSONFieldSink {
     mutating func field<Value: Encodable>(_ key: String, _ value: Value) throws
     /// Optional fields are written as `null` when absent, never left out.
     mutating func field<Wrapped: Encodable>(_ key: String, _ value: Wrapped?) throws
 }
 
 extension JSONFields {
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var sink = KeyedFieldSink(container: encoder.container(keyedBy: FieldKey.self))
         try writeFields(to: &sink)
     }

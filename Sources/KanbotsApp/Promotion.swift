@@ -6,13 +6,13 @@ import KanbotsStore
 
 /// Publishing a finished run: push its branch and open (or update) a pull
 /// request, or merge it locally. The only way a run branch leaves the machine.
-struct Promotion {
-    let repository: KanbotsRepository
-    let record: RunRecord
-    let branchTip: ObjectID
+public struct Promotion {
+    public let repository: KanbotsRepository
+    public let record: RunRecord
+    public let branchTip: ObjectID
 
     /// Loads the run and checks that there is something to promote.
-    init(_ repository: KanbotsRepository, run text: String) throws {
+    public init(_ repository: KanbotsRepository, run text: String) throws {
         self.repository = repository
         let id = try resolveRun(text, in: repository)
         let view = try runView(id, in: repository)
@@ -30,7 +30,7 @@ struct Promotion {
         branchTip = tip
     }
 
-    var card: Card? { try? CardStore(repository).card(record.card) }
+    public var card: Card? { try? CardStore(repository).card(record.card) }
 
     // MARK: Push
 
@@ -104,14 +104,14 @@ struct Promotion {
         return lines.joined(separator: "\n")
     }
 
-    struct Opened {
-        var pullRequest: GitHubPullRequest
-        var created: Bool
+    public struct Opened {
+        public var pullRequest: GitHubPullRequest
+        public var created: Bool
     }
 
     /// Pushes, then opens the pull request or, when one is already recorded
     /// or open for this branch, updates it: promoting twice never duplicates.
-    func promote(remote: String, draft: Bool, title: String?, connection: GitHubConnection) throws -> Opened {
+    public func promote(remote: String, draft: Bool, title: String?, connection: GitHubConnection) throws -> Opened {
         guard branchTip.hex != record.baseCommit else {
             throw KanbotsError.invalidArgument("run \(record.id) made no commits on \(record.branch); there is nothing to promote")
         }
@@ -160,5 +160,31 @@ struct Promotion {
             return true
         }
         return opened
+    }
+}
+
+/// What `promote --json` prints, for a pull request or a local merge.
+public struct PromotionJSON: Encodable {
+    public var run: String
+    public var state: String
+    public var pullRequest: Int?
+    public var url: String?
+    public var created: Bool?
+    public var mergedInto: String?
+    public var commit: String?
+
+    public init(_ opened: Promotion.Opened, of record: RunRecord) {
+        run = record.id.description
+        state = "promoted"
+        pullRequest = opened.pullRequest.number
+        url = opened.pullRequest.htmlURL
+        created = opened.created
+    }
+
+    public init(_ merged: Promotion.Merged, of record: RunRecord) {
+        run = record.id.description
+        state = "merged"
+        mergedInto = merged.target
+        commit = merged.commit.hex
     }
 }

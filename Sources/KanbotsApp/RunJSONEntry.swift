@@ -6,7 +6,7 @@ import KanbotsSupervisor
 /// A run in `board --json` or `status --json`: its fields, or for a settled
 /// run the text rendered once and kept in the run snapshot, keyed by its
 /// ref's tip (a settled run's JSON depends on nothing else).
-enum RunJSONEntry: Encodable {
+public enum RunJSONEntry: Encodable {
     case fields(RunJSON)
     /// `RunJSON` as `JSONOutput` writes it at `renderedDepth`.
     case rendered(RunSnapshot.Blob)
@@ -14,7 +14,7 @@ enum RunJSONEntry: Encodable {
     /// Kept at the depth of `board --json`'s runs, so the board copies it as is.
     static let renderedDepth = 2
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         switch self {
         case .fields(let fields): try fields.encode(to: encoder)
         case .rendered:
@@ -26,14 +26,14 @@ enum RunJSONEntry: Encodable {
 
 /// Turns the board's runs into JSON entries, rendering settled runs the
 /// snapshot has no text for (and keeping that text for next time).
-struct RunJSONRenderer {
+public struct RunJSONRenderer {
     let repository: KanbotsRepository
     let snapshot: BoardLoader.Snapshot
     /// Renderings are valid for one clone (`origin.this_clone`) and one
     /// build of the renderer: a new binary renders afresh.
     let tag: String
 
-    init(_ repository: KanbotsRepository, snapshot: BoardLoader.Snapshot) {
+    public init(_ repository: KanbotsRepository, snapshot: BoardLoader.Snapshot) {
         self.repository = repository
         self.snapshot = snapshot
         var info = stat()
@@ -42,7 +42,7 @@ struct RunJSONRenderer {
         tag = "run-json-1 \(BoardLoader(repository).cloneTag?.value ?? "-") \(executable)"
     }
 
-    func entries(_ runs: [BoardRun]) throws -> [RunJSONEntry] {
+    public func entries(_ runs: [BoardRun]) throws -> [RunJSONEntry] {
         try runs.map { run in
             switch run {
             case .view(let view): return .fields(RunJSON(view))
@@ -52,7 +52,7 @@ struct RunJSONRenderer {
     }
 
     /// Saves renderings made meanwhile.
-    func finish() { snapshot.cache?.save() }
+    public func finish() { snapshot.cache?.save() }
 
     private func rendered(_ run: SettledRun) throws -> RunSnapshot.Blob {
         let ref = KanbotsRepository.runsRefPrefix + run.id.description

@@ -5,27 +5,27 @@ import KanbotsStore
 
 extension Settings.Key {
     /// `owner/name` of the GitHub repository; else read from the remote's URL.
-    static let githubRepository = "kanbots.github.repo"
+    public static let githubRepository = "kanbots.github.repo"
     /// The remote `promote` pushes to (default `origin`).
-    static let githubRemote = "kanbots.github.remote"
+    public static let githubRemote = "kanbots.github.remote"
 }
 
 /// The GitHub repository this git repository talks to, and a client for it,
 /// made on first use so that commands which end up not needing GitHub never
 /// ask for a token.
-final class GitHubConnection {
-    let repository: KanbotsRepository
-    let remote: String
+public final class GitHubConnection {
+    public let repository: KanbotsRepository
+    public let remote: String
     private var cachedClient: GitHubClient?
     private var cachedTarget: GitHubRepository?
 
-    init(_ repository: KanbotsRepository, remote: String? = nil) {
+    public init(_ repository: KanbotsRepository, remote: String? = nil) {
         self.repository = repository
         self.remote = remote ?? Settings(repository).string(Settings.Key.githubRemote) ?? "origin"
     }
 
     /// `kanbots.github.repo`, else `owner/name` from the remote's URL.
-    func target() throws -> GitHubRepository {
+    public func target() throws -> GitHubRepository {
         if let cachedTarget { return cachedTarget }
         let settings = Settings(repository)
         let found: GitHubRepository
@@ -46,7 +46,7 @@ final class GitHubConnection {
         return found
     }
 
-    func client() throws -> GitHubClient {
+    public func client() throws -> GitHubClient {
         if let cachedClient { return cachedClient }
         let client = try GitHubClient.fromEnvironment()
         cachedClient = client

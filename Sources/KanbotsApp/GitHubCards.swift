@@ -6,12 +6,17 @@ import KanbotsSupervisor
 
 /// GitHub issues kept as cards, and the `status:*` labels that mirror each
 /// card's derived column back onto its issue (docs/github.md).
-struct GitHubCards {
-    let repository: KanbotsRepository
-    let connection: GitHubConnection
+public struct GitHubCards {
+    public let repository: KanbotsRepository
+    public let connection: GitHubConnection
+
+    public init(repository: KanbotsRepository, connection: GitHubConnection) {
+        self.repository = repository
+        self.connection = connection
+    }
     var store: CardStore { CardStore(repository) }
 
-    enum Outcome: String { case created = "imported", updated, unchanged }
+    public enum Outcome: String { case created = "imported", updated, unchanged }
 
     /// Keeps an issue as a card: files it (under the issue's number when that
     /// is free) or refreshes the card already kept for it.
@@ -38,13 +43,13 @@ struct GitHubCards {
         return (try store.file(card, preferring: issue.number), .created)
     }
 
-    func importIssues(label: String?, state: String) throws -> [(card: Card, outcome: Outcome)] {
+    public func importIssues(label: String?, state: String) throws -> [(card: Card, outcome: Outcome)] {
         let client = try connection.client()
         return try client.issues(in: try connection.target(), state: state, label: label).map(keep)
     }
 
     /// The card for issue `number`, importing the issue when it is not kept yet.
-    func card(forIssue number: Int) throws -> Card {
+    public func card(forIssue number: Int) throws -> Card {
         if let kept = try store.card(forIssue: number) { return kept }
         let client = try connection.client()
         return try keep(try client.issue(number, in: try connection.target())).card
@@ -55,7 +60,7 @@ struct GitHubCards {
     /// (`Status-Label`), so a card whose column has not changed costs no API
     /// call and running this twice changes nothing. Returns one line per change.
     @discardableResult
-    func mirrorLabels(onlyCards numbers: Set<Int>? = nil) throws -> [String] {
+    public func mirrorLabels(onlyCards numbers: Set<Int>? = nil) throws -> [String] {
         // Cards are few and cheap to read; the board is not: skip it when no card is an issue.
         let candidates = try numbers.map { $0.compactMap { try? store.card($0) } } ?? store.all().cards
         guard candidates.contains(where: { $0.issue != nil }) else { return [] }
@@ -93,15 +98,21 @@ struct GitHubCards {
         return lines
     }
 
+    /// What mirroring after a change did: one line per label changed, or
+    /// the warning to show when GitHub could not be told.
+    public struct Mirrored: Sendable {
+        public var lines: [String] = []
+        public var warning: String?
+    }
+
     /// Mirrors labels after a command changed a card's column; a failure is
     /// a warning, because the command itself did what it was asked.
-    static func mirrorAfterChange(in repository: KanbotsRepository, cards: Set<Int>, quiet: Bool = false) {
+    public static func mirrorAfterChange(in repository: KanbotsRepository, cards: Set<Int>) -> Mirrored {
         do {
-            for line in try GitHubCards(repository: repository, connection: GitHubConnection(repository))
-                .mirrorLabels(onlyCards: cards) where !quiet { print("  \(line)") }
+            return Mirrored(lines: try GitHubCards(repository: repository, connection: GitHubConnection(repository))
+                .mirrorLabels(onlyCards: cards))
         } catch {
-            FileHandle.standardError.write(Data(
-                "warning: status labels not mirrored to GitHub (\(error)); `git kanbots board --refresh` retries\n".utf8))
+            return Mirrored(warning: "status labels not mirrored to GitHub (\(error)); `git kanbots board --refresh` retries")
         }
     }
 }

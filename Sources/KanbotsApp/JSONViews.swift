@@ -4,53 +4,58 @@ import KanbotsStore
 
 /// The JSON shape of a run on `board --json`, `status --json`, `show --json`
 /// (keys are snake_case on output). Documented in docs/json.md.
-struct RunJSON: JSONFields {
-    var id: String
-    var card: Int
-    var state: String
-    var recordedState: String
-    var reason: String?
-    var column: String
-    var note: String?
-    var agent: String
-    var model: String?
-    var persona: String?
-    var branch: String
-    var branchExists: Bool
-    var worktree: String
-    var base: String
-    var baseCommit: String
-    var ahead: Int?
-    var behind: Int?
-    var costUSD: Double
-    var capUSD: Double?
-    var turns: Int?
-    var sessionID: String?
-    var supervisor: String
-    var host: String
-    var createdAt: Date
-    var startedAt: Date?
-    var endedAt: Date?
-    var updatedAt: Date
-    var rateLimit: LiveStatus.RateLimit?
-    var replyTo: String?
-    var pullRequestNumber: Int?
-    var pullRequestURL: String?
-    var mergedInto: String?
+public struct RunJSON: JSONFields {
+    public var id: String
+    public var card: Int
+    public var state: String
+    public var recordedState: String
+    public var reason: String?
+    public var column: String
+    public var note: String?
+    public var agent: String
+    public var model: String?
+    public var persona: String?
+    public var branch: String
+    public var branchExists: Bool
+    public var worktree: String
+    public var base: String
+    public var baseCommit: String
+    public var ahead: Int?
+    public var behind: Int?
+    public var costUSD: Double
+    public var capUSD: Double?
+    public var turns: Int?
+    public var sessionID: String?
+    public var supervisor: String
+    public var host: String
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var endedAt: Date?
+    public var updatedAt: Date
+    public var rateLimit: LiveStatus.RateLimit?
+    public var replyTo: String?
+    public var pullRequestNumber: Int?
+    public var pullRequestURL: String?
+    public var mergedInto: String?
     /// The open question the run waits on (docs/decisions.md).
-    var question: QuestionJSON?
+    public var question: QuestionJSON?
     /// The autopilot session that dispatched the run, if one did.
-    var autopilotSession: String?
+    public var autopilotSession: String?
     /// Where the run was dispatched: the clone (tag in its id) and host.
-    var origin: Origin
+    public var origin: Origin
+    /// The last recorded checks, whether the agent ran the tests, and the
+    /// paths it wrote outside its card's scope (docs/review.md).
+    public var checks: ChecksJSON?
+    public var agentTested: String?
+    public var scopeViolations: [String]
 
-    struct Origin: JSONFields {
-        var clone: String
-        var host: String
+    public struct Origin: JSONFields {
+        public var clone: String
+        public var host: String
         /// False for runs that came from another clone by `sync`.
-        var thisClone: Bool
+        public var thisClone: Bool
 
-        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
             try sink.field("clone", clone)
             try sink.field("host", host)
             try sink.field("this_clone", thisClone)
@@ -59,7 +64,7 @@ struct RunJSON: JSONFields {
 
     /// Every key is always present (null when unknown), so consumers can
     /// rely on the shape documented in docs/json.md.
-    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("id", id)
         try sink.field("card", card)
         try sink.field("state", state)
@@ -95,9 +100,12 @@ struct RunJSON: JSONFields {
         try sink.field("question", question)
         try sink.field("origin", origin)
         try sink.field("autopilot_session", autopilotSession)
+        try sink.field("checks", checks)
+        try sink.field("agent_tested", agentTested)
+        try sink.field("scope_violations", scopeViolations)
     }
 
-    init(_ view: RunView) {
+    public init(_ view: RunView) {
         let record = view.record
         id = record.id.description
         card = record.card
@@ -134,21 +142,24 @@ struct RunJSON: JSONFields {
         question = record.openQuestion.map { QuestionJSON($0, decideAfter: record.decideAfter) }
         origin = Origin(clone: record.id.clone.value, host: record.host, thisClone: !view.observation.fromOtherClone)
         autopilotSession = record.extraValue(AutopilotSession.runField)
+        checks = record.checks.map(ChecksJSON.init)
+        agentTested = record.agentTested?.rawValue
+        scopeViolations = record.scopeViolations
     }
 }
 
-struct BoardCardJSON: JSONFields {
-    var number: Int
-    var title: String?
-    var column: String
-    var note: String?
-    var latestRun: String?
-    var runs: Int
-    var costUSD: Double
-    var after: [Int]
-    var waitsFor: [Int]
+public struct BoardCardJSON: JSONFields {
+    public var number: Int
+    public var title: String?
+    public var column: String
+    public var note: String?
+    public var latestRun: String?
+    public var runs: Int
+    public var costUSD: Double
+    public var after: [Int]
+    public var waitsFor: [Int]
 
-    func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("number", number)
         try sink.field("title", title)
         try sink.field("column", column)
@@ -160,7 +171,7 @@ struct BoardCardJSON: JSONFields {
         try sink.field("waits_for", waitsFor)
     }
 
-    init(_ entry: BoardCard) {
+    public init(_ entry: BoardCard) {
         number = entry.number
         title = entry.card?.title
         column = entry.column.rawValue
@@ -173,14 +184,15 @@ struct BoardCardJSON: JSONFields {
     }
 }
 
-struct BoardJSON: Encodable {
-    var columns: [String: [Int]]
-    var cards: [BoardCardJSON]
-    var runs: [RunJSONEntry]
-    var unreadable: [String]
-    var sessions: [SessionJSON] = []
+public struct BoardJSON: Encodable {
+    public var columns: [String: [Int]]
+    public var cards: [BoardCardJSON]
+    /// Every run; settled ones as text kept in the run snapshot (`RunJSONEntry`).
+    public var runs: [RunJSONEntry]
+    public var unreadable: [String]
+    public var sessions: [SessionJSON] = []
 
-    init(_ snapshot: BoardLoader.Snapshot, runs: [RunJSONEntry]) {
+    public init(_ snapshot: BoardLoader.Snapshot, runs: [RunJSONEntry]) {
         var columns: [String: [Int]] = [:]
         for column in Column.allCases { columns[column.rawValue] = snapshot.board.cards(in: column).map(\.number) }
         self.columns = columns

@@ -1,0 +1,158 @@
+import Foundation
+import KanbotsAutopilot
+import KanbotsCore
+import KanbotsStore
+import KanbotsSupervisor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What `autopilot start` (and the web board's autopilot form) asks for.
+public struct AutopilotStartRequest: Sendable {
+    public var parallel = 2
+    public var budgetUSD: Double
+    public var runCapUSD: Double?
+    public var personas = ["engineer"]
+    /// Only these cards (default: every Todo card).
+    public var cards: [Int]?
+    public var agent: String?
+    public var model: String?
+    public var afterInReview = false
+    public var maxFailures = 3
+    public var decideAfter: String?
+
+    public init(budgetUSD: Double) { self.budgetUSD = budgetUSD }
+}
+
+/// Starting, stopping and resuming autopilot sessions.
+public struct AutopilotActions {
+    public let repository: KanbotsRepository
+    var store: SessionStore { SessionStore(repository) }
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    /// The session a command names, or the newest one.
+    public func session(_ id: String?) throws -> AutopilotSession {
+        if let id { return try store.session(id) }
+        guard let newest = try store.all().last else {
+            throw KanbotsError.invalidArgument("no autopilot session yet; start one with `git kanbots autopilot start`")
+        }
+        return newest
+    }
+
+    /// Checks the request, records a new session and starts its orchestrator.
+    public func start(_ request: AutopilotStartRequest) throws -> (session: AutopilotSession, pid: Int32) {
+        guard request.parallel >= 1 else { throw KanbotsError.invalidArgument("--parallel must be at least 1") }
+        guard request.budgetUSD > 0, request.budgetUSD.isFinite else {
+            throw KanbotsError.invalidArgument("--budget must be a positive amount of USD")
+        }
+        if let runCap = request.runCapUSD, !(runCap > 0) {
+            throw KanbotsError.invalidArgument("--run-cap must be a positive amount of USD")
+        }
+        guard request.maxFailures >= 1 else { throw KanbotsError.invalidArgument("--max-failures must be at least 1") }
+        _ = try RunActions.decideAfterSeconds(request.decideAfter)
+        guard Settings(repository).isInitialized else { throw KanbotsError.notInitialized }
+        let settings = Settings(repository)
+        let names = request.personas.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { throw KanbotsError.invalidArgument("--personas needs at least one persona") }
+        try Personas.validate(names, repository: repository)
+        try validateAgent(request.agent ?? settings.defaultAgent)
+        let cardStore = CardStore(repository)
+        for number in request.cards ?? [] { _ = try cardStore.card(number) }
+
+        var session = AutopilotSession(
+            id: AutopilotSession.newID(), parallel: request.parallel, budgetUSD: request.budgetUSD,
+            runCapUSD: request.runCapUSD ?? settings.defaultCapUSD, personas: names, createdAt: Date(),
+            host: KanbotsRepository.hostName)
+        session.cards = request.cards
+        session.agent = request.agent
+        session.model = request.model
+        session.afterInReview = request.afterInReview
+        session.maxFailures = request.maxFailures
+        session.decideAfter = request.decideAfter
+        let pid = try launch(session, event: String(
+            format: "started: %d slot(s), budget $%.2f, run cap $%.2f, personas %@", request.parallel,
+            request.budgetUSD, session.runCapUSD, names.joined(separator: ",")))
+        return (session, pid)
+    }
+
+    /// The agent is one we know and its program can be found.
+    public func validateAgent(_ name: String) throws {
+        try AgentCatalog.validate(name)
+        _ = try AgentCatalog.locate(name, settings: Settings(repository))
+    }
+
+    /// Records a new session and starts its orchestrator, refusing while another
+    /// session of this repository is active (running, draining or lost).
+    public func launch(_ session: AutopilotSession, event: String) throws -> Int32 {
+        let store = self.store
+        // Two starts at once must not both see "no active session".
+        let startLock = try FileLock(path: repository.stateDirectory + "/autopilot-start.lock")
+        startLock.lock()
+        defer { startLock.unlock() }
+        if let active = try store.all().first(where: { $0.state.isActive }) {
+            let lost = store.liveness(of: active) == .gone
+            throw KanbotsError.invalidArgument(lost
+                ? "autopilot session \(active.id) is lost; `git kanbots autopilot resume` continues it, `git kanbots autopilot stop` ends it"
+                : "autopilot session \(active.id) is already running; `git kanbots autopilot stop` ends it")
+        }
+        try FileManager.default.createDirectory(atPath: store.directory(session.id), withIntermediateDirectories: true)
+        let lock = try FileLock(path: store.lockPath(session.id))
+        lock.lock()
+        try store.create(session, event: event)
+        return try OrchestratorLauncher(repository).start(session.id, holding: lock)
+    }
+
+    /// Stops a session (its orchestrator ends, nothing new is dispatched) and,
+    /// with `killRuns`, every run of it still going.
+    public func stop(_ id: String?, killRuns: Bool, timeout: TimeInterval)
+        throws -> (session: AutopilotSession, stoppedRuns: [RunRecord])
+    {
+        let store = self.store
+        var session = try self.session(id)
+        if session.state.isActive {
+            if store.liveness(of: session) == .alive, let pid = session.orchestratorPID {
+                _ = kill(pid, SIGTERM)
+                let deadline = Date().addingTimeInterval(timeout)
+                while store.liveness(of: session) == .alive, Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.05)
+                    session = try store.session(session.id)
+                }
+            }
+            session = try store.update(session.id, event: "stopped by user") { current in
+                guard current.state.isActive else { return false }
+                current.state = .stopped
+                current.stopReason = StopReason.stoppedByUser
+                return true
+            }
+        }
+        guard killRuns else { return (session, []) }
+        let runs = try RunIndex(repository).records().records
+            .filter { $0.extraValue(AutopilotSession.runField) == session.id && $0.state.isActive }
+        let stopped = try runs.map { try Stopper(repository: repository).stop($0, timeout: timeout) }
+        return (session, stopped)
+    }
+
+    /// Continues a lost or stopped session with a new orchestrator.
+    public func resume(_ id: String?) throws -> (session: AutopilotSession, pid: Int32) {
+        guard Settings(repository).isInitialized else { throw KanbotsError.notInitialized }
+        let store = self.store
+        let session = try self.session(id)
+        if !session.host.isEmpty, session.host != KanbotsRepository.hostName {
+            throw KanbotsError.invalidArgument("autopilot session \(session.id) runs on \(session.host); resume it there")
+        }
+        try FileManager.default.createDirectory(atPath: store.directory(session.id), withIntermediateDirectories: true)
+        let lock = try FileLock(path: store.lockPath(session.id))
+        guard lock.tryLock() else {
+            throw KanbotsError.invalidArgument("autopilot session \(session.id) is running; nothing to resume")
+        }
+        let resumed = try store.update(session.id, event: "resumed by user") { current in
+            current.state = .running
+            current.stopReason = nil
+            return true
+        }
+        return (resumed, try OrchestratorLauncher(repository).start(session.id, holding: lock))
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import KanbotsAutopilot
+import KanbotsCore
+import KanbotsStore
+import KanbotsSupervisor
+
+/// The board as every front end shows it: the reconciled projection of the
+/// runs (a run whose supervisor died is recorded failed on the spot) and the
+/// autopilot sessions. `board --json` and the web board print the same value.
+public struct BoardQuery {
+    public let repository: KanbotsRepository
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    public struct Result {
+        public var snapshot: BoardLoader.Snapshot
+        public var sessions: [SessionSummary]
+        let repository: KanbotsRepository
+
+        /// Settled runs (finished, branch gone) are in `board.settled` as
+        /// summaries, not in `board.runs`; `board.allRuns` lists both.
+        public var board: Board { snapshot.board }
+
+        /// The `board --json` document (docs/json.md). Settled runs' JSON
+        /// comes from the run snapshot, and what had to be rendered is kept
+        /// there for next time.
+        public func json() throws -> BoardJSON {
+            let renderer = RunJSONRenderer(repository, snapshot: snapshot)
+            var board = BoardJSON(snapshot, runs: try renderer.entries(snapshot.board.allRuns))
+            board.sessions = sessions.map(SessionJSON.init)
+            renderer.finish()
+            return board
+        }
+    }
+
+    /// Settled runs come as summaries unless the cache is bypassed
+    /// (`KANBOTS_NO_CACHE`); what is printed is the same either way.
+    public func load() throws -> Result {
+        let snapshot = try Reconciler(repository).reconciledSnapshot(summarizingSettled: !RunSnapshot.isBypassed)
+        // A session's tally counts all its runs: only then is every run read in full.
+        let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository)) {
+            try BoardLoader(repository).load().board
+        }
+        return Result(snapshot: snapshot, sessions: sessions, repository: repository)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+
+/// A change to a card, as `card edit` and the web board ask for it; nil
+/// fields stay as they are.
+public struct CardEdit: Sendable {
+    public var title: String?
+    public var body: String?
+    /// `todo` or `backlog`.
+    public var lane: String?
+    /// Cards to depend on, added to those already named.
+    public var after: [Int] = []
+    public var clearAfter = false
+    public var rank: Int?
+    public var clearRank = false
+    public var reopen = false
+    /// Scope globs and checks to add (after clearing, when asked).
+    public var scope: [String] = []
+    public var clearScope = false
+    public var checks: [String] = []
+    public var clearChecks = false
+
+    public init(title: String? = nil, body: String? = nil, lane: String? = nil) {
+        self.title = title
+        self.body = body
+        self.lane = lane
+    }
+}
+
+/// Filing, changing and reading cards: the use cases behind `card`.
+public struct CardActions {
+    public let repository: KanbotsRepository
+    var store: CardStore { CardStore(repository) }
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    public func create(title: String, body: String, backlog: Bool, scope: [String] = [], checks: [String] = []) throws
+        -> Card {
+        try Self.checkScopeAndChecks(scope: scope, checks: checks)
+        return try store.create(title: title, body: body, lane: backlog ? .backlog : .todo) { card in
+            card.scope = Self.unique(scope)
+            card.checks = Self.unique(checks)
+        }
+    }
+
+    public func edit(_ number: Int, _ edit: CardEdit) throws -> Card {
+        try Self.checkScopeAndChecks(scope: edit.scope, checks: edit.checks)
+        for dependency in edit.after where dependency != number { _ = try store.card(dependency) }
+        if edit.after.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
+        let newLane = try edit.lane.map { text -> Card.Lane in
+            guard let lane = Card.Lane(rawValue: text) else {
+                throw KanbotsError.invalidArgument("lane must be 'todo' or 'backlog', not '\(text)'")
+            }
+            return lane
+        }
+        return try store.update(number) { card in
+            if let title = edit.title { card.title = title }
+            if let body = edit.body { card.body = body }
+            if let newLane { card.lane = newLane }
+            if edit.clearAfter { card.after = [] }
+            for dependency in edit.after where !card.after.contains(dependency) { card.after.append(dependency) }
+            if edit.reopen { card.state = .open }
+            if edit.clearRank { card.rank = nil }
+            if let rank = edit.rank { card.rank = rank }
+            if edit.clearScope { card.scope = [] }
+            if edit.clearChecks { card.checks = [] }
+            card.scope = Self.unique(card.scope + edit.scope)
+            card.checks = Self.unique(card.checks + edit.checks)
+        }
+    }
+
+    /// Scope globs and checks are one line each (they are `Scope:` and
+    /// `Check:` lines of the card's record).
+    static func checkScopeAndChecks(scope: [String], checks: [String]) throws {
+        for glob in scope where glob.trimmingCharacters(in: .whitespaces).isEmpty || glob.contains("\n") {
+            throw KanbotsError.invalidArgument("--scope '\(glob)' is not a path glob; give one like 'Sources/API/**'")
+        }
+        for check in checks where check.trimmingCharacters(in: .whitespaces).isEmpty || check.contains("\n") {
+            throw KanbotsError.invalidArgument("--check needs a one-line shell command, like --check 'swift test'")
+        }
+    }
+
+    private static func unique(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
+    }
+
+    public func close(_ number: Int) throws -> Card {
+        try store.update(number) { $0.state = .closed }
+    }
+
+    /// A card and its runs, oldest first.
+    public func show(_ number: Int) throws -> (card: Card, runs: [RunRecord]) {
+        let card = try store.card(number)
+        let runs = try RunIndex(repository).records().records.filter { $0.card == card.number }
+            .sorted { $0.createdAt < $1.createdAt }
+        return (card, runs)
+    }
+}

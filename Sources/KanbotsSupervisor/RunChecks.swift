@@ -1,0 +1,86 @@
+import Foundation
+import KanbotsAgents
+import KanbotsCore
+import KanbotsStore
+
+/// A run's checks, end to end: which commands (the repository's
+/// `kanbots.check`, then the card's own), running them with `CheckRunner`
+/// in the run's worktree, and keeping their output as the record's
+/// `checks.log` (redacted like transcripts, its last 1 MB). Used by the
+/// supervisor when an agent ends with commits and by `git kanbots check`.
+public struct RunChecks {
+    let repository: KanbotsRepository
+
+    /// How much of the checks' output is kept in the record.
+    public static let keptLogBytes = 1 << 20
+
+    public init(repository: KanbotsRepository) { self.repository = repository }
+
+    /// The commands for a run, in the order they run.
+    public func commands(for record: RunRecord) throws -> [String] {
+        let cardChecks = (try? CardStore(repository).card(record.card))?.checks ?? []
+        return Settings(repository).checkCommands + cardChecks
+    }
+
+    /// One pass of the checks over a run's worktree.
+    public struct Outcome {
+        public var result: ChecksResult
+        /// The redacted tail of the output, ready to attach as `checks.log`.
+        public var logPath: String
+    }
+
+    /// Runs `commands` in the run's worktree on `commit` (its branch tip).
+    /// The caller attaches the log with `record(_:of:)` and removes it.
+    public func run(_ commands: [String], for record: RunRecord, commit: String, timeout: TimeInterval,
+                    shouldStop: @escaping () -> Bool = { false },
+                    onStart: @escaping (Int, String) -> Void = { _, _ in }) -> Outcome {
+        let directory = repository.runDirectory(record.id)
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let rawLog = directory + "/checks.raw.log"
+        let keptLog = directory + "/" + ChecksResult.logFile
+        unlink(rawLog)
+        defer { unlink(rawLog) }
+        var runner = CheckRunner(commands: commands, timeout: timeout)
+        runner.shouldStop = shouldStop
+        runner.onStart = onStart
+        let result = runner.run(in: repository.absolutePath(record.worktree), logPath: rawLog, commit: commit)
+        Self.writeRedactedTail(of: rawLog, to: keptLog, limit: Self.keptLogBytes)
+        return Outcome(result: result, logPath: keptLog)
+    }
+
+    /// Records a checks outcome on the run (a record update, not a
+    /// transition) with its log as the attachment `checks.log`.
+    @discardableResult
+    public func record(_ outcome: Outcome, of id: RunID) throws -> RunRecord {
+        defer { unlink(outcome.logPath) }
+        return try RunStore(repository).update(id, diskFiles: [ChecksResult.logFile: outcome.logPath]) { record in
+            record.checks = outcome.result
+            return true
+        }
+    }
+
+    /// The last `limit` bytes of `source`, from the first whole line, with
+    /// secrets replaced, into `target`; a note says how much was cut.
+    static func writeRedactedTail(of source: String, to target: String, limit: Int) {
+        guard FileManager.default.createFile(atPath: target, contents: nil),
+              let output = FileHandle(forWritingAtPath: target) else { return }
+        defer { try? output.close() }
+        guard let input = FileHandle(forReadingAtPath: source) else { return }
+        defer { try? input.close() }
+        let size = Int(input.seekToEndOfFile())
+        input.seek(toFileOffset: UInt64(max(0, size - limit)))
+        var tail = input.readDataToEndOfFile()
+        if size > limit {
+            if let newline = tail.firstIndex(of: 0x0A) { tail = tail.suffix(from: tail.index(after: newline)) }
+            output.write(Data("[git-kanbots: the first \(size - tail.count) bytes of the output were cut]\n".utf8))
+        }
+        let redactor = SecretRedactor()
+        var redacted = Data()
+        for line in tail.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            redacted.append(redactor.redact(Data(line)))
+            redacted.append(0x0A)
+        }
+        if tail.last == 0x0A || tail.isEmpty { redacted.removeLast() }
+        output.write(redacted)
+    }
+}
