@@ -50,8 +50,8 @@ public struct Dispatcher {
         }
         let worktrees = Worktrees(repository)
         let pool = WorktreePool(repository)
+        // The pool holds the default base only; its supervisor refills it once the agent runs.
         let usePool = pool.size > 0 && baseName == (try? settings.defaultBase())
-        defer { if usePool { PoolRefiller(repository).start() } }
         return try launch { id in
             let name = RunRecord.worktreeName(card: request.card, id: id)
             let branch = RunRecord.branchName(card: request.card, id: id)

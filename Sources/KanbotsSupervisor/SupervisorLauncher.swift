@@ -38,8 +38,8 @@ public enum DetachedProcess {
     }
 }
 
-/// Starts `git-kanbots pool refill` detached, after a dispatch, so the pool
-/// is ready for the next one; the dispatch never waits for it.
+/// Starts `git-kanbots pool refill` detached, once a run's agent has started,
+/// so the pool is ready for the next dispatch; nothing waits for it.
 public struct PoolRefiller {
     let repository: KanbotsRepository
 
@@ -57,6 +57,7 @@ public struct PoolRefiller {
         spec.standardOutput = .appending(log)
         spec.standardError = .appending(log)
         spec.newProcessGroup = true
+        spec.workingDirectory = repository.workingDirectory
         // A failure to start only costs the next dispatch its head start.
         _ = try? ProcessLauncher.spawn(spec)
     }
