@@ -115,8 +115,9 @@ public final class RunSnapshot {
         return entries[position]
     }
 
-    /// Replaces the snapshot's listing: entries whose ref and tip are
-    /// unchanged keep what they hold, the rest start from `fresh`.
+    /// Replaces the snapshot's entries with a new listing (entries whose
+    /// ref and tip were unchanged carried over by the caller); `changed`
+    /// says some entry is new, so the file must be written again.
     func replace(with listing: [Entry], fingerprint: UInt64, changed: Bool) {
         if changed || fingerprint != self.fingerprint || listing.count != entries.count { isDirty = true }
         entries = listing
