@@ -119,9 +119,14 @@ public final class RunSnapshot {
     /// ref and tip were unchanged carried over by the caller); `changed`
     /// says some entry is new, so the file must be written again.
     func replace(with listing: [Entry], fingerprint: UInt64, changed: Bool) {
-        if changed || fingerprint != self.fingerprint || listing.count != entries.count { isDirty = true }
+        let listingChanged = changed || listing.count != entries.count
+        // A new usable fingerprint is worth a write (the next call skips the
+        // listing); an unusable one (0: refs written just now) alone is not.
+        if listingChanged || (fingerprint != 0 && fingerprint != self.fingerprint) { isDirty = true }
         entries = listing
-        if isDirty { positions = Dictionary(listing.enumerated().map { ($1.ref, $0) }, uniquingKeysWith: { first, _ in first }) }
+        if listingChanged {
+            positions = Dictionary(listing.enumerated().map { ($1.ref, $0) }, uniquingKeysWith: { first, _ in first })
+        }
         self.fingerprint = fingerprint
     }
 
