@@ -45,12 +45,16 @@ public struct PoolRefiller {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
-    public func start() {
+    /// - Parameter run: the run whose agent was just started: the refill
+    ///   waits for its first output before checking files out.
+    public func start(after run: RunID? = nil) {
         var environment = ProcessInfo.processInfo.environment
         for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "KANBOTS_LOCK_FD"] { environment[key] = nil }
         var spec = ProcessSpec(
             executable: ProcessLauncher.currentExecutable,
-            arguments: ["pool", "refill", "--repository", repository.workingDirectory], environment: environment)
+            arguments: ["pool", "refill", "--repository", repository.workingDirectory]
+                + (run.map { ["--after-run", $0.description] } ?? []),
+            environment: environment)
         let log = repository.stateDirectory + "/pool/refill.log"
         try? FileManager.default.createDirectory(
             atPath: repository.stateDirectory + "/pool", withIntermediateDirectories: true)

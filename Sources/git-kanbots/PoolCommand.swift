@@ -66,12 +66,24 @@ struct PoolRefillCommand: ParsableCommand {
         commandName: "refill", abstract: "Prepare or refresh pool entries at the base tip (dispatch runs it).")
 
     @Option(help: "The repository (default: the current directory's).") var repository: String?
+    @Option(help: "Wait (up to 5 s) for this run's agent to write its first output before starting.")
+    var afterRun: String?
 
     func run() throws {
         let repository = try self.repository.map { try KanbotsRepository(discoveringFrom: $0) } ?? openInitializedRepository()
         let pool = WorktreePool(repository)
         // Be the background job it is: runs starting meanwhile come first.
         _ = nice(10)
+        if let afterRun, let id = RunID(afterRun) {
+            // The run's start comes first: its agent and this checkout would share the CPU.
+            let transcript = repository.transcriptPath(id)
+            func hasOutput() -> Bool {
+                let attributes = try? FileManager.default.attributesOfItem(atPath: transcript)
+                return ((attributes?[.size] as? NSNumber)?.intValue ?? 0) > 0
+            }
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline, !hasOutput() { Thread.sleep(forTimeInterval: 0.02) }
+        }
         guard pool.size > 0 else {
             _ = try pool.empty()
             return
