@@ -12,6 +12,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -19,7 +22,7 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
-        // Thin, typed wrapper over libgit2: repositories, refs with compare-and-swap,
+        // Thin, typed wrapper over libgit2: repositories, refs with compare-and-swap and transactions,
         // objects, notes, worktrees, ahead/behind.
         .target(name: "KanbotsGit", dependencies: ["CLibGit2"]),
         // Pure domain: runs, cards, their text formats and the board projection.
@@ -37,6 +40,12 @@ let package = Package(
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
         ]),
+        // The Agent Client Protocol client (`git-kanbots acp-client`): speaks
+        // JSON-RPC to an ACP agent for one run; permission requests become decisions.
+        .target(name: "KanbotsACP", dependencies: ["KanbotsCore", "KanbotsMCP", "KanbotsSupervisor"]),
+        // The Aider client (`git-kanbots aider-client`): runs Aider once and turns
+        // its plain-text output into an NDJSON transcript.
+        .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSupervisor"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
         .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
         // The use cases every front end calls: dispatch, stop, discard, promote and
@@ -46,13 +55,29 @@ let package = Package(
             "KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
             "KanbotsAutopilot",
         ]),
+        // The local web board (`git kanbots serve`): routes, the access guard,
+        // Server-Sent Events from watching the repository, and the page's assets
+        // embedded in the binary. It renders what KanbotsApp computes.
+        .target(
+            name: "KanbotsWeb",
+            dependencies: [
+                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsSupervisor", "KanbotsGitHub",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [
+                .embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css"),
+                .embedInCode("Assets/favicon.svg"),
+            ]
+        ),
         // The CLI: parses arguments, calls KanbotsApp (or the lower modules for
         // the long-lived processes it starts), prints. Nothing else.
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
-                "KanbotsMCP", "KanbotsAutopilot",
+                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
+                "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -323,6 +323,15 @@ PY
 
 bench_py() { python3 "$BENCH_PY" "$@"; }
 
+# A fresh repository holding 200 generated files in one commit on main.
+bench_tree_repo() {
+    mkdir -p "$1"
+    git -C "$1" init -q
+    bench_py gen-repo "$1" 200 7
+    git -C "$1" add -A
+    git -C "$1" commit -q -m "initial tree"
+}
+
 # Generates a repository of N small files in nested folders, one commit on
 # main, packed as a fresh clone would be, set up for git-kanbots with one card.
 bench_make_repo() {
@@ -335,6 +344,35 @@ bench_make_repo() {
     git -C "$dir" repack -adq
     git -C "$dir" prune
     (cd "$dir" && git kanbots init >/dev/null && git kanbots card new "Benchmark card" --body "Make a small change." >/dev/null)
+}
+
+# A repository with RUNS run records written straight into git
+# (scripts/bench-records.py, one fast-import stream): 200 files, main two
+# commits past the runs' base, clone tag bnch, cards 1..8.
+bench_make_runs_repo() {
+    local dir=$1 runs=$2 cut loose
+    bench_log "generating the repository and $runs run records ..."
+    mkdir -p "$dir"
+    git -C "$dir" init -q
+    bench_py gen-repo "$dir" 200 7
+    git -C "$dir" add -A
+    git -C "$dir" commit -q -m "initial tree"
+    cut=$(git -C "$dir" rev-parse HEAD)
+    for i in 1 2; do echo "change $i" >>"$dir/README.md"; git -C "$dir" commit -q -am "main moves on ($i)"; done
+    (
+        cd "$dir"
+        git kanbots init >/dev/null
+        git config kanbots.clone bnch
+        for i in 1 2 3 4 5 6 7 8; do git kanbots card new "Card $i of the benchmark" --body "Body $i" >/dev/null; done
+    )
+
+    python3 "$BENCH_ROOT/scripts/bench-records.py" "$runs" "$cut" "$(hostname)" >"$BENCH_TMP/records.fi"
+    git -C "$dir" fast-import --quiet <"$BENCH_TMP/records.fi"
+    git -C "$dir" worktree prune
+
+    loose=$(find "$dir/.git/refs/kanbots/runs" -type f | wc -l)
+    [ "$loose" -eq "$runs" ] || bench_die "expected $runs loose run refs, found $loose"
+    bench_log "$runs run refs written ($(git -C "$dir" rev-list --all --count) commits)"
 }
 
 # Prints a table row: label, value columns.

@@ -6,7 +6,8 @@
 #   scripts/install.sh --no-demo  # install only
 #
 # Environment:
-#   PREFIX   where the binary goes (default: /usr/local when writable, else ~/.local)
+#   PREFIX   where the binary goes (default: /usr/local when writable, else ~/.local);
+#            the man page and the bash, zsh and fish completions go under PREFIX/share
 set -euo pipefail
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -38,6 +39,9 @@ mkdir -p "$bindir"
 cp "$binary" "$bindir/.git-kanbots.tmp.$$"
 mv -f "$bindir/.git-kanbots.tmp.$$" "$bindir/git-kanbots"
 say "installed $bindir/git-kanbots"
+# `git kanbots --help` is `git help kanbots`, i.e. `man git-kanbots`; man
+# finds PREFIX/share/man from PREFIX/bin on PATH.
+"$ROOT/scripts/install-manual-and-completions.sh" "$(dirname "$binary")" "$(dirname "$bindir")"
 case ":$PATH:" in
     *":$bindir:"*) ;;
     *) say "note: $bindir is not on your PATH; add it (export PATH=\"$bindir:\$PATH\") to use \`git kanbots\`"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's second command: the whole test suite.
 #
-# Installs what the tests need when missing (libgit2, and the real Claude Code
-# CLI from the claude-agent-sdk wheel on PyPI, for the end-to-end agent tests),
+# Installs what the tests need when missing (libgit2, the real Claude Code
+# CLI from the claude-agent-sdk wheel on PyPI, claude-code-acp and aider-chat, for the
+# end-to-end agent tests; man-db for the man page test; headless Chromium with
+# Selenium for the web board's browser test),
 # then runs `swift test`. Extra arguments go to `swift test`.
 set -euo pipefail
 
@@ -16,5 +18,38 @@ else
     echo "test: the Claude Code CLI could not be installed; the real-CLI tests will fail" >&2
 fi
 
+if python="$(scripts/install-browser-test.sh)"; then
+    export KANBOTS_TEST_BROWSER_PYTHON="$python"
+else
+    echo "test: Chromium or Selenium could not be installed; the browser test will fail" >&2
+fi
+
+# A real ACP agent for the ACP adapter's end-to-end test (Python >= 3.10, a venv in .tools).
+if acp="$(scripts/install-claude-code-acp.sh)"; then
+    export KANBOTS_TEST_CLAUDE_CODE_ACP="$acp"
+else
+    echo "test: claude-code-acp could not be installed; the real ACP agent test will fail" >&2
+fi
+
+if aider="$(scripts/install-aider.sh)"; then
+    export KANBOTS_TEST_AIDER="$aider"
+else
+    echo "test: aider could not be installed; the aider test will fail" >&2
+fi
+
+# `git kanbots --help` and the completions are tested with the real man
+# (man-db), git's bash completion, zsh and fish.
+if ! command -v man >/dev/null 2>&1 || [ ! -f /usr/share/bash-completion/completions/git ] \
+    || ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        packages="man-db git zsh fish"
+        apt-get install -y -qq $packages >/dev/null || { apt-get update -qq && apt-get install -y -qq $packages >/dev/null; }
+    else
+        echo "test: man, git's bash completion, zsh or fish is missing; the man page and completion tests will fail" >&2
+    fi
+fi
+
 swift build --build-tests
+# argument-parser's man page generator, for scripts/install-manual-and-completions.sh.
+swift build --product generate-manual
 exec swift test --skip-build "$@"

@@ -34,6 +34,10 @@ extension StreamParser {
 public enum AgentKind: String, Sendable, Codable, CaseIterable {
     case claude
     case codex
+    /// An Agent Client Protocol agent behind `git-kanbots acp-client`.
+    case acp
+    /// Aider behind `git-kanbots aider-client`.
+    case aider
 
     /// A fresh parser for one transcript of this kind of agent.
     /// - Parameter model: The model the agent was started with. Codex's stream
@@ -43,7 +47,15 @@ public enum AgentKind: String, Sendable, Codable, CaseIterable {
         switch self {
         case .claude: ClaudeStreamParser()
         case .codex: CodexStreamParser(model: model)
+        case .acp: ACPStreamParser(model: model)
+        case .aider: AiderStreamParser(model: model)
         }
+    }
+
+    /// The kind of a run's agent: its recorded protocol for agents defined
+    /// in git config, else its name; the demo agent speaks Claude's stream.
+    public init(agent: String, agentProtocol: String?) {
+        self = agentProtocol.flatMap(AgentKind.init(rawValue:)) ?? AgentKind(rawValue: agent) ?? .claude
     }
 }
 

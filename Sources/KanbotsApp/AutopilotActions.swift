@@ -78,10 +78,18 @@ public struct AutopilotActions {
         return (session, pid)
     }
 
-    /// The agent is one we know and its program can be found.
+    /// The agent is one we know, its program can be found, and, if its runs
+    /// may be unmetered, `kanbots.max-time` bounds them (autopilot's runs
+    /// take the config's time cap; without one every dispatch would fail).
     public func validateAgent(_ name: String) throws {
-        try AgentCatalog.validate(name)
-        _ = try AgentCatalog.locate(name, settings: Settings(repository))
+        let settings = Settings(repository)
+        let definition = try AgentCatalog.definition(name, settings: settings)
+        _ = try AgentCatalog.locate(name, settings: settings)
+        if definition.agentProtocol.mayBeUnmetered, try settings.maxTime() == nil {
+            throw KanbotsError.invalidArgument(
+                "agent '\(name)' may report no cost, so autopilot's runs need a wall-clock cap: "
+                    + "`git config \(Settings.maxTimeKey) 30m` (or `none` to run them unbounded on purpose)")
+        }
     }
 
     /// Records a new session and starts its orchestrator, refusing while another

@@ -1,6 +1,7 @@
 import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSupervisor
 
 /// A change to a card, as `card edit` and the web board ask for it; nil
 /// fields stay as they are.
@@ -15,6 +16,10 @@ public struct CardEdit: Sendable {
     public var rank: Int?
     public var clearRank = false
     public var reopen = false
+    /// The agent and model the card's runs use unless dispatch names others
+    /// (`none` clears either).
+    public var agent: String?
+    public var model: String?
     /// Scope globs and checks to add (after clearing, when asked).
     public var scope: [String] = []
     public var clearScope = false
@@ -35,16 +40,27 @@ public struct CardActions {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
-    public func create(title: String, body: String, backlog: Bool, scope: [String] = [], checks: [String] = []) throws
-        -> Card {
+    /// Files a card; `choice` is its agent and model (`card new --agent --model`).
+    public func create(title: String, body: String, backlog: Bool, scope: [String] = [], checks: [String] = [],
+                       choice: AgentChoice = AgentChoice()) throws -> Card {
         try Self.checkScopeAndChecks(scope: scope, checks: checks)
+        try validate(choice)
         return try store.create(title: title, body: body, lane: backlog ? .backlog : .todo) { card in
             card.scope = Self.unique(scope)
             card.checks = Self.unique(checks)
+            Self.apply(choice, to: &card)
+        }
+    }
+
+    /// A card may only name an agent dispatch can run (`none` names none).
+    private func validate(_ choice: AgentChoice) throws {
+        if let agent = choice.agent, agent != "none" {
+            try AgentCatalog.validate(agent, settings: Settings(repository))
         }
     }
 
     public func edit(_ number: Int, _ edit: CardEdit) throws -> Card {
+        try validate(AgentChoice(agent: edit.agent, model: edit.model))
         try Self.checkScopeAndChecks(scope: edit.scope, checks: edit.checks)
         for dependency in edit.after where dependency != number { _ = try store.card(dependency) }
         if edit.after.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
@@ -63,11 +79,18 @@ public struct CardActions {
             if edit.reopen { card.state = .open }
             if edit.clearRank { card.rank = nil }
             if let rank = edit.rank { card.rank = rank }
+            Self.apply(AgentChoice(agent: edit.agent, model: edit.model), to: &card)
             if edit.clearScope { card.scope = [] }
             if edit.clearChecks { card.checks = [] }
             card.scope = Self.unique(card.scope + edit.scope)
             card.checks = Self.unique(card.checks + edit.checks)
         }
+    }
+
+    /// Sets the card's agent and model; `none` clears either.
+    private static func apply(_ choice: AgentChoice, to card: inout Card) {
+        if let agent = choice.agent { card.agent = agent == "none" ? nil : agent }
+        if let model = choice.model { card.model = model == "none" ? nil : model }
     }
 
     /// Scope globs and checks are one line each (they are `Scope:` and

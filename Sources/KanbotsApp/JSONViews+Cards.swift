@@ -17,6 +17,9 @@ public struct CardJSON: Encodable {
     public var issue: Int?
     public var url: String?
     public var labels: [String]
+    /// The card's own agent and model for its runs (null when none).
+    public var agent: String?
+    public var model: String?
     /// The paths the card's work may touch and its own checks (docs/review.md).
     public var scope: [String]
     public var checks: [String]
@@ -35,6 +38,8 @@ public struct CardJSON: Encodable {
         issue = card.issue
         url = card.url
         labels = card.labels
+        agent = card.agent
+        model = card.model
         scope = card.scope
         checks = card.checks
     }

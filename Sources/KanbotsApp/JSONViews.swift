@@ -8,7 +8,8 @@ public struct RunJSON: JSONFields {
     public var id: String
     public var card: Int
     public var state: String
-    public var recordedState: String
+    /// Null for a run known only from its branch (`orphaned`).
+    public var recordedState: String?
     public var reason: String?
     public var column: String
     public var note: String?
@@ -24,6 +25,8 @@ public struct RunJSON: JSONFields {
     public var behind: Int?
     public var costUSD: Double
     public var capUSD: Double?
+    public var metered: Bool
+    public var maxTimeSeconds: Int?
     public var turns: Int?
     public var sessionID: String?
     public var supervisor: String
@@ -84,6 +87,8 @@ public struct RunJSON: JSONFields {
         try sink.field("behind", behind)
         try sink.field("cost_usd", costUSD)
         try sink.field("cap_usd", capUSD)
+        try sink.field("metered", metered)
+        try sink.field("max_time_seconds", maxTimeSeconds)
         try sink.field("turns", turns)
         try sink.field("session_id", sessionID)
         try sink.field("supervisor", supervisor)
@@ -110,7 +115,7 @@ public struct RunJSON: JSONFields {
         id = record.id.description
         card = record.card
         state = view.displayState
-        recordedState = record.state.rawValue
+        recordedState = view.observation.isOrphaned ? nil : record.state.rawValue
         reason = view.displayReason
         column = view.column.rawValue
         note = view.note
@@ -126,6 +131,8 @@ public struct RunJSON: JSONFields {
         behind = view.observation.behind
         costUSD = view.costUSD
         capUSD = record.capUSD
+        metered = record.isMetered
+        maxTimeSeconds = record.maxTime?.limit.map { Int($0) }
         turns = record.turns ?? view.observation.live?.turns
         sessionID = record.sessionID ?? view.observation.live?.sessionID
         supervisor = view.observation.supervisor.rawValue

@@ -29,6 +29,16 @@ public struct RunActions {
         }
     }
 
+    /// `--max-time` as typed: a duration or `none`; nil when not given.
+    public static func maxTime(_ text: String?) throws -> MaxTime? {
+        try text.map { text in
+            guard let value = MaxTime(text) else {
+                throw KanbotsError.invalidArgument("--max-time '\(text)' is not a duration (examples: 30m, 2h, 90s, none)")
+            }
+            return value
+        }
+    }
+
     /// Dispatches a card. With `kanbots.source = github` the number is an
     /// issue's, imported as a card first (docs/github.md).
     public func dispatch(_ request: DispatchRequest) throws -> Dispatched {

@@ -12,7 +12,9 @@ public func resolveRun(_ text: String, in repository: KanbotsRepository) throws 
 /// The current view of one run, as the board computes it.
 public func runView(_ id: RunID, in repository: KanbotsRepository) throws -> RunView {
     let snapshot = try BoardLoader(repository).load()
-    if let view = snapshot.board.runs.first(where: { $0.record.id == id }) { return view }
+    // An orphaned run's record is rebuilt for display only: acting on it
+    // (discard, reply, promote) waits for `fsck --repair`.
+    if let view = snapshot.board.runs.first(where: { $0.record.id == id && !$0.observation.isOrphaned }) { return view }
     _ = try RunStore(repository).record(id)  // throws the precise error (corrupt or unknown)
     throw KanbotsError.unknownRun(id.description)
 }

@@ -21,7 +21,7 @@ public struct RunThread {
         renderer = TranscriptRenderer(
             prices: prices,
             sessionCostBeforeUSD: record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0)
-        parser = (AgentKind(rawValue: record.agent) ?? .claude).makeParser(model: record.model)
+        parser = AgentKind(agent: record.agent, agentProtocol: record.agentProtocol).makeParser(model: record.model)
     }
 
     /// The readable lines one NDJSON line of the stream turns into.

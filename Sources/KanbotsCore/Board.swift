@@ -44,6 +44,9 @@ public struct RunObservation: Sendable, Equatable {
     /// The run was dispatched in another clone and came here by `sync`: its
     /// branch and supervisor live there, so only its record speaks for it.
     public var fromOtherClone = false
+    /// The run's branch exists but its record is missing or unreadable: the
+    /// record was rebuilt from the branch, and the run shows as `orphaned`.
+    public var isOrphaned = false
 
     public init(branchTip: String?, ahead: Int?, behind: Int?, supervisor: Liveness, live: LiveStatus? = nil) {
         self.branchTip = branchTip
@@ -67,6 +70,9 @@ public struct RunView: Sendable, Equatable {
     public var note: String?
 
     public var isLost: Bool { displayState == "lost" }
+
+    /// The display state of a run known only from its branch.
+    public static let orphanedState = "orphaned"
 
     /// Cost so far: the supervisor's live meter while it runs, the recorded
     /// figure once the run has ended.
@@ -106,6 +112,14 @@ public enum BoardProjection {
         var view = RunView(
             record: record, observation: observation, displayState: record.state.rawValue,
             displayReason: record.reason, column: .todo, note: nil)
+        if observation.isOrphaned {
+            // Its branch holds work nobody can see otherwise: keep it in review.
+            view.displayState = RunView.orphanedState
+            view.displayReason = nil
+            view.column = .inReview
+            view.note = "its run record is missing or unreadable; `git kanbots fsck --repair` rebuilds it"
+            return view
+        }
         switch record.state {
         case .awaitingDecision where observation.supervisor == .gone && record.openQuestion != nil:
             // An open question survives its supervisor: answering it continues

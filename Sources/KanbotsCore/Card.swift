@@ -33,6 +33,10 @@ public struct Card: Sendable, Equatable {
     /// Checks that prove this card's work (`card new --check`), run after
     /// the repository's own `kanbots.check` commands.
     public var checks: [String]
+    /// The agent and model this card's runs use unless dispatch names
+    /// others (`card new --agent codex --model gpt-5.5`).
+    public var agent: String?
+    public var model: String?
     public var createdAt: Date
     public var updatedAt: Date
     /// Fields this version does not know, kept verbatim on rewrite.
@@ -73,6 +77,8 @@ public struct Card: Sendable, Equatable {
         m.append("Rank", rank.map(String.init))
         for glob in scope { m.append("Scope", glob) }
         for check in checks { m.append("Check", check) }
+        m.append("Agent", agent)
+        m.append("Model", model)
         m.append("Created", Timestamp.format(createdAt))
         m.append("Updated", Timestamp.format(updatedAt))
         for field in extra { m.append(field.key, field.value) }
@@ -100,11 +106,14 @@ public struct Card: Sendable, Equatable {
         statusLabel = m["Status-Label"]
         scope = m.fields.filter { $0.key == "Scope" }.map(\.value)
         checks = m.fields.filter { $0.key == "Check" }.map(\.value)
+        agent = m["Agent"]
+        model = m["Model"]
         extra = m.fields.filter { !Self.knownKeys.contains($0.key) }
     }
 
     static let knownKeys: Set<String> = [
         "Card", "Title", "State", "Lane", "Source", "After", "Issue", "URL", "Label", "Status-Label", "Rank", "Scope", "Check",
+        "Agent", "Model",
         "Created", "Updated",
     ]
 }

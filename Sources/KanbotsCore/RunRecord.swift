@@ -70,6 +70,18 @@ public struct RunRecord: Sendable, Equatable {
     public static func branchName(card: Int, id: RunID) -> String { "kanbots/\(worktreeName(card: card, id: id))" }
     public static func worktreeName(card: Int, id: RunID) -> String { "issue-\(card)-\(id)" }
 
+    /// The card and run a run's branch name (`kanbots/issue-42-7-k3qz`) or
+    /// worktree name (`issue-42-7-k3qz`) stands for: how a branch whose
+    /// record is lost is still traced to its run.
+    public static func parseName(_ name: String) -> (card: Int, id: RunID)? {
+        let worktreeName = name.hasPrefix("kanbots/") ? name.dropFirst("kanbots/".count) : Substring(name)
+        guard worktreeName.hasPrefix("issue-") else { return nil }
+        let rest = worktreeName.dropFirst("issue-".count)
+        guard let dash = rest.firstIndex(of: "-"), let card = Int(rest[..<dash]), card > 0,
+              let id = RunID(String(rest[rest.index(after: dash)...])) else { return nil }
+        return (card, id)
+    }
+
     /// The name git registers this run's worktree under (`.git/worktrees/<name>`).
     /// A reply runs in the worktree of the run it continues, so this is read
     /// from the recorded folder, not derived from the run's own id.

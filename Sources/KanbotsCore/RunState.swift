@@ -32,6 +32,9 @@ public enum Reason {
     public static let stoppedByUser = "stopped_by_user"
     public static let noDiff = "no_diff"
     public static let rateLimited = "rate_limited"
+    /// The device holding the transcript filled up; the transcript stays in
+    /// `.git/kanbots/runs/<id>/` when it did not fit into the record.
+    public static let diskFull = "disk_full"
     /// Shown (never recorded) while the supervisor runs the run's checks.
     public static let checking = "checking"
     /// The agent wrote outside its card's scope under `kanbots.scope-policy = stop`.

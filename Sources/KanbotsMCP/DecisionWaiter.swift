@@ -12,7 +12,7 @@ struct ToolOutcome: Sendable {
 /// One tool call of one run: records the question, waits for its answer in
 /// the run's record, takes the default when the run's `Decide-After` has
 /// passed (never for irreversible questions), and phrases the result.
-struct DecisionWaiter: Sendable {
+public struct DecisionWaiter: Sendable {
     let repositoryPath: String
     let id: RunID
     /// Back-off of the polling of the run's ref: quick at first (a human at
@@ -20,6 +20,11 @@ struct DecisionWaiter: Sendable {
     /// millisecond, and an answer should reach the agent at once.
     var firstPoll: TimeInterval = 0.1
     var slowestPoll: TimeInterval = 0.25
+
+    public init(repositoryPath: String, id: RunID) {
+        self.repositoryPath = repositoryPath
+        self.id = id
+    }
 
     func call(_ name: String, _ arguments: [String: Value]) -> ToolOutcome {
         do {
@@ -66,7 +71,8 @@ struct DecisionWaiter: Sendable {
         }
     }
 
-    func waitForAnswer(_ draft: (Int) -> Question) throws -> Answer {
+    /// Records the question `draft` numbers, then waits for its answer.
+    public func waitForAnswer(_ draft: (Int) -> Question) throws -> Answer {
         let repository = try KanbotsRepository(discoveringFrom: repositoryPath)
         let store = RunStore(repository)
         // The supervisor records `running` right after spawning the agent; a

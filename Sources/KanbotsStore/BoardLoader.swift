@@ -62,9 +62,12 @@ public struct BoardLoader {
             observed.append(try settledView(of: run, in: scan.snapshot))
         }
         scan.snapshot.save()
+        // Every listed ref (readable or not) counts as listed; summaries name the readable runs.
+        let hidden = hiddenRuns(
+            listed: Set(scan.runs.map(\.ref)), readable: Set(scan.runs.compactMap(\.summary?.id)), branchTips: branchTips)
         return Snapshot(
-            board: BoardProjection.board(cards: cards, runs: observed, settled: settled),
-            unreadable: unreadableCards + unreadable, cache: scan.snapshot)
+            board: BoardProjection.board(cards: cards, runs: observed + hidden.orphans, settled: settled),
+            unreadable: unreadableCards + unreadable + hidden.unreadable, cache: scan.snapshot)
     }
 
     /// The full record and observation of a run the board summarised.

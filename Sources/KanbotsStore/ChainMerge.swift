@@ -43,21 +43,27 @@ struct RefMerger {
 
     func integrate(ref: String, remote: ObjectID, allowUnrelated: Bool = false, resolve: Resolve) throws -> MergeOutcome {
         try Contention.retrying(ref: ref) {
-            guard let local = try git.referenceTarget(ref) else {
-                try git.updateReference(ref, to: remote, expecting: nil, message: "kanbots sync: new from remote")
-                return .created
+            let local = try git.referenceTarget(ref)
+            let step = try plan(local: local, remote: remote, allowUnrelated: allowUnrelated, resolve: resolve)
+            if let tip = step.newTip {
+                try git.updateReference(ref, to: tip, expecting: local, message: "kanbots sync: \(step.outcome)")
             }
-            if local == remote { return .unchanged }
-            if try git.isAncestor(remote, of: local) { return .unchanged }
-            if try git.isAncestor(local, of: remote) {
-                try git.updateReference(ref, to: remote, expecting: local, message: "kanbots sync: fast-forward")
-                return .fastForwarded
-            }
-            if !allowUnrelated, try git.mergeBase(local, remote) == nil { return .unrelated }
-            let merge = try mergeCommit(local, remote, resolve: resolve)
-            try git.updateReference(ref, to: merge, expecting: local, message: "kanbots sync: merge")
-            return .merged
+            return step.outcome
         }
+    }
+
+    /// What bringing `remote` into a ref now at `local` takes, computed
+    /// without writing the ref: the outcome, and the tip to write (nil when
+    /// the ref stays as it is). A merge commit is written as an object.
+    func plan(
+        local: ObjectID?, remote: ObjectID, allowUnrelated: Bool = false, resolve: Resolve
+    ) throws -> (outcome: MergeOutcome, newTip: ObjectID?) {
+        guard let local else { return (.created, remote) }
+        if local == remote { return (.unchanged, nil) }
+        if try git.isAncestor(remote, of: local) { return (.unchanged, nil) }
+        if try git.isAncestor(local, of: remote) { return (.fastForwarded, remote) }
+        if !allowUnrelated, try git.mergeBase(local, remote) == nil { return (.unrelated, nil) }
+        return (.merged, try mergeCommit(local, remote, resolve: resolve))
     }
 
     func mergeCommit(_ one: ObjectID, _ other: ObjectID, resolve: Resolve) throws -> ObjectID {

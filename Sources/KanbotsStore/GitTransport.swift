@@ -66,6 +66,12 @@ public struct GitTransport {
         }
     }
 
+    /// The `git` program on PATH, found once (no `/usr/bin/env` hop per run).
+    static let gitPath: String = {
+        let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        return folders.map { "\($0)/git" }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/git"
+    }()
+
     /// Runs git with output in files (no pipe can fill up and stall it).
     func run(_ arguments: [String]) throws -> Result {
         let id = UUID().uuidString
@@ -77,17 +83,20 @@ public struct GitTransport {
             try? FileManager.default.removeItem(atPath: errPath)
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", workingDirectory] + arguments
+        process.executableURL = URL(fileURLWithPath: Self.gitPath)
+        process.arguments = ["-C", workingDirectory] + arguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: outPath)
         process.standardError = FileHandle(forWritingAtPath: errPath)
+        // Woken by the exit itself: `waitUntilExit` polls every 50 ms.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do {
             try process.run()
         } catch {
             throw KanbotsError.io("cannot run git (\(error.localizedDescription)); sync needs the git program on PATH")
         }
-        process.waitUntilExit()
+        exited.wait()
         let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
         return Result(status: process.terminationStatus, output: read(outPath), error: read(errPath))
     }

@@ -12,6 +12,9 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
     case branchExists(String)
     case worktreeExists(String)
     case corruptRecord(ref: String, reason: String)
+    /// A ref git cannot resolve at all: garbage in its file, or a symbolic ref.
+    case unreadableRef(ref: String, reason: String)
+    case diskFull(path: String, detail: String)
     case runNotFinished(String, state: String)
     case contention(ref: String, attempts: Int)
     case invalidArgument(String)
@@ -38,13 +41,19 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unknownBase(let ref):
             "base '\(ref)' does not name a commit; give a branch, tag or commit that exists (`git branch -a`)"
         case .unknownAgent(let name, let known):
-            "unknown agent '\(name)'; known agents: \(known.joined(separator: ", "))"
+            "unknown agent '\(name)'; known agents: \(known.joined(separator: ", ")); define one with "
+                + "`git config kanbots.agent.\(name).protocol acp` and `git config kanbots.agent.\(name).path /path/to/agent`"
         case .branchExists(let name):
             "branch \(name) already exists and is not a run's; delete or rename it (`git branch -m`) and dispatch again"
         case .worktreeExists(let path):
             "folder \(path) already exists; move it away and dispatch again"
         case .corruptRecord(let ref, let reason):
             "the record at \(ref) cannot be read (\(reason)); it was left untouched: inspect it with `git log \(ref)`"
+                + (ref.hasPrefix(KanbotsRepository.runsRefPrefix) ? " or rebuild it with `git kanbots fsck --repair`" : "")
+        case .unreadableRef(let ref, let reason):
+            "the ref \(ref) cannot be read (\(reason)); `git kanbots fsck --repair` rebuilds it from its reflog or its branch"
+        case .diskFull(let path, let detail):
+            "no space left on the device holding \(path) (\(detail)); free some space and try again"
         case .runNotFinished(let id, let state):
             "run \(id) is still \(state); stop it first with `git kanbots stop \(id)`"
         case .contention(let ref, let attempts):

@@ -38,6 +38,44 @@ public final class PersonaStore {
         return Prompt.builtInPersonas[name]
     }
 
+    /// The agent and model a persona asks for: the clone's own
+    /// `kanbots.persona.<name>.agent`/`.model`, else the shared
+    /// `<name>.agent` file (`Agent:`/`Model:` lines), else nothing.
+    public func agentChoice(for name: String) -> AgentChoice {
+        let settings = Settings(repository)
+        let configured = AgentChoice(agent: settings.string("kanbots.persona.\(name).agent"),
+                                     model: settings.string("kanbots.persona.\(name).model"))
+        if !configured.isEmpty { return configured }
+        return (try? sharedChoices()[name]) ?? AgentChoice()
+    }
+
+    /// Shared agent choices by persona name.
+    public func sharedChoices() throws -> [String: AgentChoice] {
+        guard let tip = try git.referenceTarget(Self.ref) else { return [:] }
+        var result: [String: AgentChoice] = [:]
+        for (file, blob) in try git.treeEntries(try git.commit(tip).tree) where file.hasSuffix(Self.choiceSuffix) {
+            let text = String(decoding: try git.readBlob(blob), as: UTF8.self)
+            let fields = TrailerMessage(parsing: "persona\n\n" + text)
+            result[String(file.dropLast(Self.choiceSuffix.count))] = AgentChoice(agent: fields?["Agent"], model: fields?["Model"])
+        }
+        return result
+    }
+
+    static let choiceSuffix = ".agent"
+
+    /// Shares the agent and model a persona asks for (both nil: none).
+    public func setAgentChoice(_ name: String, _ choice: AgentChoice) throws {
+        guard Self.isValidName(name) else {
+            throw KanbotsError.invalidArgument("persona names use letters, digits and '-', not '\(name)'")
+        }
+        var lines: [String] = []
+        if let agent = choice.agent { lines.append("Agent: \(agent)") }
+        if let model = choice.model { lines.append("Model: \(model)") }
+        let data = lines.isEmpty ? nil : Data((lines.joined(separator: "\n") + "\n").utf8)
+        try write(name, subject: "persona \(name): agent \(choice.agent ?? "any") model \(choice.model ?? "any")",
+                  files: [name + Self.choiceSuffix: data], mustExist: nil)
+    }
+
     /// Adds or replaces a shared persona (text nil removes it).
     public func set(_ name: String, text: String?) throws {
         guard Self.isValidName(name) else {
@@ -45,20 +83,29 @@ public final class PersonaStore {
         }
         let file = name + ".md"
         let subject = text == nil ? "persona \(name): removed" : "persona \(name): set"
+        var files = [file: text.map { Data($0.utf8) }]
+        if text == nil { files[name + Self.choiceSuffix] = .some(nil) }
+        try write(name, subject: subject, files: files, mustExist: text == nil ? file : nil)
+    }
+
+    /// One commit on the personas ref changing `files` (nil content removes).
+    private func write(_ name: String, subject: String, files: [String: Data?], mustExist: String?) throws {
         let message = TrailerMessage(subject: subject, fields: [("Persona", name)]).text
         let signature = git.defaultSignature()
         if try git.referenceTarget(Self.ref) == nil {
-            guard let text else { throw KanbotsError.invalidArgument("no shared persona named '\(name)'") }
+            guard mustExist == nil else { throw KanbotsError.invalidArgument("no shared persona named '\(name)'") }
             do {
-                try chain.create(message: message, files: [file: Data(text.utf8)], signature: signature)
+                try chain.create(message: message, files: files.compactMapValues { $0 }, signature: signature)
                 return
             } catch let error as GitError where error.isContention {
                 // Someone created the ref meanwhile: update it instead.
             }
         }
-        try chain.update(signature: signature) { _, files in
-            if text == nil, files[file] == nil { throw KanbotsError.invalidArgument("no shared persona named '\(name)'") }
-            return (message, [file: text.map { Data($0.utf8) }])
+        try chain.update(signature: signature) { _, existing in
+            if let mustExist, existing[mustExist] == nil {
+                throw KanbotsError.invalidArgument("no shared persona named '\(name)'")
+            }
+            return (message, files)
         }
     }
 }

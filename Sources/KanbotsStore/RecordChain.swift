@@ -15,6 +15,10 @@ struct RecordChain {
     func create(message: String, files: [String: Data], signature: Signature) throws {
         let tree = try writeTree(files: files, base: [:])
         let commit = try git.createCommit(tree: tree, parents: [], message: message, signature: signature)
+        // A reflog from the first record on: `fsck --repair` rebuilds an
+        // unreadable ref from it. A loser of the id race leaves the winner's
+        // log file in place, which is harmless.
+        try git.ensureReflog(ref)
         try git.updateReference(ref, to: commit, expecting: nil, message: "kanbots: create")
     }
 

@@ -47,17 +47,39 @@ public final class RunSnapshot {
 
     /// Bytes in the mapped file, or bytes made by this process.
     public enum Blob {
-        case mapped(UnsafeRawBufferPointer)
+        /// Keeps the mapping alive as long as the bytes are used, however
+        /// long the snapshot itself lives.
+        case mapped(UnsafeRawBufferPointer, MappedFile)
         case owned([UInt8])
 
         public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
             switch self {
-            case .mapped(let buffer): try body(buffer)
+            case .mapped(let buffer, let file): try withExtendedLifetime(file) { try body(buffer) }
             case .owned(let bytes): try bytes.withUnsafeBytes(body)
             }
         }
 
         var text: String { withBytes { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// A file mapped read-only, unmapped when the last blob pointing into it goes.
+    public final class MappedFile {
+        let bytes: UnsafeRawBufferPointer
+
+        init?(path: String) {
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            defer { close(descriptor) }
+            var info = stat()
+            guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return nil }
+            let size = Int(info.st_size)
+            guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+                return nil
+            }
+            bytes = UnsafeRawBufferPointer(start: address, count: size)
+        }
+
+        deinit { munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress!), bytes.count) }
     }
 
     let path: String
@@ -70,35 +92,17 @@ public final class RunSnapshot {
     /// clone, the renderer's version).
     private(set) var renderTag = ""
     private var isDirty = false
-    /// The file, mapped read-only: blobs are read from it only when used.
-    private var mapping: UnsafeRawBufferPointer?
-
     init(stateDirectory: String) {
         path = stateDirectory + "/cache/" + Self.fileName
         isEnabled = !Self.isBypassed
-        guard isEnabled, let mapping = Self.map(path) else { return }
-        self.mapping = mapping
-        if !parse(mapping) {
+        // Mapped, not read: blobs are touched only when used.
+        guard isEnabled, let file = MappedFile(path: path) else { return }
+        if !parse(file) {
             entries = []
             positions = [:]
             fingerprint = 0
             renderTag = ""
         }
-    }
-
-    deinit {
-        if let mapping, let base = mapping.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), mapping.count) }
-    }
-
-    private static func map(_ path: String) -> UnsafeRawBufferPointer? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return nil }
-        let size = Int(info.st_size)
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else { return nil }
-        return UnsafeRawBufferPointer(start: address, count: size)
     }
 
     /// The listing as last seen, when `current` (a fresh fingerprint of the
@@ -210,7 +214,8 @@ public final class RunSnapshot {
     }
 
     /// False when the bytes are not one complete snapshot of this version.
-    private func parse(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    private func parse(_ file: MappedFile) -> Bool {
+        let bytes = file.bytes
         guard bytes.count >= Self.magic.count + Self.trailer.count, bytes.starts(with: Self.magic),
               bytes.suffix(Self.trailer.count).elementsEqual(Self.trailer) else { return false }
         var input = ByteReader(bytes: bytes, index: Self.magic.count)
@@ -228,7 +233,7 @@ public final class RunSnapshot {
         func blob(_ input: inout ByteReader) -> Blob? {
             guard let offset = input.u64().map(Int.init), let length = input.u32(),
                   offset >= 0, offset + length <= blobArea.count else { return nil }
-            return .mapped(UnsafeRawBufferPointer(rebasing: blobArea[offset..<offset + length]))
+            return .mapped(UnsafeRawBufferPointer(rebasing: blobArea[offset..<offset + length]), file)
         }
         var clones: [String: CloneTag] = [:]
         var entries: [Entry] = []

@@ -61,8 +61,15 @@ public final class RunStore {
 
     /// The current record of a run.
     public func record(_ id: RunID) throws -> RunRecord {
-        guard let message = try chain(id).tipMessage() else { throw KanbotsError.unknownRun(id.description) }
-        return try RunIndex.parse(message, ref: Self.ref(id))
+        let ref = Self.ref(id)
+        guard let tip = try tip(id) else { throw KanbotsError.unknownRun(id.description) }
+        let message: String
+        do {
+            message = try git.commitMessage(tip)
+        } catch let error as GitError {
+            throw KanbotsError.corruptRecord(ref: ref, reason: error.message)
+        }
+        return try RunIndex.parse(message, ref: ref)
     }
 
     /// Applies a transition with compare-and-swap, re-reading and re-applying
@@ -112,6 +119,16 @@ public final class RunStore {
         }
     }
 
+    /// The run's ref tip, or nil when it has none. A ref git cannot read
+    /// (garbage in its file) is a typed error naming the fix, not libgit2's.
+    func tip(_ id: RunID) throws -> ObjectID? {
+        do {
+            return try git.referenceTarget(Self.ref(id))
+        } catch let error as GitError {
+            throw KanbotsError.unreadableRef(ref: Self.ref(id), reason: error.message)
+        }
+    }
+
     /// Every version of a run's record, oldest first: its lifecycle.
     public func history(_ id: RunID) throws -> [(commit: CommitInfo, record: RunRecord?)] {
         try chain(id).history().map { ($0, try? RunRecord(parsing: $0.message)) }
@@ -132,7 +149,7 @@ public final class RunStore {
     /// when it is unambiguous (this clone's run wins over other clones').
     public func resolve(_ text: String, clone: CloneTag?) throws -> RunID {
         if let id = RunID(text) {
-            guard try git.referenceTarget(Self.ref(id)) != nil else { throw KanbotsError.unknownRun(text) }
+            guard try tip(id) != nil else { throw KanbotsError.unknownRun(text) }
             return id
         }
         guard let number = Int(text), number > 0 else { throw KanbotsError.unknownRun(text) }

@@ -67,3 +67,26 @@ public struct Settings {
         throw KanbotsError.unknownBase("HEAD")
     }
 }
+
+extension Settings {
+    /// `kanbots.max-time`: a duration, or `none` (no wall-clock cap, on purpose).
+    public static let maxTimeKey = "kanbots.max-time"
+
+    /// Every `key = value` whose key starts with `prefix` (e.g. `kanbots.agent.`).
+    public func entries(prefix: String) -> [(key: String, value: String)] {
+        (try? repository.git.configEntries(prefix: prefix)) ?? []
+    }
+}
+
+extension Settings {
+    /// `kanbots.max-time`, nil when unset; an unreadable value is an error
+    /// that names the fix, since a cap silently ignored is no cap.
+    public func maxTime() throws -> MaxTime? {
+        guard let text = string(Self.maxTimeKey) else { return nil }
+        guard let value = MaxTime(text) else {
+            throw KanbotsError.invalidArgument(
+                "git config \(Self.maxTimeKey) is '\(text)', not a duration; use 30m, 2h, 90s or none")
+        }
+        return value
+    }
+}

@@ -8,8 +8,11 @@ import KanbotsGit
 /// 1. fetch the remote's `refs/kanbots/*` and `refs/notes/kanbots` into
 ///    `refs/kanbots-remotes/<remote>/` (outside `refs/kanbots/`, so the board
 ///    never reads a record twice);
-/// 2. merge each into the local ref with a compare-and-swap (`RefMerger`);
-/// 3. push every local ref the remote lacks or is behind on, fast-forward
+/// 2. merge them into the local refs in memory (`RefMerger.plan`), from one
+///    listing of each side, and write every changed ref in one transaction
+///    (each compared with the value it was merged from, under its lock);
+/// 3. push every local ref the remote lacks or is behind on (nothing, and no
+///    `git push` at all, when the tips just fetched match), fast-forward
 ///    only, and record what the remote now has.
 /// A push the remote rejects because another clone pushed in between starts
 /// another round. Only refs are sent: records are redacted when written, and
@@ -91,41 +94,53 @@ public final class Synchronizer {
         for round in 1...Self.maxRounds {
             report.rounds = round
             try transport.fetch(remote: remote, refspecs: fetchRefspecs)
-            let tracked = try merge(into: &report)
+            let tips = try merge(into: &report)
             guard push else { break }
-            let updates = try pendingPushes(tracked: tracked)
+            // Only what the remote lacks, judged against the tips just fetched:
+            // with nothing new on either side, nothing is pushed at all.
+            let updates = try pendingPushes(tracked: tips.tracked, locals: tips.locals)
             if updates.isEmpty { break }
             let results = try transport.push(remote: remote, updates: updates.map { ($0.ref, $0.to.hex) })
             let byRef = Dictionary(updates.map { ($0.ref, $0) }, uniquingKeysWith: { first, _ in first })
+            var pushed: [ReferenceUpdate] = []
             for result in results where result.accepted {
                 guard let update = byRef[result.ref] else { continue }
-                // Remember what the remote has now, so the next sync fetches nothing new.
-                try? git.updateReference(tracking(update.ref), to: update.to, expecting: update.tracked,
-                                         message: "kanbots sync: pushed")
+                pushed.append(ReferenceUpdate(name: tracking(update.ref), target: update.to, expected: update.tracked))
                 report.pushed.append(update.ref)
             }
+            // Remember what the remote has now, so the next sync fetches nothing new.
+            try? git.updateReferences(pushed, message: "kanbots sync: pushed", signature: git.defaultSignature())
             report.rejected = results.filter { !$0.accepted }
             if report.rejected.isEmpty { break }
         }
         return report
     }
 
-    /// Merges whatever the tracking namespace holds into the local refs;
-    /// returns the tracking refs it read (tracking ref → tip).
-    func merge(into report: inout Report) throws -> [String: ObjectID] {
+    /// Merges whatever the tracking namespace holds into the local refs, in
+    /// memory from one listing of each side, then writes every changed ref
+    /// in one transaction. Returns the tracking tips it read and the local
+    /// tips after the merge.
+    func merge(into report: inout Report) throws -> (tracked: [String: ObjectID], locals: [String: ObjectID]) {
         let merger = RefMerger(git: git)
         let fetched = try git.references(matching: trackingPrefix + "kanbots/*")
-        // One listing instead of a lookup per ref: most refs are already equal.
-        let localTips = Dictionary(
-            try git.references(matching: Self.kanbotsPrefix + "*").map { ($0.name, $0.target) },
-            uniquingKeysWith: { first, _ in first })
+        func listLocals() throws -> [String: ObjectID] {
+            Dictionary(try git.references(matching: Self.kanbotsPrefix + "*").map { ($0.name, $0.target) },
+                       uniquingKeysWith: { first, _ in first })
+        }
+        var localTips = try listLocals()
         func kind(_ ref: String) -> String { String(ref.dropFirst(Self.kanbotsPrefix.count).prefix { $0 != "/" }) }
         // Cards first: renumbering a card rewrites this clone's runs of it.
         let cards = fetched.filter { kind(local($0.name)) == "cards" }
             .sorted { (Int($0.name.split(separator: "/").last ?? "") ?? 0) < (Int($1.name.split(separator: "/").last ?? "") ?? 0) }
         let remoteCardNumbers = Set(cards.compactMap { Int($0.name.split(separator: "/").last ?? "") })
+        var cardsChanged = false
         for (name, tip) in cards {
             let ref = local(name)
+            if localTips[ref] == tip {
+                report.cards.add(.unchanged)
+                continue
+            }
+            cardsChanged = true
             let outcome = try merger.integrate(ref: ref, remote: tip, resolve: merger.resolveCard)
             if outcome == .unrelated, let number = Int(ref.dropFirst(KanbotsRepository.cardsRefPrefix.count)) {
                 let renumbered = try CardRenumbering(repository: repository, tracking: tracking)
@@ -135,29 +150,53 @@ public final class Synchronizer {
                 report.cards.add(outcome)
             }
         }
-        for (name, tip) in fetched where kind(local(name)) != "cards" {
+        if cardsChanged { localTips = try listLocals() }
+
+        let others = fetched.filter { kind(local($0.name)) != "cards" }
+        var planned: [ReferenceUpdate] = []
+        var outcomes: [String: MergeOutcome] = [:]
+        for (name, tip) in others {
             let ref = local(name)
-            let outcome = localTips[ref] == tip
-                ? .unchanged : try merger.integrate(ref: ref, remote: tip, resolve: merger.resolveRun)
+            let step = try merger.plan(local: localTips[ref], remote: tip, resolve: merger.resolveRun)
+            outcomes[ref] = step.outcome
+            if let newTip = step.newTip { planned.append(ReferenceUpdate(name: ref, target: newTip, expected: localTips[ref])) }
+        }
+        do {
+            try git.updateReferences(planned, message: "kanbots sync: merge", signature: git.defaultSignature())
+            for update in planned { localTips[update.name] = update.target }
+        } catch let error as GitError where error.isContention {
+            // A supervisor wrote a record meanwhile: merge those refs one by
+            // one instead, each a compare-and-swap retried like any write.
+            let remoteTips = Dictionary(others.map { (local($0.name), $0.target) }, uniquingKeysWith: { first, _ in first })
+            for update in planned {
+                outcomes[update.name] = try merger.integrate(
+                    ref: update.name, remote: remoteTips[update.name]!, resolve: merger.resolveRun)
+            }
+            localTips = try listLocals()
+        }
+        for (ref, outcome) in outcomes {
             if outcome == .unrelated { report.clashes.append(ref) }
             if kind(ref) == "runs" { report.runs.add(outcome) } else { report.other.add(outcome) }
         }
+        report.clashes.sort()
+
         let notesTracking = trackingPrefix + "notes/kanbots"
         var tracked = Dictionary(fetched.map { ($0.name, $0.target) }, uniquingKeysWith: { first, _ in first })
         if let notes = try git.referenceTarget(notesTracking) {
             tracked[notesTracking] = notes
             report.notes = try merger.integrateNotes(ref: KanbotsRepository.notesRef, remote: notes)
         }
-        return tracked
+        if let notes = try git.referenceTarget(KanbotsRepository.notesRef) { localTips[KanbotsRepository.notesRef] = notes }
+        return (tracked, localTips)
     }
 
     /// Local refs the remote lacks or is behind on. A ref whose remote
     /// version is not an ancestor (a clash, or a merge that failed) is left
     /// out: pushing it could only be rejected.
-    func pendingPushes(tracked: [String: ObjectID]) throws -> [(ref: String, to: ObjectID, tracked: ObjectID?)] {
-        var locals = try git.references(matching: Self.kanbotsPrefix + "*")
-        if let notes = try git.referenceTarget(KanbotsRepository.notesRef) { locals.append((KanbotsRepository.notesRef, notes)) }
-        return try locals.compactMap { name, tip in
+    func pendingPushes(
+        tracked: [String: ObjectID], locals: [String: ObjectID]
+    ) throws -> [(ref: String, to: ObjectID, tracked: ObjectID?)] {
+        try locals.sorted { $0.key < $1.key }.compactMap { name, tip in
             let remoteTip = tracked[tracking(name)]
             if remoteTip == tip { return nil }
             if let remoteTip, try !git.isAncestor(remoteTip, of: tip) { return nil }

@@ -10,29 +10,27 @@ public struct AgentCommand: Sendable {
 
 /// The agents git-kanbots knows how to run, and how each is invoked.
 public enum AgentCatalog {
-    public static let names = ["demo", "claude", "codex"]
+    public static let names = ["demo", "claude", "codex", "aider"]
 
     /// The program each agent needs, for the "missing binary" check at dispatch.
     static func binaryName(_ agent: String) -> String? {
         switch agent {
         case "claude": "claude"
         case "codex": "codex"
+        case "aider": "aider"
         default: nil
         }
     }
 
     /// Whether a reply continues the agent's own session (Claude's
     /// `--resume`, Codex's `exec resume`) rather than starting afresh.
-    public static func resumesSessions(_ agent: String) -> Bool { binaryName(agent) != nil }
-
-    public static func validate(_ agent: String) throws {
-        guard names.contains(agent) else { throw KanbotsError.unknownAgent(agent, known: names) }
-    }
+    public static func resumesSessions(_ agent: String) -> Bool { agent == "claude" || agent == "codex" }
 
     /// Finds the agent's program: `kanbots.agent.<name>.path`, else PATH.
     /// Called at dispatch so a missing binary is an error now, not a failed
     /// run later.
     public static func locate(_ agent: String, settings: Settings) throws -> String {
+        if !names.contains(agent) { return try locateConfigured(definition(agent, settings: settings)) }
         guard let binary = binaryName(agent) else { return ProcessLauncher.currentExecutable }
         let key = "kanbots.agent.\(agent).path"
         if let configured = settings.string(key) {
@@ -51,6 +49,10 @@ public enum AgentCatalog {
         for record: RunRecord, prompt: String, settings: Settings, decisions: DecisionServerLaunch? = nil
     ) throws -> AgentCommand {
         let executable = try locate(record.agent, settings: settings)
+        if !names.contains(record.agent) {
+            return try acpCommand(for: record, program: executable, prompt: prompt, settings: settings)
+        }
+        if record.agent == "aider" { return aiderCommand(for: record, program: executable, prompt: prompt, settings: settings) }
         let extra = (settings.string("kanbots.agent.\(record.agent).args") ?? "")
             .split(separator: " ").map(String.init)
         var arguments: [String]

@@ -14,10 +14,12 @@ public struct AgentStreamMonitor: StreamMonitor {
     public private(set) var events = 0
     public private(set) var malformedLines = 0
 
-    public init(agent: String, model: String?, prices: PriceTable, sessionCostBeforeUSD: Double = 0,
-                testCommands: [String] = AgentTestDetector.defaultTestCommands) {
-        // The demo agent speaks Claude Code's stream-json.
-        let kind = AgentKind(rawValue: agent) ?? .claude
+    /// Whether the stream reported a cost or tokens at all (an ACP agent may not).
+    public private(set) var isMetered = false
+
+    public init(agent: String, agentProtocol: String? = nil, model: String?, prices: PriceTable,
+                sessionCostBeforeUSD: Double = 0, testCommands: [String] = AgentTestDetector.defaultTestCommands) {
+        let kind = AgentKind(agent: agent, agentProtocol: agentProtocol)
         parser = kind.makeParser(model: model)
         meter = CostMeter(prices: prices, sessionCostBeforeUSD: sessionCostBeforeUSD)
         testDetector = AgentTestDetector(testCommands: testCommands)
@@ -27,8 +29,8 @@ public struct AgentStreamMonitor: StreamMonitor {
     public init(record: RunRecord, prices: PriceTable,
                 testCommands: [String] = AgentTestDetector.defaultTestCommands) {
         let before = record.extraValue(RunRecord.sessionCostBeforeKey).flatMap(Double.init) ?? 0
-        self.init(agent: record.agent, model: record.model, prices: prices, sessionCostBeforeUSD: before,
-                  testCommands: testCommands)
+        self.init(agent: record.agent, agentProtocol: record.agentProtocol, model: record.model, prices: prices,
+                  sessionCostBeforeUSD: before, testCommands: testCommands)
     }
 
     /// Prices from `kanbots.price.*` in git config over the built-in table.
@@ -47,7 +49,12 @@ public struct AgentStreamMonitor: StreamMonitor {
         byteOffset += line.count + 1
         for event in produced {
             events += 1
-            if case .malformed = event { malformedLines += 1 }
+            switch event {
+            case .malformed: malformedLines += 1
+            case .usage: isMetered = true
+            case .result(let result) where result.totalCostUSD != nil: isMetered = true
+            default: break
+            }
             meter.record(event)
             testDetector.consume(event)
         }

@@ -62,6 +62,9 @@ extension Dispatcher {
                     uuid: UUID().uuidString.lowercased())
                 record.capUSD = request.capUSD ?? original.capUSD ?? settings.defaultCapUSD
                 record.persona = original.persona
+                // Same agent, same bounds: an ACP reply is unmetered too.
+                record.maxTime = original.maxTime
+                record.agentProtocol = original.agentProtocol
                 record.replyTo = original.id
                 record.sessionID = original.sessionID
                 record.startCommit = tip.hex

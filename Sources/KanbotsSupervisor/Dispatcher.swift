@@ -14,6 +14,8 @@ public struct DispatchRequest: Sendable {
     /// Seconds after which an unanswered, reversible question takes its
     /// default (default: `kanbots.decide-after`; none waits for a human).
     public var decideAfter: TimeInterval?
+    /// The run's wall-clock cap (`--max-time`): nil takes `kanbots.max-time`.
+    public var maxTime: MaxTime?
     /// Extra record fields, e.g. the autopilot session that asked for the run.
     public var fields: [String: String] = [:]
 
@@ -39,10 +41,23 @@ public struct Dispatcher {
     public func dispatch(_ request: DispatchRequest) throws -> RunRecord {
         let settings = Settings(repository)
         guard settings.isInitialized else { throw KanbotsError.notInitialized }
-        _ = try CardStore(repository).card(request.card)
-        let agent = request.agent ?? settings.defaultAgent
-        try AgentCatalog.validate(agent)
+        let card = try CardStore(repository).card(request.card)
+        let persona = PersonaStore(repository).agentChoice(for: request.persona ?? Prompt.defaultPersona)
+        // flags > card > persona > config (docs/agents.md, "Choosing an agent").
+        let (agent, model) = AgentChoice.resolve([
+            AgentChoice(agent: request.agent, model: request.model),
+            AgentChoice(agent: card.agent, model: card.model),
+            persona,
+            AgentChoice(agent: settings.string(Settings.Key.agent), model: settings.defaultModel),
+        ], defaultAgent: settings.defaultAgent)
+        let definition = try AgentCatalog.definition(agent, settings: settings)
         _ = try AgentCatalog.locate(agent, settings: settings)
+        let maxTime = try request.maxTime ?? settings.maxTime()
+        if definition.agentProtocol.mayBeUnmetered, maxTime == nil {
+            throw KanbotsError.invalidArgument(
+                "agent '\(agent)' may report no cost, so its runs need a wall-clock cap: give --max-time 30m "
+                    + "(or set `git config \(Settings.maxTimeKey) 30m`; `none` runs it unbounded on purpose)")
+        }
         try settings.validateChecksAndScope()
         let baseName = try request.base ?? settings.defaultBase()
         guard let baseCommit = try repository.git.resolveCommit(baseName) else {
@@ -58,12 +73,14 @@ public struct Dispatcher {
             let folder = KanbotsRepository.worktreesFolder + "/" + name
             try worktrees.checkFree(branch: branch, folder: folder)
             var record = RunRecord(
-                id: id, card: request.card, agent: agent, model: request.model ?? settings.defaultModel,
+                id: id, card: request.card, agent: agent, model: model,
                 branch: branch, worktree: folder, base: baseName, baseCommit: baseCommit.hex,
                 createdAt: Date(), host: KanbotsRepository.hostName, uuid: UUID().uuidString.lowercased())
             record.capUSD = request.capUSD ?? settings.defaultCapUSD
             record.persona = request.persona
             record.decideAfter = request.decideAfter ?? settings.decideAfter
+            record.maxTime = maxTime
+            if !definition.isBuiltIn { record.agentProtocol = definition.agentProtocol.rawValue }
             for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { record.setExtra(key, value) }
             return record
         } prepareWorktree: { record in
@@ -92,6 +109,12 @@ public struct Dispatcher {
         let lock = try FileLock(path: pending)
         lock.lock()
         defer { unlink(pending) }
+        // Space for the run's last records is set aside before its id is
+        // claimed: on a full disk the dispatch stops here, having changed
+        // nothing, and a later failure can always record the run `failed`.
+        let reserve = String(pending.dropLast(".lock".count)) + ".reserve"
+        try DiskSpace.reserve(at: reserve)
+        defer { DiskSpace.release(at: reserve) }
 
         func claim() throws -> RunRecord {
             try RunStore(repository).create(clone: clone, attachments: attachments) { id in
@@ -100,25 +123,41 @@ public struct Dispatcher {
                 return record
             }
         }
-        let record = try checkBeforeClaim.map { check in
-            try repository.metadataLock.withLock {
-                try check()
-                return try claim()
-            }
-        } ?? claim()
+        let record: RunRecord
+        do {
+            record = try checkBeforeClaim.map { check in
+                try repository.metadataLock.withLock {
+                    try check()
+                    return try claim()
+                }
+            } ?? claim()
+        } catch where DiskSpace.isOutOfSpace(error) {
+            throw KanbotsError.diskFull(path: repository.commonDirectory, detail: "nothing was changed")
+        }
+        let runReserve = repository.runDirectory(record.id) + "/" + DiskSpace.reserveName
         do {
             try FileManager.default.createDirectory(atPath: repository.runDirectory(record.id),
                                                     withIntermediateDirectories: true)
             guard rename(pending, repository.supervisorLockPath(record.id)) == 0 else {
                 throw KanbotsError.io("cannot place the supervisor lock: \(String(cString: strerror(errno)))")
             }
+            // The supervisor keeps the reserve for its own last record.
+            _ = rename(reserve, runReserve)
             try prepareWorktree(record)
             try startSupervisor(for: record, holding: lock)
             return record
         } catch {
             // Keep the history honest: the id stays claimed, the run is failed.
-            _ = try? RunStore(repository).transition(record.id, to: .failed, reason: "dispatch_failed: \(error)")
-            throw error
+            // The reserve makes room for that record even on a full disk.
+            let outOfSpace = DiskSpace.isOutOfSpace(error) || DiskSpace.isFull(at: repository.workingDirectory)
+            DiskSpace.release(at: runReserve)
+            DiskSpace.release(at: reserve)
+            let reason = outOfSpace ? "dispatch_failed: no space left on device" : "dispatch_failed: \(error)"
+            let recorded = (try? RunStore(repository).transition(record.id, to: .failed, reason: reason)) != nil
+            guard outOfSpace else { throw error }
+            throw KanbotsError.diskFull(
+                path: repository.workingDirectory,
+                detail: recorded ? "run \(record.id) was recorded failed" : "run \(record.id) is left queued; `git kanbots reconcile` records it")
         }
     }
 

@@ -45,6 +45,8 @@ public struct Reconciler {
                 }
                 continue
             }
+            // The lost supervisor's reserve makes room for this record on a full disk.
+            DiskSpace.release(at: repository.runDirectory(record.id) + "/" + DiskSpace.reserveName)
             let updated = try store.update(record.id) { current in
                 // Someone else may have reconciled or a late supervisor finished.
                 guard current.state.isActive, loader.liveness(of: current) == .gone,

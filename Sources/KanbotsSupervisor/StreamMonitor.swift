@@ -14,6 +14,8 @@ public protocol StreamMonitor {
     /// Set once the agent reported its final result.
     var result: StreamResult? { get }
     var events: Int { get }
+    /// False when the stream reported neither a cost nor tokens.
+    var isMetered: Bool { get }
     /// Whether the agent ran the project's tests, and how the last run ended.
     var agentTested: AgentTested { get }
 }

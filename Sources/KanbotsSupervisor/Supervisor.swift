@@ -54,7 +54,12 @@ public final class Supervisor {
         /// (adopted after a supervisor crash) and its status is unknowable.
         case exited(ExitStatus?)
         case capped(Double)
+        /// Passed its wall-clock cap after this many seconds.
+        case timeCapped(TimeInterval)
         case stopped
+        /// The device holding the transcript filled up: the agent's output
+        /// could no longer be kept, so it was stopped.
+        case diskFull
         /// Ended under `kanbots.scope-policy = stop` for writing this path.
         case outOfScope(String)
     }
@@ -103,6 +108,8 @@ public final class Supervisor {
             throw error
         }
         let runDirectory = repository.runDirectory(id)
+        // Dispatch hands over a reserve; a run started otherwise makes its own.
+        if !FileManager.default.fileExists(atPath: reservePath) { try? DiskSpace.reserve(at: reservePath) }
         var spec = ProcessSpec(
             executable: command.executable, arguments: command.arguments,
             environment: AgentCatalog.environment(for: record, worktree: worktree))
@@ -170,6 +177,14 @@ public final class Supervisor {
         live.agentPID = agent.groupID
         var lastWrite = Date.distantPast
         var stopping: (reason: Ending, deadline: Date)?
+        let started = record.startedAt ?? record.createdAt
+        let timeLimit = record.maxTime?.limit
+        func stop(_ reason: Ending) {
+            stopping = (reason, Date().addingTimeInterval(gracePeriod))
+            // acp-client cancels the prompt (`session/cancel`) before its
+            // agent gets a signal; the group's SIGKILL follows the grace period.
+            kill(record.agentProtocol == AgentProtocol.acp.rawValue ? agent.groupID : -agent.groupID, SIGTERM)
+        }
         var scope = ScopeWatch(repository: repository, record: record)
         while true {
             let lines = tail.readLines()
@@ -182,14 +197,15 @@ public final class Supervisor {
             }
             if stopping == nil {
                 if let cap = record.capUSD, monitor.costUSD >= cap {
-                    stopping = (.capped(monitor.costUSD), Date().addingTimeInterval(gracePeriod))
-                    kill(-agent.groupID, SIGTERM)
+                    stop(.capped(monitor.costUSD))
+                } else if let timeLimit, Date().timeIntervalSince(started) >= timeLimit {
+                    stop(.timeCapped(Date().timeIntervalSince(started)))
                 } else if receivedStopSignal != 0 {
-                    stopping = (.stopped, Date().addingTimeInterval(gracePeriod))
-                    kill(-agent.groupID, SIGTERM)
+                    stop(.stopped)
                 } else if let path = scope?.pollIfDue() {
-                    stopping = (.outOfScope(path), Date().addingTimeInterval(gracePeriod))
-                    kill(-agent.groupID, SIGTERM)
+                    stop(.outOfScope(path))
+                } else if DiskSpace.isFull(at: runDirectory) {
+                    stop(.diskFull)
                 }
             } else if let deadline = stopping?.deadline, Date() > deadline {
                 kill(-agent.groupID, SIGKILL)
@@ -228,6 +244,8 @@ public final class Supervisor {
               FileManager.default.createFile(atPath: target, contents: nil),
               let output = FileHandle(forWritingAtPath: target) else { return nil }
         defer { try? output.close() }
+        // A full disk fails a write: then no redacted copy, never a crash.
+        var failed = false
         let redactor = SecretRedactor()
         let tail = TranscriptTail(path: source)
         var slice = Data()
@@ -235,7 +253,7 @@ public final class Supervisor {
             slice.append(redactor.redact(line))
             slice.append(0x0A)
             if slice.count >= 1 << 20 {
-                output.write(slice)
+                do { try output.write(contentsOf: slice) } catch { failed = true }
                 slice.removeAll(keepingCapacity: true)
             }
         }
@@ -245,8 +263,9 @@ public final class Supervisor {
             lines.forEach(write)
         }
         if let remainder = tail.takeRemainder() { write(remainder) }
-        output.write(slice)
-        return target
+        do { try output.write(contentsOf: slice) } catch { failed = true }
+        if failed { unlink(target) }
+        return failed ? nil : target
     }
 
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
@@ -264,7 +283,13 @@ public final class Supervisor {
     /// Commits what the agent left, notes its commits, records the end.
     func finish(record: RunRecord, ending: Ending) throws {
         let store = RunStore(repository)
-        checkpoint(record)
+        defer { DiskSpace.release(at: reservePath) }
+        if case .diskFull = ending {
+            // Free the space kept for this moment; a checkpoint could eat it.
+            DiskSpace.release(at: reservePath)
+        } else {
+            checkpoint(record)
+        }
         var noted = record
         noted.model = record.model ?? monitor.model
         _ = try? RunNotes(repository).annotate(noted)
@@ -281,6 +306,8 @@ public final class Supervisor {
         switch ending {
         case .capped(let amount):
             (state, reason) = (.failed, "\(Reason.costCapped) \(String(format: "%.4f", amount))")
+        case .timeCapped(let seconds):
+            (state, reason) = (.failed, "\(Reason.timeCapped) \(Int(seconds))s")
         case .stopped:
             (state, reason) = (.cancelled, Reason.stoppedByUser)
         case .outOfScope(let path):
@@ -298,6 +325,8 @@ public final class Supervisor {
             (state, reason) = (.failed, Reason.agentKilled(signal))
         case .exited(.none):
             (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
+        case .diskFull:
+            (state, reason) = (.failed, Reason.diskFull)
         }
         var diskFiles: [String: String] = [:]
         var checks: ChecksResult?
@@ -312,13 +341,25 @@ public final class Supervisor {
         let redacted = writeRedactedTranscript()
         if let redacted { diskFiles["transcript.ndjson"] = redacted }
         defer { diskFiles.values.forEach { unlink($0) } }
-        try store.transition(id, to: state, reason: reason, diskFiles: diskFiles) { record in
-            if let checks { record.checks = checks }
-            record.agentTested = self.monitor.agentTested
-            record.costUSD = self.monitor.costUSD
-            record.turns = self.monitor.turns
-            record.sessionID = self.monitor.sessionID ?? record.sessionID
-            if record.model == nil { record.model = self.monitor.model }
+        func recordEnd(_ reason: String?, files: [String: String]) throws {
+            try store.transition(id, to: state, reason: reason, diskFiles: files) { record in
+                if let checks { record.checks = checks }
+                record.agentTested = self.monitor.agentTested
+                record.costUSD = self.monitor.costUSD
+                record.turns = self.monitor.turns
+                record.sessionID = self.monitor.sessionID ?? record.sessionID
+                if record.model == nil { record.model = self.monitor.model }
+                if record.agentProtocol != nil { record.isMetered = self.monitor.isMetered }
+            }
+        }
+        do {
+            try recordEnd(reason, files: diskFiles)
+        } catch where !diskFiles.isEmpty && DiskSpace.isOutOfSpace(error) {
+            // The end is recorded even when its transcript does not fit; the
+            // transcript stays on this machine, in the run's folder.
+            try recordEnd(Reason.diskFull, files: [:])
         }
     }
+
+    var reservePath: String { repository.runDirectory(id) + "/" + DiskSpace.reserveName }
 }

@@ -76,7 +76,7 @@ enum BoardText {
             if let ahead = run.observation.ahead, let behind = run.observation.behind {
                 facts.append("+\(ahead)/-\(behind)")
             }
-            facts.append(formatCost(entry.totalCostUSD))
+            facts.append(formatCost(entry.totalCostUSD) + (run.record.isMetered ? "" : " unmetered"))
             if let note = run.note, run.displayReason == nil || !note.contains(run.displayReason!) { facts.append(note) }
         } else if let note = entry.note {
             facts.append(note)

@@ -21,13 +21,15 @@ struct CardCommand: ParsableCommand {
         @Option(name: .customLong("body-file"), help: "Read the description from a file (- for standard input).")
         var bodyFile: String?
         @Flag(help: "File it in the Backlog instead of Todo.") var backlog = false
+        @OptionGroup var choice: CardAgentOptions
         @OptionGroup var review: CardReviewOptions
 
         func run() throws {
             let repository = try openRepository()
             let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
             let card = try CardActions(repository).create(
-                title: title, body: text, backlog: backlog, scope: review.scope, checks: review.checks)
+                title: title, body: text, backlog: backlog, scope: review.scope, checks: review.checks,
+                choice: AgentChoice(agent: choice.agent, model: choice.model))
             print(card.number)
         }
     }
@@ -79,6 +81,9 @@ struct CardCommand: ParsableCommand {
             if !card.labels.isEmpty { print("labels: \(card.labels.joined(separator: ", "))") }
             if !card.after.isEmpty { print("after: " + card.after.map { "#\($0)" }.joined(separator: ", ")) }
             if let rank = card.rank { print("rank: \(rank)") }
+            if card.agent != nil || card.model != nil {
+                print("agent: \(card.agent ?? "(default)")\(card.model.map { "  model: \($0)" } ?? "")")
+            }
             if !card.scope.isEmpty { print("scope: \(card.scope.joined(separator: "  "))") }
             for check in card.checks { print("check: \(check)") }
             if !card.body.isEmpty { print("\n\(card.body)") }
@@ -104,6 +109,7 @@ struct CardCommand: ParsableCommand {
         @Option(help: "Autopilot order: lower ranks go first; unranked cards follow by number.") var rank: Int?
         @Flag(help: "Drop the card's rank.") var clearRank = false
         @Flag(help: "Reopen a closed card.") var reopen = false
+        @OptionGroup var choice: CardAgentOptions
         @OptionGroup var review: CardReviewOptions
 
         func run() throws {
@@ -116,6 +122,8 @@ struct CardCommand: ParsableCommand {
             edit.rank = rank
             edit.clearRank = clearRank
             edit.reopen = reopen
+            edit.agent = choice.agent
+            edit.model = choice.model
             review.apply(to: &edit)
             let card = try CardActions(repository).edit(number, edit)
             print("updated #\(card.number) \(card.title)")
@@ -142,4 +150,11 @@ func readBody(body: String?, bodyFile: String?) throws -> String? {
         throw KanbotsError.invalidArgument("cannot read --body-file \(bodyFile)")
     }
     return String(decoding: data, as: UTF8.self)
+}
+
+/// `--agent`/`--model` of `card new` and `card edit`: the card's own choice,
+/// which dispatch flags override and which overrides persona and config.
+struct CardAgentOptions: ParsableArguments {
+    @Option(help: "The agent this card's runs use unless dispatch names one (`none` clears it).") var agent: String?
+    @Option(help: "The model this card's runs ask for (`none` clears it).") var model: String?
 }

@@ -18,8 +18,12 @@ struct DispatchCommand: ParsableCommand {
     )
 
     @Argument(help: "The card to work on (its number).") var card: String
-    @Option(help: "Agent to run: demo, claude or codex (default: git config kanbots.agent).") var agent: String?
-    @Option(help: "Model to ask the agent for (default: the agent's own default).") var model: String?
+    @Option(help: ArgumentHelp(
+        "Agent to run: demo, claude, codex or one you defined (`git kanbots agents` lists them).",
+        discussion: "Default: the card's agent, else the persona's, else git config kanbots.agent, else demo."))
+    var agent: String?
+    @Option(help: "Model to ask the agent for (default: the card's, the persona's, kanbots.model, the agent's own).")
+    var model: String?
     @Option(help: "Branch, tag or commit to start from (default: git config kanbots.base).") var base: String?
     @Option(help: "Stop the run once its metered cost passes this many USD (default: kanbots.cap).") var cap: Double?
     @Option(help: "Persona whose instructions the agent gets (default: engineer).") var persona: String?
@@ -27,15 +31,22 @@ struct DispatchCommand: ParsableCommand {
         "Take a question's default after this long without an answer (90s, 10m, 2h; default: kanbots.decide-after).",
         discussion: "Questions marked irreversible always wait for a human.", valueName: "duration"))
     var decideAfter: String?
+    @Option(help: ArgumentHelp(
+        "Stop the run after this much wall-clock time (30m, 2h; none for no cap; default: kanbots.max-time).",
+        discussion: "Recorded as failed (time_capped). Required for agents that may report no cost (ACP).",
+        valueName: "duration"))
+    var maxTime: String?
     @Flag(help: "Print the run as JSON.") var json = false
 
     func run() throws {
         let number = try parseCardNumber(card)
         let decideAfterSeconds = try RunActions.decideAfterSeconds(decideAfter)
-        let repository = try openRepository()
-        let dispatched = try RunActions(repository).dispatch(DispatchRequest(
+        var request = DispatchRequest(
             card: number, agent: agent, model: model, base: base, capUSD: cap, persona: persona,
-            decideAfter: decideAfterSeconds))
+            decideAfter: decideAfterSeconds)
+        request.maxTime = try RunActions.maxTime(maxTime)
+        let repository = try openRepository()
+        let dispatched = try RunActions(repository).dispatch(request)
         let record = dispatched.record
         if json {
             try printJSON(["id": record.id.description, "card": String(record.card), "branch": record.branch,

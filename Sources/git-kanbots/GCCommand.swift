@@ -52,11 +52,14 @@ struct GCCommand: ParsableCommand {
 
         let folder = repository.absolutePath(KanbotsRepository.worktreesFolder)
         var owned = Set(records.map { repository.absolutePath($0.worktree) })
-        // A run whose record cannot be read may still own its folder: keep it.
-        for entry in try RunStore(repository).allIDs() {
-            guard let id = entry.id, !records.contains(where: { $0.id == id }) else { continue }
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            where name.hasSuffix("-\(id)") {
+        // A run whose record cannot be read, or whose branch lost its record
+        // (fsck calls it orphaned), may still own its folder: keep it.
+        let listed = Set(try RunStore(repository).allIDs().compactMap(\.id))
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+            guard let (_, id) = RunRecord.parseName(name) else { continue }
+            let refFile = repository.commonDirectory + "/" + KanbotsRepository.runsRefPrefix + id.description
+            let hasBranch = try repository.git.referenceTarget("refs/heads/kanbots/" + name) != nil
+            if listed.contains(id) || hasBranch || FileManager.default.fileExists(atPath: refFile) {
                 owned.insert(folder + "/" + name)
             }
         }
@@ -85,7 +88,11 @@ struct GCCommand: ParsableCommand {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: repository.stateDirectory)) ?? []
         where name.hasPrefix("pending-") && name.hasSuffix(".lock")
             && !FileLock.isHeld(at: repository.stateDirectory + "/" + name) {
-            if !dryRun { try? FileManager.default.removeItem(atPath: repository.stateDirectory + "/" + name) }
+            if !dryRun {
+                try? FileManager.default.removeItem(atPath: repository.stateDirectory + "/" + name)
+                // The space a killed dispatch set aside for its records.
+                DiskSpace.release(at: repository.stateDirectory + "/" + name.dropLast(".lock".count) + ".reserve")
+            }
         }
         print("\(dryRun ? "would free" : "freed") \(formatBytes(freed)): \(removed) worktree folder(s) removed, \(pruned) stale record(s) pruned")
     }

@@ -21,10 +21,10 @@ struct GitKanbots: ParsableCommand {
             InitCommand.self, CardCommand.self, DispatchCommand.self, BoardCommand.self, StatusCommand.self,
             ShowCommand.self, LogCommand.self, ReplyCommand.self, DecisionsCommand.self, AnswerCommand.self,
             StopCommand.self, DiscardCommand.self, PromoteCommand.self, SyncCommand.self, ReconcileCommand.self,
-            GCCommand.self, PoolCommand.self, DemoCommand.self, CheckCommand.self,
-            AutopilotCommand.self, PersonaCommand.self,
+            GCCommand.self, PoolCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self, ServeCommand.self,
+            AutopilotCommand.self, PersonaCommand.self, AgentsCommand.self,
             // Started by git-kanbots itself, hidden from help.
-            SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self,
+            SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self, ACPClientCommand.self, AiderClientCommand.self,
         ]
     )
 

@@ -3,6 +3,7 @@ import Foundation
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
+import KanbotsSupervisor
 
 struct PersonaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,13 +27,18 @@ struct PersonaCommand: ParsableCommand {
             let shared = try PersonaStore(repository).shared()
             let settings = Settings(repository)
             let names = Swift.Set(Prompt.builtInPersonas.keys).union(shared.keys).sorted()
-            let rows = names.map { name -> [String: String] in
+            let rows = names.map { name -> [String: String?] in
                 let origin = settings.string("kanbots.persona.\(name)") != nil ? "config"
                     : shared[name] != nil ? "shared" : "built-in"
-                return ["name": name, "origin": origin, "text": PersonaStore(repository).text(for: name) ?? ""]
+                let choice = PersonaStore(repository).agentChoice(for: name)
+                return ["name": name, "origin": origin, "text": PersonaStore(repository).text(for: name) ?? "",
+                        "agent": choice.agent, "model": choice.model]
             }
             if json { return try printJSON(rows) }
-            for row in rows { print("\(column(row["name"]!, 16)) \(column(row["origin"]!, 9)) \(column(row["text"]!, 60))") }
+            for row in rows {
+                let agent = [row["agent"]!, row["model"]!].compactMap { $0 }.joined(separator: " ")
+                print("\(column(row["name"]!!, 16)) \(column(row["origin"]!!, 9)) \(column(agent.isEmpty ? "-" : agent, 24)) \(column(row["text"]!!, 50))")
+            }
         }
     }
 
@@ -54,13 +60,27 @@ struct PersonaCommand: ParsableCommand {
         @Option(help: "The persona's instructions.") var text: String?
         @Option(name: .customLong("file"), help: "Read the instructions from a file (- for standard input).")
         var file: String?
+        @Option(help: ArgumentHelp(
+            "The agent this persona's runs use unless the dispatch or the card names one (`none` clears it).",
+            discussion: "So autopilot can send a cheap model to tests and a strong one to refactors."))
+        var agent: String?
+        @Option(help: "The model this persona's runs ask for (`none` clears it).") var model: String?
 
         func run() throws {
-            guard let body = try readBody(body: text, bodyFile: file)?.trimmingCharacters(in: .whitespacesAndNewlines),
-                  !body.isEmpty else {
-                throw KanbotsError.invalidArgument("give the persona's instructions with --text or --file")
+            let body = try readBody(body: text, bodyFile: file)?.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard body?.isEmpty == false || agent != nil || model != nil else {
+                throw KanbotsError.invalidArgument("give the persona's instructions with --text or --file (or --agent/--model)")
             }
-            try PersonaStore(try openRepository()).set(name, text: body)
+            let repository = try openRepository()
+            let store = PersonaStore(repository)
+            if let body, !body.isEmpty { try store.set(name, text: body) }
+            if agent != nil || model != nil {
+                if let agent, agent != "none" { try AgentCatalog.validate(agent, settings: Settings(repository)) }
+                var choice = (try store.sharedChoices())[name] ?? AgentChoice()
+                if let agent { choice.agent = agent == "none" ? nil : agent }
+                if let model { choice.model = model == "none" ? nil : model }
+                try store.setAgentChoice(name, choice)
+            }
             print("persona \(name) shared in refs/kanbots/personas")
         }
     }

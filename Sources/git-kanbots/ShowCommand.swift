@@ -33,7 +33,7 @@ struct ShowCommand: ParsableCommand {
         if let ahead = view.observation.ahead, let behind = view.observation.behind {
             print("  commits    \(ahead) ahead, \(behind) behind \(record.base)")
         }
-        print("  cost       \(formatCost(view.costUSD))\(record.capUSD.map { " of \(formatCost($0)) cap" } ?? "")\(record.turns.map { " · \($0) turns" } ?? "")")
+        print("  cost       \(record.isMetered ? formatCost(view.costUSD) : "unmetered")\(record.capUSD.map { " of \(formatCost($0)) cap" } ?? "")\(record.turns.map { " · \($0) turns" } ?? "")")
         print("  supervisor \(view.observation.supervisor.rawValue)\(record.supervisorPID.map { " (pid \($0))" } ?? "") on \(record.host)")
         if let session = record.sessionID { print("  session    \(session)") }
         if let number = record.pullRequestNumber { print("  pull req   #\(number) \(record.pullRequestURL ?? "")") }

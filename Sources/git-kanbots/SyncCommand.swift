@@ -21,9 +21,10 @@ struct SyncCommand: ParsableCommand {
             (`git kanbots promote` does that). Plain git works too: see docs/sharing.md for \
             the refspecs and the merge rules.
 
-            When runs were promoted to pull requests or cards imported from GitHub, sync then \
-            asks GitHub what `board --refresh` asks (merged pull requests move their cards to \
-            Done, status labels follow the columns) and shares what that changed. A failure \
+            When the repository is on GitHub (its remote, or `kanbots.github.repo`) and runs \
+            were promoted to pull requests or cards imported from there, sync then asks GitHub \
+            what `board --refresh` asks (merged pull requests move their cards to Done, status \
+            labels follow the columns) and shares what that changed. A failure \
             there is a warning: the history was synced all the same.
             """
     )
@@ -77,6 +78,10 @@ struct SyncCommand: ParsableCommand {
 /// `board --refresh`'s questions to GitHub, as a step of sync: lines of
 /// what changed; a failure is a warning, since the sync itself succeeded.
 private func refreshFromGitHub(_ repository: KanbotsRepository) -> [String] {
+    // No GitHub repository to ask (the remote is elsewhere and none is
+    // configured): nothing could have been promoted or imported from there,
+    // so the records are not even read.
+    guard (try? GitHubConnection(repository).target()) != nil else { return [] }
     do {
         return try GitHubRefresh(repository: repository).run()
     } catch {

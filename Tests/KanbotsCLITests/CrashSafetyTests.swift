@@ -47,11 +47,11 @@ extension HeavySuites {
                 expectSuccess(try sandbox.kanbots("reconcile"))
                 for run in try sandbox.runs() where run.isRecordedActive {
                     check(run.supervisor == "alive" && sandbox.hasSupervisorProcess(run.id),
-                          "run \(run.id) is \(run.recordedState) (supervisor \(run.supervisor)) but no supervisor process runs")
+                          "run \(run.id) is \(run.recordedState ?? "none") (supervisor \(run.supervisor)) but no supervisor process runs")
                 }
                 let runs = try sandbox.waitUntilIdle(timeout: 90)
                 for run in runs {
-                    check(RunInfo.terminalStates.contains(run.recordedState), "run \(run.id): \(run.recordedState)")
+                    check(RunInfo.terminalStates.contains(run.recordedState ?? "none"), "run \(run.id): \(run.recordedState ?? "none")")
                     check(run.column != "in_progress", "run \(run.id) in progress")
                     // A half-made dispatch is cleaned up: no branch, no folder.
                     if run.reason == "dispatch_interrupted" {

@@ -6,7 +6,8 @@ struct RunInfo: Decodable, Sendable {
     var id: String
     var card: Int
     var state: String
-    var recordedState: String
+    /// Null for a run known only from its branch (`orphaned`).
+    var recordedState: String?
     var reason: String?
     var column: String
     var branch: String
@@ -30,7 +31,7 @@ struct RunInfo: Decodable, Sendable {
     static let activeStates: Set<String> = ["queued", "running", "awaiting_decision"]
     static let terminalStates: Set<String> = ["completed", "failed", "cancelled", "discarded", "promoted", "merged"]
 
-    var isRecordedActive: Bool { Self.activeStates.contains(recordedState) }
+    var isRecordedActive: Bool { recordedState.map(Self.activeStates.contains) ?? false }
 }
 
 struct BoardCardInfo: Decodable, Sendable {

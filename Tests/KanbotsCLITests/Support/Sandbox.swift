@@ -173,7 +173,7 @@ final class Sandbox {
             if active.isEmpty { return runs }
             if Date() > deadline {
                 throw TestFailure("runs still active after \(Int(timeout))s: "
-                    + active.map { "\($0.id) \($0.recordedState) supervisor=\($0.supervisor)" }.joined(separator: ", "))
+                    + active.map { "\($0.id) \($0.recordedState ?? "none") supervisor=\($0.supervisor)" }.joined(separator: ", "))
             }
             Thread.sleep(forTimeInterval: 0.1)
         }

@@ -139,6 +139,15 @@ final class RunningProcess: @unchecked Sendable {
         return result
     }
 
+    /// What the process printed on stdout so far (it may still be running).
+    var stdoutSoFar: String {
+        String(decoding: FileManager.default.contents(atPath: stdoutPath) ?? Data(), as: UTF8.self)
+    }
+
+    var stderrSoFar: String {
+        String(decoding: FileManager.default.contents(atPath: stderrPath) ?? Data(), as: UTF8.self)
+    }
+
     private func collect() -> CommandResult {
         let read = { (path: String) in
             String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)

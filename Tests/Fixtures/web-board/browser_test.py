@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Drives the web board in headless Chromium (Selenium), as a person would.
+
+Started by WebBoardBrowserTests with a running `git kanbots serve`. Steps:
+  1. open the board; dispatch card 1 from its card view and watch the card
+     move Todo -> In progress -> In review while the demo agent runs, and its
+     thread grow in the run view;
+  2. card 2's run (dispatched with the CLI) asks a question: click an answer;
+  3. card 3's slow run (dispatched with the CLI): click Stop, see `cancelled`.
+Screenshots go to --shots. Any failure exits non-zero with the reason; if
+Chromium cannot start, that is a failure too, never a skip.
+"""
+import argparse, json, os, shutil, subprocess, sys, time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--url", required=True)
+parser.add_argument("--repo", required=True)
+parser.add_argument("--kanbots", required=True)
+parser.add_argument("--shots", required=True)
+args = parser.parse_args()
+os.makedirs(args.shots, exist_ok=True)
+TIMEOUT = 90  # generous: the machine is shared
+
+def log(message):
+    print(f"browser: {message}", flush=True)
+
+def fail(message):
+    print(f"browser: FAILED: {message}", file=sys.stderr, flush=True)
+    try:
+        driver.save_screenshot(os.path.join(args.shots, "failure.png"))
+        print(driver.find_element(By.ID, "error").text, file=sys.stderr)
+    except Exception:
+        pass
+    sys.exit(1)
+
+def kanbots(*arguments, env=None):
+    result = subprocess.run([args.kanbots, *arguments], cwd=args.repo, capture_output=True, text=True,
+                            env={**os.environ, **(env or {})}, timeout=120)
+    if result.returncode != 0:
+        fail(f"git-kanbots {' '.join(arguments)}: {result.stderr.strip()}")
+    return result.stdout
+
+def wait_for(what, condition, timeout=TIMEOUT):
+    # The board is re-rendered on every event: an element found a moment ago may be gone.
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.05,
+                             ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)
+                             ).until(lambda d: condition())
+    except Exception as error:
+        fail(f"timed out waiting for {what}: {error!r}")
+
+def column_of(card):
+    return driver.execute_script(
+        "const c = document.querySelector(`section.column li.card[data-card='${arguments[0]}']`);"
+        "return c ? c.closest('section').dataset.column : null;", str(card))
+
+def click(selector):
+    """Clicks what `selector` names, finding it afresh if a re-render replaced it."""
+    wait_for(f"a clickable {selector}", lambda: driver.find_element(By.CSS_SELECTOR, selector).click() or True)
+
+def shot(name):
+    path = os.path.join(args.shots, name + ".png")
+    driver.save_screenshot(path)
+    log(f"screenshot {path}")
+
+options = Options()
+for flag in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,900",
+             "--no-first-run", "--no-default-browser-check", "--disable-extensions"]:
+    options.add_argument(flag)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+binary = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+if binary:
+    options.binary_location = binary
+try:
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+except Exception as error:
+    print(f"browser: FAILED: Chromium could not start: {error}", file=sys.stderr)
+    sys.exit(2)
+
+try:
+    driver.get(args.url)
+    wait_for("the board", lambda: column_of(1) is not None)
+    if "token=" in driver.current_url:
+        fail(f"the token stayed in the address bar: {driver.current_url}")
+    if column_of(1) != "todo":
+        fail(f"card 1 starts in {column_of(1)}, not todo")
+    wait_for("live updates", lambda: "on" in driver.find_element(By.ID, "live").get_attribute("class"))
+    shot("1-board")
+
+    # 1. Dispatch card 1 from the page, see it move and its thread grow.
+    click('li.card[data-card="1"] .card-title')
+    wait_for("the card view", lambda: driver.find_element(By.ID, "card-view").is_displayed())
+    form = driver.find_element(By.ID, "dispatch")
+    form.find_element(By.NAME, "agent").send_keys("demo")
+    form.find_element(By.NAME, "cap").send_keys("3")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    seen = ["todo"]
+    wait_for("the run view", lambda: driver.find_element(By.ID, "run-view").is_displayed())
+    def track():
+        column = column_of(1)
+        if column and column != seen[-1]:
+            seen.append(column)
+            log(f"card 1 is in {column}")
+        return column
+    wait_for("card 1 in progress", lambda: track() == "in_progress")
+    counts = []
+    def thread_grew():
+        track()
+        lines = int(driver.find_element(By.ID, "thread").get_attribute("data-lines") or 0)
+        if not counts or lines != counts[-1]:
+            counts.append(lines)
+        return len([c for c in counts if c > 0]) >= 2
+    wait_for("the thread to grow", thread_grew)
+    log(f"thread line counts seen: {counts}")
+    shot("2-run-thread")
+    wait_for("card 1 in review", lambda: track() == "in_review")
+    if seen != ["todo", "in_progress", "in_review"]:
+        fail(f"card 1 went {' -> '.join(seen)}")
+    # The cost bar shows the cost against the cap ($0.0x of $3): a sliver, not a full bar.
+    fill = driver.execute_script(
+        "const bar = document.querySelector(`li.card[data-card='1'] .cost`);"
+        "return bar ? bar.firstElementChild.getBoundingClientRect().width / bar.getBoundingClientRect().width : null;")
+    if fill is None or not 0 < fill < 0.5:
+        fail(f"card 1's cost bar is filled {fill}, expected a small fraction")
+    click('[data-tab="diff"]')
+    wait_for("the coloured diff", lambda: driver.find_elements(By.CSS_SELECTOR, "#diff .add"))
+    shot("3-run-diff")
+    click('[data-tab="thread"]')
+    click("#run-view [data-close]")
+
+    # 2. Card 2's agent asks; answer with a click.
+    out = json.loads(kanbots("dispatch", "2", "--agent", "claude", "--json"))
+    asking = out["id"]
+    selector = f'button.run[data-run="{asking}"]'
+    wait_for("the decision on the board", lambda: driver.find_elements(By.CSS_SELECTOR, selector + " .badge.ask"))
+    shot("4-board-decision")
+    click(selector)
+    wait_for("the answer buttons", lambda: driver.find_elements(By.CSS_SELECTOR, "#run-question .answer-option"))
+    shot("5-run-decision")
+    click('#run-question .answer-option[data-option="2"]')
+    wait_for("the agent to continue", lambda: driver.find_element(By.ID, "run-summary").get_attribute("data-state")
+             not in ("awaiting_decision", None))
+    log(f"after the answer the run is {driver.find_element(By.ID, 'run-summary').get_attribute('data-state')}")
+    click("#run-view [data-close]")
+
+    # 3. Stop a slow run with a click.
+    out = json.loads(kanbots("dispatch", "3", "--agent", "demo", "--json",
+                             env={"KANBOTS_DEMO_STEP_SECONDS": "0.5", "KANBOTS_DEMO_TURNS": "200"}))
+    slow = out["id"]
+    selector = f'button.run[data-run="{slow}"][data-state="running"]'
+    wait_for("the slow run running", lambda: driver.find_elements(By.CSS_SELECTOR, selector))
+    click(selector)
+    wait_for("the stop button", lambda: driver.find_elements(By.ID, "run-stop"))
+    click("#run-stop")
+    wait_for("the run cancelled", lambda: driver.find_element(By.ID, "run-summary").get_attribute("data-state") == "cancelled")
+    click("#run-view [data-close]")
+    wait_for("the board to show it", lambda: driver.find_elements(By.CSS_SELECTOR, f'button.run[data-run="{slow}"][data-state="cancelled"]'))
+    shot("6-board-final")
+    problems = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    if problems:
+        fail("the page logged errors (a script error or a Content-Security-Policy violation): " + " | ".join(problems))
+    errors = driver.find_element(By.ID, "error")
+    if errors.is_displayed():
+        fail(f"the page shows an error: {errors.text}")
+    print(json.dumps({"decision_run": asking, "stopped_run": slow, "columns_seen": seen, "thread_counts": counts}))
+finally:
+    driver.quit()

@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+
+/// Section 4 of issue 11: which agent and model a run gets (flags > card >
+/// persona > config), `git kanbots agents`, and the wall-clock cap.
+@Suite("choosing and bounding agents") struct AgentChoiceTests {
+    /// A fake Claude that records its arguments and ends at once.
+    static func recordingClaude(_ argsFile: String) -> String {
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > \(shellQuoted(argsFile))\nexit 0\n"
+    }
+
+    @Test func cardThenPersonaThenConfigChooseAgentAndModelAndFlagsWin() throws {
+        try Sandbox.with(cards: ["Plain card"]) { sandbox in
+            try sandbox.installFakeAgent("claude", script: Self.recordingClaude(sandbox.root + "/args"))
+            let pinned = try sandbox.newCard("Pinned card", "--agent", "claude", "--model", "card-model")
+            let shown = try sandbox.kanbots("card", "show", String(pinned), "--json")
+            #expect(shown.stdout.contains(#""agent": "claude""#) && shown.stdout.contains(#""model": "card-model""#),
+                    "\(shown.stdout)")
+
+            // The card's choice.
+            let fromCard = try sandbox.dispatch(pinned)
+            _ = try sandbox.finishedRun(fromCard.id)
+            #expect(try sandbox.record(fromCard.id)["Agent"] == "claude")
+            #expect(try sandbox.record(fromCard.id)["Model"] == "card-model")
+            #expect(sandbox.read(sandbox.root + "/args")?.contains("card-model") == true)
+
+            // A flag naming another agent drops the card's model with its agent.
+            let overridden = try sandbox.dispatch(pinned, ["--agent", "demo"])
+            _ = try sandbox.finishedRun(overridden.id)
+            #expect(try sandbox.record(overridden.id)["Agent"] == "demo")
+            #expect(try sandbox.record(overridden.id)["Model"] != "card-model")
+
+            // A shared persona's choice applies to a card without one.
+            try sandbox.kanbotsOK("persona", "set", "tester", "--agent", "claude", "--model", "cheap-model")
+            let listed = try sandbox.kanbots("persona", "list", "--json")
+            #expect(listed.stdout.contains(#""model": "cheap-model""#), "\(listed.stdout)")
+            let fromPersona = try sandbox.dispatch(1, ["--persona", "tester"])
+            _ = try sandbox.finishedRun(fromPersona.id)
+            #expect(try sandbox.record(fromPersona.id)["Agent"] == "claude")
+            #expect(try sandbox.record(fromPersona.id)["Model"] == "cheap-model")
+
+            // The card beats the persona; --model beats both.
+            let both = try sandbox.dispatch(pinned, ["--persona", "tester", "--model", "flag-model"])
+            _ = try sandbox.finishedRun(both.id)
+            #expect(try sandbox.record(both.id)["Model"] == "flag-model")
+
+            // Config is the last word: the default persona names nothing here.
+            try sandbox.gitOK("config", "kanbots.model", "config-model")
+            let fromConfig = try sandbox.dispatch(1)
+            _ = try sandbox.finishedRun(fromConfig.id)
+            #expect(try sandbox.record(fromConfig.id)["Agent"] == "demo")
+            #expect(try sandbox.record(fromConfig.id)["Model"] == "config-model")
+
+            // Clearing the card's agent, and refusing an unknown one.
+            try sandbox.kanbotsOK("card", "edit", String(pinned), "--agent", "none", "--model", "none")
+            #expect(!(try sandbox.kanbots("card", "show", String(pinned), "--json").stdout.contains("card-model")))
+            let unknown = try sandbox.kanbots("card", "edit", String(pinned), "--agent", "nosuch")
+            #expect(!unknown.succeeded && unknown.stderr.contains("unknown agent 'nosuch'")
+                && unknown.stderr.contains("kanbots.agent.nosuch.protocol acp"), "\(unknown)")
+        }
+    }
+
+    @Test func agentsListsBuiltInAndConfiguredAgentsWithVersionsAndMetering() throws {
+        try Sandbox.with { sandbox in
+            try sandbox.installFakeAgent("claude", script: "#!/bin/sh\necho '2.1.0 (Claude Code)'\n")
+            let vibe = sandbox.root + "/agents/vibe-acp"
+            try sandbox.write(vibe, "#!/bin/sh\n[ \"$1\" = --version ] && echo 'vibe 1.2.3'\n", executable: true)
+            try sandbox.gitOK("config", "kanbots.agent.vibe.protocol", "acp")
+            try sandbox.gitOK("config", "kanbots.agent.vibe.path", vibe)
+            // One that starts a session instead of printing a version.
+            let stuck = sandbox.root + "/agents/stuck"
+            try sandbox.write(stuck, "#!/bin/sh\nsleep 600\n", executable: true)
+            try sandbox.gitOK("config", "kanbots.agent.stuck.protocol", "acp")
+            try sandbox.gitOK("config", "kanbots.agent.stuck.path", stuck)
+            try sandbox.gitOK("config", "kanbots.agent.gone.protocol", "acp")
+            try sandbox.gitOK("config", "kanbots.agent.gone.path", sandbox.root + "/nowhere")
+            try sandbox.gitOK("config", "kanbots.agent.codex.path", sandbox.root + "/nowhere-codex")
+
+            struct Agent: Decodable {
+                var name: String, `protocol`: String, builtIn: Bool, found: Bool
+                var path: String?, version: String?, metering: String, mayBeUnmetered: Bool, problem: String?
+                enum CodingKeys: String, CodingKey {
+                    case name, `protocol`, builtIn = "built_in", found, path, version, metering
+                    case mayBeUnmetered = "may_be_unmetered", problem
+                }
+            }
+            let agents = try JSON.decode([Agent].self, from: try sandbox.kanbots("agents", "--json"))
+            let byName = Dictionary(agents.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            #expect(agents.map(\.name) == ["demo", "claude", "codex", "aider", "gone", "stuck", "vibe"], "\(agents.map(\.name))")
+            #expect(byName["demo"]?.found == true && byName["demo"]?.builtIn == true)
+            #expect(byName["claude"]?.version == "2.1.0 (Claude Code)")
+            #expect(byName["claude"]?.protocol == "claude-stream-json")
+            #expect(byName["codex"]?.found == false && byName["codex"]?.problem?.contains("kanbots.agent.codex.path") == true)
+            #expect(byName["vibe"]?.protocol == "acp" && byName["vibe"]?.version == "vibe 1.2.3")
+            #expect(byName["vibe"]?.mayBeUnmetered == true && byName["vibe"]?.builtIn == false)
+            #expect(byName["stuck"]?.found == true && byName["stuck"]?.version == nil)
+            #expect(byName["gone"]?.found == false)
+
+            let text = try sandbox.kanbots("agents")
+            expectSuccess(text)
+            #expect(text.stdout.contains("vibe 1.2.3") && text.stdout.contains("missing"), "\(text.stdout)")
+        }
+    }
+
+    @Test func maxTimeStopsARunAndIsRequiredForUnmeteredAgents() throws {
+        try Sandbox.with(cards: ["Slow"]) { sandbox in
+            try sandbox.installFakeAgent("claude", script: "#!/bin/sh\nsleep 300\n")
+            let run = try sandbox.dispatch(1, ["--agent", "claude", "--max-time", "2s"])
+            let info = try sandbox.finishedRun(run.id, timeout: 90)
+            #expect(info.state == "failed" && info.reason?.hasPrefix("time_capped") == true, "\(info.state) \(info.reason ?? "")")
+            #expect(try sandbox.record(run.id)["Max-Time"] == "2")
+
+            let bad = try sandbox.kanbots("dispatch", "1", "--max-time", "soon")
+            #expect(!bad.succeeded && bad.stderr.contains("--max-time 'soon' is not a duration"), "\(bad)")
+            try sandbox.gitOK("config", "kanbots.max-time", "later")
+            let badConfig = try sandbox.kanbots("dispatch", "1")
+            #expect(!badConfig.succeeded && badConfig.stderr.contains("kanbots.max-time is 'later'"), "\(badConfig)")
+            try sandbox.gitOK("config", "--unset", "kanbots.max-time")
+
+            let acp = sandbox.root + "/agents/acp"
+            try sandbox.write(acp, "#!/bin/sh\nexit 0\n", executable: true)
+            try sandbox.gitOK("config", "kanbots.agent.acpish.protocol", "acp")
+            try sandbox.gitOK("config", "kanbots.agent.acpish.path", acp)
+            let refs = try sandbox.runRefs()
+            let unbounded = try sandbox.kanbots("dispatch", "1", "--agent", "acpish")
+            #expect(!unbounded.succeeded && unbounded.stderr.contains("--max-time"), "\(unbounded)")
+            #expect(try sandbox.runRefs() == refs, "a refused dispatch claimed a run")
+            let autopilot = try sandbox.kanbots("autopilot", "start", "--budget", "1", "--agent", "acpish")
+            #expect(!autopilot.succeeded && autopilot.stderr.contains("git config kanbots.max-time 30m"), "\(autopilot)")
+        }
+    }
+}
