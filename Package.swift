@@ -31,7 +31,8 @@ let package = Package(
         .target(name: "KanbotsAgents", dependencies: ["KanbotsCore"]),
         // GitHub's REST API: issues, labels, pull requests, auth discovery, one-line errors.
         .target(name: "KanbotsGitHub", dependencies: ["KanbotsCore"]),
-        // Persistence of the domain in git refs and notes; worktrees; locks.
+        // Persistence of the domain in git refs and notes; the derived run snapshot;
+        // worktrees and their pool; locks.
         .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit"]),
         // The per-run supervisor process and process utilities.
         .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsStore", "KanbotsAgents"]),

@@ -10,10 +10,14 @@
 # about to spawn the agent), and when the run's ref moved to `running`.
 # Median of N runs (after one warm-up of each), both measured alternately.
 #
+# Each round dispatches with the worktree pool off, cold (empty, refilling in
+# the background) and warm (two entries ready at main's tip).
+#
 # Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (7),
 #      BENCH_FILES (5000), BENCH_SANDBOX (kanbots.sandbox for the runs: auto,
-#      on or off; default: auto, i.e. bubblewrap when installed).
-#      Target: agent started <= 1.2x git worktree add.
+#      on or off; default: auto, i.e. bubblewrap when installed), TMPDIR (where
+#      the repository goes; /dev/shm for memory).
+#      Target: agent started <= 0.25x git worktree add, warm pool.
 # What confinement adds: run it with BENCH_SANDBOX=on and =off and compare.
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
@@ -62,31 +66,64 @@ kanbots_once() {
     echo "$json"
 }
 
+# Waits (bounded) until the pool has $1 ready entries, i.e. background refills are done.
+wait_pool() {
+    local want=$1 i
+    for ((i = 0; i < 1200; i++)); do
+        [ "$(git -C "$repo" kanbots pool --json | python3 -c 'import json,sys; print(sum(e["state"] == "ready" for e in json.load(sys.stdin)["entries"]))')" -ge "$want" ] && return 0
+        sleep 0.05
+    done
+    bench_die "the pool did not reach $want ready entries within 60 s"
+}
+
+# The pool in one of three modes before a dispatch: off (kanbots.pool 0, the
+# checkout path), cold (kanbots.pool 2 but empty: checkout, and a refill
+# starts in the background), warm (2 ready entries at main's tip).
+pool_mode() {
+    case $1 in
+        off) git -C "$repo" config kanbots.pool 0; git -C "$repo" kanbots pool empty >/dev/null ;;
+        cold) git -C "$repo" config kanbots.pool 2; git -C "$repo" kanbots pool empty >/dev/null ;;
+        warm) git -C "$repo" config kanbots.pool 2; git -C "$repo" kanbots pool refill; wait_pool 2 ;;
+    esac
+}
+
+modes=(off cold warm)
 bench_log "warm-up ..."
 git_once warm >/dev/null
-kanbots_once >/dev/null
+for mode in "${modes[@]}"; do pool_mode "$mode"; kanbots_once >/dev/null; done
+wait_pool 2
 
-git_ms=() exit_ms=() spawn_ms=() running_ms=() first_ms=()
+git_ms=()
+declare -A exit_ms spawn_ms running_ms first_ms
 for ((i = 1; i <= N; i++)); do
     bench_log "round $i/$N"
-    if ((i % 2)); then g=$(git_once "$i"); k=$(kanbots_once); else k=$(kanbots_once); g=$(git_once "$i"); fi
-    git_ms+=("$g")
-    read -r e s r f < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["exit_ms"], d["transcript_ms"], d["running_ms"], d["first_line_ms"])' "$k")
-    exit_ms+=("$e") spawn_ms+=("$s") running_ms+=("$r") first_ms+=("$f")
+    git -C "$repo" config kanbots.pool 2; wait_pool 2     # no refill running during the baseline
+    git_ms+=("$(git_once "$i")")
+    for mode in "${modes[@]}"; do
+        pool_mode "$mode"
+        k=$(kanbots_once)
+        read -r e s r f < <(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["exit_ms"], d["transcript_ms"], d["running_ms"], d["first_line_ms"])' "$k")
+        exit_ms[$mode]+="$e " spawn_ms[$mode]+="$s " running_ms[$mode]+="$r " first_ms[$mode]+="$f "
+    done
 done
 
 read -r g_med g_min g_max < <(bench_py stats "${git_ms[@]}")
 echo
-echo "bench-dispatch: $FILES files, kanbots.sandbox=$SANDBOX, median of N=$N (ms), $(nproc 2>/dev/null || echo '?') CPUs, $(git --version)"
+echo "bench-dispatch: $FILES files, kanbots.sandbox=$SANDBOX, median of N=$N (ms), $(nproc 2>/dev/null || echo '?') CPUs, $(git --version), in $BENCH_TMP"
 bench_row "measurement" median min max "x git"
 bench_row "git worktree add -b B PATH main (exit)" "$g_med" "$g_min" "$g_max" "1.00"
-for pair in "dispatch returned (exit)|exit_ms" "dispatch -> supervisor spawning agent|spawn_ms" \
-    "dispatch -> record State: running|running_ms" "dispatch -> agent started (1st line)|first_ms"; do
-    label=${pair%%|*} var=${pair##*|}
-    declare -n values=$var
-    read -r med lo hi < <(bench_py stats "${values[@]}")
-    bench_row "$label" "$med" "$lo" "$hi" "$(bench_ratio "$med" "$g_med")"
-    unset -n values
+for mode in "${modes[@]}"; do
+    echo "-- pool $mode"
+    for pair in "dispatch returned (exit)|exit_ms" "dispatch -> supervisor spawning agent|spawn_ms" \
+        "dispatch -> record State: running|running_ms" "dispatch -> agent started (1st line)|first_ms"; do
+        label=${pair%%|*} var=${pair##*|}
+        declare -n values=$var
+        # shellcheck disable=SC2086
+        read -r med lo hi < <(bench_py stats ${values[$mode]})
+        bench_row "$label" "$med" "$lo" "$hi" "$(bench_ratio "$med" "$g_med")"
+        unset -n values
+    done
+    # shellcheck disable=SC2086
+    read -r f_med _ < <(bench_py stats ${first_ms[$mode]})
+    echo "   pool $mode: agent started / git worktree add = $(bench_ratio "$f_med" "$g_med")x (target with a warm pool <= 0.25x)"
 done
-read -r f_med _ < <(bench_py stats "${first_ms[@]}")
-echo "agent started / git worktree add = $(bench_ratio "$f_med" "$g_med")x (target <= 1.2x)"

@@ -18,22 +18,33 @@ public struct BoardQuery {
         public var sessions: [SessionSummary]
         /// Review's verdicts for runs In progress or In review (docs/review.md).
         public var readiness: [RunID: Readiness]
+        let repository: KanbotsRepository
 
+        /// Settled runs (finished, branch gone) are in `board.settled` as
+        /// summaries, not in `board.runs`; `board.allRuns` lists both.
         public var board: Board { snapshot.board }
 
-        /// The `board --json` document (docs/json.md).
-        public var json: BoardJSON {
-            var board = BoardJSON(snapshot)
-            board.decorate(with: readiness)
+        /// The `board --json` document (docs/json.md), with review's verdicts.
+        /// Settled runs' JSON comes from the run snapshot, and what had to be
+        /// rendered is kept there for next time.
+        public func json() throws -> BoardJSON {
+            let renderer = RunJSONRenderer(repository, snapshot: snapshot)
+            var board = BoardJSON(snapshot, runs: try renderer.entries(snapshot.board.allRuns, readiness: readiness))
             board.sessions = sessions.map(SessionJSON.init)
+            renderer.finish()
             return board
         }
     }
 
+    /// Settled runs come as summaries unless the cache is bypassed
+    /// (`KANBOTS_NO_CACHE`); what is printed is the same either way.
     public func load() throws -> Result {
-        let snapshot = try Reconciler(repository).reconciledSnapshot()
-        let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository))
+        let snapshot = try Reconciler(repository).reconciledSnapshot(summarizingSettled: !RunSnapshot.isBypassed)
+        // A session's tally counts all its runs: only then is every run read in full.
+        let sessions = try SessionSummary.all(board: snapshot.board, store: SessionStore(repository)) {
+            try BoardLoader(repository).load().board
+        }
         return Result(snapshot: snapshot, sessions: sessions,
-                      readiness: BoardReadiness.of(snapshot.board, in: repository))
+                      readiness: BoardReadiness.of(snapshot.board, in: repository), repository: repository)
     }
 }

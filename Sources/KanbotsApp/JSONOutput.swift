@@ -10,10 +10,23 @@ import KanbotsCore
 /// `card`, `state` first), dictionaries with string keys sorted so output is
 /// stable, dates as `2026-11-23T09:30:00Z`, and `nil` as `null`.
 public struct JSONOutput {
-    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+    /// - Parameter depth: the nesting the value will be copied into
+    ///   (its indentation), for text kept and inserted later.
+    public static func encode<T: Encodable>(_ value: T, depth: Int = 0) throws -> [UInt8] {
         let encoder = StreamingJSONEncoder()
-        try encoder.encodeValue(value, depth: 0)
+        try encoder.encodeValue(value, depth: depth)
         return encoder.bytes
+    }
+
+    /// Writes `value` and a newline to a file descriptor, in chunks as the
+    /// output grows: `board --json` over ten thousand runs is megabytes, and
+    /// growing one buffer that large costs more than producing it.
+    public static func write<T: Encodable>(_ value: T, to descriptor: Int32) throws {
+        let encoder = StreamingJSONEncoder()
+        encoder.sink = descriptor
+        try encoder.encodeValue(value, depth: 0)
+        encoder.bytes.append(UInt8(ascii: "\n"))
+        encoder.flush()
     }
 }
 
@@ -30,6 +43,9 @@ extension Dictionary: StringKeyedEntries where Key == String, Value: Encodable {
 
 private final class StreamingJSONEncoder: Encoder {
     var bytes: [UInt8] = []
+    /// Where full chunks go (`JSONOutput.write`); nil keeps everything in `bytes`.
+    var sink: Int32?
+    static let chunkSize = 1 << 20
     var codingPath: [any CodingKey] = []
     var userInfo: [CodingUserInfoKey: Any] = [:]
 
@@ -51,6 +67,13 @@ private final class StreamingJSONEncoder: Encoder {
         self.depth = depth
         defer { self.depth = savedDepth }
         if try writeCommonType(value) { return }
+        if let entry = value as? RunJSONEntry {
+            switch entry {
+            case .fields(let fields): try writeObject(fields, depth: depth)
+            case .rendered(let text): text.withBytes { appendIndented($0, from: RunJSONEntry.renderedDepth, to: depth) }
+            }
+            return
+        }
         if let fields = value as? any JSONFields {
             try writeObject(fields, depth: depth)
             return
@@ -89,6 +112,44 @@ private final class StreamingJSONEncoder: Encoder {
         try fields.writeFields(to: &writer)
         if writer.count > 0 { writer.bytes += Self.indentation(depth) }
         writer.bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// Writes an object rendered at depth `from` as if written at `to`:
+    /// JSON strings hold no raw newline, so every newline in it is followed
+    /// by indentation only.
+    private func appendIndented(_ text: UnsafeRawBufferPointer, from: Int, to depth: Int) {
+        guard depth != from else {
+            bytes.append(contentsOf: text)
+            if sink != nil, bytes.count >= Self.chunkSize { flush() }
+            return
+        }
+        let indent = [UInt8](repeating: UInt8(ascii: " "), count: depth * 2)
+        let skip = from * 2
+        var start = 0
+        while let newline = text[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[start...newline]))
+            bytes += indent
+            start = min(newline + 1 + skip, text.count)
+        }
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[start...]))
+        if sink != nil, bytes.count >= Self.chunkSize { flush() }
+    }
+
+    /// Writes out what is buffered. Called only between values, where
+    /// `bytes` holds the whole pending output (a `FieldWriter` hands the
+    /// buffer back before any nested value is encoded).
+    func flush() {
+        guard let sink else { return }
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(sink, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
+        bytes.removeAll(keepingCapacity: true)
     }
 
     /// A newline and the indentation of an element at `depth`.

@@ -205,23 +205,17 @@ public struct BoardCardJSON: JSONFields {
 public struct BoardJSON: Encodable {
     public var columns: [String: [Int]]
     public var cards: [BoardCardJSON]
-    public var runs: [RunJSON]
+    /// Every run; settled ones as text kept in the run snapshot (`RunJSONEntry`).
+    public var runs: [RunJSONEntry]
     public var unreadable: [String]
     public var sessions: [SessionJSON] = []
 
-    public init(_ snapshot: BoardLoader.Snapshot) {
+    public init(_ snapshot: BoardLoader.Snapshot, runs: [RunJSONEntry]) {
         var columns: [String: [Int]] = [:]
         for column in Column.allCases { columns[column.rawValue] = snapshot.board.cards(in: column).map(\.number) }
         self.columns = columns
         cards = snapshot.board.cards.map(BoardCardJSON.init)
-        runs = snapshot.board.runs.map(RunJSON.init)
+        self.runs = runs
         unreadable = snapshot.unreadable.map(\.description)
-    }
-
-    /// Adds review's verdict to the runs that have one.
-    public mutating func decorate(with readiness: [RunID: Readiness]) {
-        for index in runs.indices {
-            runs[index].readiness = RunID(runs[index].id).flatMap { readiness[$0] }.map(ReadinessJSON.init)
-        }
     }
 }

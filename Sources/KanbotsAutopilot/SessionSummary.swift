@@ -25,8 +25,16 @@ public struct SessionSummary: Sendable {
         status = liveness == .alive ? store.readStatus(session.id) : nil
     }
 
-    public static func all(board: Board, store: SessionStore) throws -> [SessionSummary] {
-        try store.all().map { SessionSummary(session: $0, board: board, store: store) }
+    /// - Parameter fullBoard: the board with every run in full, asked for
+    ///   only when there are sessions and `board` summarised settled runs
+    ///   (a session's tally counts all of its runs).
+    public static func all(
+        board: Board, store: SessionStore, fullBoard: (() throws -> Board)? = nil
+    ) throws -> [SessionSummary] {
+        let sessions = try store.all()
+        guard !sessions.isEmpty else { return [] }
+        let tallied = try board.settled.isEmpty ? board : fullBoard?() ?? board
+        return sessions.map { SessionSummary(session: $0, board: tallied, store: store) }
     }
 }
 

@@ -97,6 +97,10 @@ public struct BoardCard: Sendable, Equatable {
 public struct Board: Sendable, Equatable {
     public var cards: [BoardCard]
     public var runs: [RunView]
+    /// Runs left out of `runs` because nothing but a new ref tip can change
+    /// how they show (see `SettledRun`); empty unless the loader was asked
+    /// to summarise them. `runs` still holds every card's latest run.
+    public var settled: [SettledRun] = []
 
     public func cards(in column: Column) -> [BoardCard] { cards.filter { $0.column == column } }
 }
@@ -181,12 +185,18 @@ public enum BoardProjection {
 
     /// Builds the board: one entry per card (and per card number that only
     /// runs mention), placed by its latest run.
-    public static func board(cards: [Card], runs: [(RunRecord, RunObservation)]) -> Board {
+    ///
+    /// `settled` runs count towards their card's runs and cost; each card's
+    /// latest run must be among `runs`.
+    public static func board(
+        cards: [Card], runs: [(RunRecord, RunObservation)], settled: [SettledRun] = []
+    ) -> Board {
         let views = runs.map { view(of: $0.0, observed: $0.1) }
             .sorted { ($0.record.createdAt, $0.record.id) < ($1.record.createdAt, $1.record.id) }
         let runsByCard = Dictionary(grouping: views, by: \.record.card)
+        let settledByCard = Dictionary(grouping: settled, by: \.card)
         let cardsByNumber = Dictionary(cards.map { ($0.number, $0) }, uniquingKeysWith: { first, _ in first })
-        let numbers = Set(cards.map(\.number)).union(runsByCard.keys).sorted()
+        let numbers = Set(cards.map(\.number)).union(runsByCard.keys).union(settledByCard.keys).sorted()
         let entries = numbers.map { number -> BoardCard in
             let card = cardsByNumber[number]
             let cardRuns = runsByCard[number] ?? []
@@ -197,9 +207,11 @@ public enum BoardProjection {
                 column = .done
                 note = "closed"
             }
+            let cardSettled = settledByCard[number] ?? []
             return BoardCard(
-                number: number, card: card, column: column, latestRun: latest, runCount: cardRuns.count,
-                totalCostUSD: cardRuns.reduce(0) { $0 + $1.costUSD }, note: note)
+                number: number, card: card, column: column, latestRun: latest,
+                runCount: cardRuns.count + cardSettled.count,
+                totalCostUSD: SettledRun.totalCost(cardRuns, cardSettled), note: note)
         }
         let columns = Dictionary(entries.map { ($0.number, $0.column) }, uniquingKeysWith: { first, _ in first })
         let waiting = entries.map { entry -> BoardCard in
@@ -207,10 +219,10 @@ public enum BoardProjection {
             entry.waitsFor = (entry.card?.after ?? []).filter { columns[$0] != .done }
             return entry
         }
-        return Board(cards: waiting, runs: views)
+        return Board(cards: waiting, runs: views, settled: settled.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) })
     }
 }
 
-private func < (lhs: (Date, RunID), rhs: (Date, RunID)) -> Bool {
+func < (lhs: (Date, RunID), rhs: (Date, RunID)) -> Bool {
     lhs.0 != rhs.0 ? lhs.0 < rhs.0 : lhs.1 < rhs.1
 }

@@ -77,3 +77,21 @@ extension Repository {
         try check("checkout", git_checkout_head(handle, &options))
     }
 }
+
+extension Repository {
+    /// Moves this checkout to `commit`, detached, writing only the files
+    /// that differ from what the index has (an incremental checkout): how a
+    /// prepared worktree follows its base without being checked out afresh.
+    public func checkOutDetached(_ commit: ObjectID) throws {
+        var oid = commit.raw
+        var object: OpaquePointer?
+        try check("read commit \(commit.short)", git_object_lookup(&object, handle, &oid, GIT_OBJECT_COMMIT))
+        defer { git_object_free(object) }
+        var options = git_checkout_options()
+        try check("checkout options", git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)))
+        options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_RECREATE_MISSING.rawValue
+            | GIT_CHECKOUT_REMOVE_UNTRACKED.rawValue
+        try check("checkout \(commit.short)", git_checkout_tree(handle, object, &options))
+        try check("detach HEAD at \(commit.short)", git_repository_set_head_detached(handle, &oid))
+    }
+}

@@ -7,14 +7,12 @@ extension BoardLoader {
     /// cannot read (named as unreadable) and run branches whose record is
     /// lost (shown on their card as `orphaned`, In review).
     func hiddenRuns(
-        records: [RunRecord], unreadable: [KanbotsError], branchTips: [String: ObjectID]
+        listed: Set<String>, readable: Set<RunID>, branchTips: [String: ObjectID]
     ) -> (orphans: [(RunRecord, RunObservation)], unreadable: [KanbotsError]) {
-        var listed = Set(records.map { KanbotsRepository.runsRefPrefix + $0.id.description })
-        for case .corruptRecord(let ref, _) in unreadable { listed.insert(ref) }
         let hidden = HiddenRuns(repository)
         let unlisted = hidden.unlistedRunRefs(listed: listed).map(\.error)
         let runBranches = branchTips.filter { $0.key.hasPrefix("refs/heads/kanbots/issue-") }
-        let orphans = hidden.orphanedBranches(branchTips: runBranches, readable: Set(records.map(\.id))).map { run in
+        let orphans = hidden.orphanedBranches(branchTips: runBranches, readable: readable).map { run in
             var observation = RunObservation(
                 branchTip: run.branchTip.hex, ahead: run.ahead, behind: nil, supervisor: .gone)
             observation.isOrphaned = true

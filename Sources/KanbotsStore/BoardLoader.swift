@@ -8,7 +8,7 @@ public struct BoardLoader {
     let repository: KanbotsRepository
     /// This clone's tag: runs of other clones (brought by `sync`) are
     /// supervised there, whatever host they name.
-    let cloneTag: CloneTag?
+    public let cloneTag: CloneTag?
 
     public init(_ repository: KanbotsRepository) {
         self.repository = repository
@@ -19,38 +19,94 @@ public struct BoardLoader {
         public var board: Board
         /// Records that could not be read: reported, never overwritten.
         public var unreadable: [KanbotsError]
+        /// The run snapshot the board was read through: renderings of
+        /// settled runs live there (nil when loaded without it).
+        public var cache: RunSnapshot?
     }
 
-    public func load() throws -> Snapshot {
+    /// - Parameter summarizingSettled: leave settled runs (finished, branch
+    ///   gone) as summaries in `board.settled` instead of full views, except
+    ///   each card's latest. What `board` and `status` print is the same
+    ///   either way; only callers that render runs from `cache` ask for it.
+    public func load(summarizingSettled: Bool = false) throws -> Snapshot {
         let (cards, unreadableCards) = try CardStore(repository).all()
-        let (records, unreadableRuns) = try RunIndex(repository).records()
+        let index = RunIndex(repository)
+        let scan = try index.scan()
         let branchTips = Dictionary(
             try repository.git.references(matching: "refs/heads/kanbots/*").map { ($0.name, $0.target) },
             uniquingKeysWith: { first, _ in first })
         var baseTips: [String: ObjectID?] = [:]
-        let observed = try records.map { record -> (RunRecord, RunObservation) in
-            let tip = branchTips["refs/heads/" + record.branch]
-            var ahead: Int?, behind: Int?
-            if let tip {
-                if baseTips[record.base] == nil { baseTips[record.base] = try repository.git.resolveCommit(record.base) }
-                if let baseTip = baseTips[record.base] ?? nil {
-                    (ahead, behind) = try repository.git.aheadBehind(tip, baseTip)
-                }
+        var observed: [(RunRecord, RunObservation)] = []
+        var settled: [SettledRun] = []
+        var unreadable: [KanbotsError] = []
+        for run in scan.runs {
+            if summarizingSettled, let summary = run.summary, !summary.isActive,
+               branchTips["refs/heads/" + summary.branch] == nil {
+                settled.append(SettledRun(id: summary.id, card: summary.card, createdAt: summary.createdAt, costUSD: summary.costUSD))
+                continue
             }
-            let supervisor = liveness(of: record)
-            let live = supervisor == .alive ? LiveStatusFile.read(runDirectory: repository.runDirectory(record.id)) : nil
-            var observation = RunObservation(
-                branchTip: tip?.hex, ahead: ahead, behind: behind, supervisor: supervisor, live: live)
-            observation.fromOtherClone = record.id.clone != cloneTag
-            if supervisor == .gone, record.state.isActive, let agent = record.agentPID {
-                observation.agentAlive = ProcessProbe.isGroupAlive(agent)
+            switch index.record(of: run, in: scan.snapshot) {
+            case .failure(let error): unreadable.append(error)
+            case .success(let record):
+                observed.append((record, try observe(record, branchTip: branchTips["refs/heads/" + record.branch], baseTips: &baseTips)))
             }
-            return (record, observation)
         }
-        let hidden = hiddenRuns(records: records, unreadable: unreadableRuns, branchTips: branchTips)
+        // Each card's latest run decides its column: give it its full view.
+        var latestSettled: [Int: Int] = [:]
+        for (position, run) in settled.enumerated() {
+            if let known = latestSettled[run.card], (settled[known].createdAt, settled[known].id) > (run.createdAt, run.id) { continue }
+            latestSettled[run.card] = position
+        }
+        for position in latestSettled.values.sorted(by: >) {
+            let run = settled.remove(at: position)
+            observed.append(try settledView(of: run, in: scan.snapshot))
+        }
+        scan.snapshot.save()
+        // Every listed ref (readable or not) counts as listed; summaries name the readable runs.
+        let hidden = hiddenRuns(
+            listed: Set(scan.runs.map(\.ref)), readable: Set(scan.runs.compactMap(\.summary?.id)), branchTips: branchTips)
         return Snapshot(
-            board: BoardProjection.board(cards: cards, runs: observed + hidden.orphans),
-            unreadable: unreadableCards + unreadableRuns + hidden.unreadable)
+            board: BoardProjection.board(cards: cards, runs: observed + hidden.orphans, settled: settled),
+            unreadable: unreadableCards + unreadable + hidden.unreadable, cache: scan.snapshot)
+    }
+
+    /// The full record and observation of a run the board summarised.
+    public func settledView(of run: SettledRun, in snapshot: RunSnapshot) throws -> (RunRecord, RunObservation) {
+        let record = try RunIndex(repository).record(ref: RunStore.ref(run.id), in: snapshot)
+        var noBases: [String: ObjectID?] = [:]
+        return (record, try observe(record, branchTip: nil, baseTips: &noBases))
+    }
+
+    /// The full view of any run on a board, summarised or not.
+    public func view(of run: BoardRun, in snapshot: Snapshot) throws -> RunView {
+        switch run {
+        case .view(let view): return view
+        case .settled(let settled):
+            guard let cache = snapshot.cache else { throw KanbotsError.io("the board was loaded without its run snapshot") }
+            let (record, observation) = try settledView(of: settled, in: cache)
+            return BoardProjection.view(of: record, observed: observation)
+        }
+    }
+
+    private func observe(
+        _ record: RunRecord, branchTip tip: ObjectID?, baseTips: inout [String: ObjectID?]
+    ) throws -> RunObservation {
+        var ahead: Int?, behind: Int?
+        if let tip {
+            if baseTips[record.base] == nil { baseTips[record.base] = try repository.git.resolveCommit(record.base) }
+            if let baseTip = baseTips[record.base] ?? nil {
+                (ahead, behind) = try repository.git.aheadBehind(tip, baseTip)
+            }
+        }
+        let supervisor = liveness(of: record)
+        let live = supervisor == .alive ? LiveStatusFile.read(runDirectory: repository.runDirectory(record.id)) : nil
+        var observation = RunObservation(
+            branchTip: tip?.hex, ahead: ahead, behind: behind, supervisor: supervisor, live: live)
+        observation.fromOtherClone = record.id.clone != cloneTag
+        if supervisor == .gone, record.state.isActive, let agent = record.agentPID {
+            observation.agentAlive = ProcessProbe.isGroupAlive(agent)
+        }
+        return observation
     }
 
     /// Whether the run's supervisor is alive, from the lock it holds: a pid
@@ -75,30 +131,108 @@ public struct BoardLoader {
     }
 }
 
-/// Lists every run record. Separate from the board so it can grow a cache
-/// (derived from the refs, safe to delete) without touching callers.
+/// Lists every run record, through the run snapshot (`RunSnapshot`): one
+/// pass over the refs with their targets, parsing only records whose tip is
+/// new.
 public struct RunIndex {
     let repository: KanbotsRepository
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
+    struct ScannedRun {
+        var ref: String
+        var tip: String
+        /// Nil when the record cannot be read.
+        var summary: RunSnapshot.Summary?
+        var problem: KanbotsError?
+    }
+
+    struct Scan {
+        var runs: [ScannedRun]
+        var snapshot: RunSnapshot
+    }
+
     public func records() throws -> (records: [RunRecord], unreadable: [KanbotsError]) {
+        let scan = try scan()
+        defer { scan.snapshot.save() }
         var records: [RunRecord] = []
         var unreadable: [KanbotsError] = []
-        var cache = RecordCache(stateDirectory: repository.stateDirectory)
-        let refs = try RunStore(repository).allIDs()
-        defer { cache.save(keeping: Set(refs.map(\.tip.hex))) }
-        for (id, ref, tip) in refs {
-            do {
-                let record = try RunRecord(parsing: try cache.message(of: tip, in: repository.git))
-                guard record.id == id else { throw RecordError.badField("Run", "\(record.id), stored under \(ref)") }
-                records.append(record)
-            } catch let error as RecordError {
-                unreadable.append(.corruptRecord(ref: ref, reason: error.description))
-            } catch {
-                unreadable.append(.corruptRecord(ref: ref, reason: "\(error)"))
+        for run in scan.runs {
+            switch record(of: run, in: scan.snapshot) {
+            case .success(let record): records.append(record)
+            case .failure(let error): unreadable.append(error)
             }
         }
         return (records, unreadable)
+    }
+
+    /// Lists the run refs (reusing the last listing while no ref file
+    /// changed) and reads each new tip's record once into the snapshot.
+    func scan() throws -> Scan {
+        let snapshot = RunSnapshot(stateDirectory: repository.stateDirectory)
+        let prefix = KanbotsRepository.runsRefPrefix
+        let fingerprint = snapshot.isEnabled
+            ? RefsFingerprint.current(commonDirectory: repository.commonDirectory, prefix: prefix) : nil
+        let listing = try snapshot.listing(ifFingerprint: fingerprint)
+            ?? repository.git.references(matching: prefix + "*").map { ($0.name, $0.target.hex) }
+        var entries: [RunSnapshot.Entry] = []
+        var runs: [ScannedRun] = []
+        var changed = false
+        entries.reserveCapacity(listing.count)
+        runs.reserveCapacity(listing.count)
+        for (ref, tip) in listing {
+            if let known = snapshot.entry(ref: ref, tip: tip), known.summary != nil, known.message != nil {
+                entries.append(known)
+                runs.append(ScannedRun(ref: ref, tip: tip, summary: known.summary))
+                continue
+            }
+            changed = true
+            var entry = RunSnapshot.Entry(ref: ref, tip: tip)
+            var run = ScannedRun(ref: ref, tip: tip)
+            do {
+                guard let commit = ObjectID(hex: tip) else { throw KanbotsError.corruptRecord(ref: ref, reason: "bad id \(tip)") }
+                let message = try repository.git.commitMessage(commit)
+                let record = try Self.parse(message, ref: ref)
+                entry.message = .owned(Array(message.utf8))
+                entry.summary = RunSnapshot.Summary(record)
+                run.summary = entry.summary
+            } catch let error as KanbotsError {
+                run.problem = error
+            } catch {
+                run.problem = .corruptRecord(ref: ref, reason: "\(error)")
+            }
+            entries.append(entry)
+            runs.append(run)
+        }
+        snapshot.replace(with: entries, fingerprint: fingerprint ?? 0, changed: changed)
+        return Scan(runs: runs, snapshot: snapshot)
+    }
+
+    func record(of run: ScannedRun, in snapshot: RunSnapshot) -> Result<RunRecord, KanbotsError> {
+        if let problem = run.problem { return .failure(problem) }
+        return Result { try record(ref: run.ref, in: snapshot) }.mapError {
+            $0 as? KanbotsError ?? .corruptRecord(ref: run.ref, reason: "\($0)")
+        }
+    }
+
+    /// The record at a ref's tip as the snapshot holds it.
+    func record(ref: String, in snapshot: RunSnapshot) throws -> RunRecord {
+        guard let position = snapshot.position(of: ref) else { throw KanbotsError.corruptRecord(ref: ref, reason: "not listed") }
+        let entry = snapshot.entries[position]
+        if let message = entry.message { return try Self.parse(message.text, ref: ref) }
+        guard let commit = ObjectID(hex: entry.tip) else { throw KanbotsError.corruptRecord(ref: ref, reason: "bad id \(entry.tip)") }
+        return try Self.parse(try repository.git.commitMessage(commit), ref: ref)
+    }
+
+    /// Parses a record and checks it is stored under its own id.
+    static func parse(_ message: String, ref: String) throws -> RunRecord {
+        let id = RunID(String(ref.dropFirst(KanbotsRepository.runsRefPrefix.count)))
+        do {
+            let record = try RunRecord(parsing: message)
+            guard record.id == id else { throw RecordError.badField("Run", "\(record.id), stored under \(ref)") }
+            return record
+        } catch let error as RecordError {
+            throw KanbotsError.corruptRecord(ref: ref, reason: error.description)
+        }
     }
 }

@@ -69,13 +69,7 @@ public final class RunStore {
         } catch let error as GitError {
             throw KanbotsError.corruptRecord(ref: ref, reason: error.message)
         }
-        do {
-            let record = try RunRecord(parsing: message)
-            guard record.id == id else { throw RecordError.badField("Run", "\(record.id), stored under \(ref)") }
-            return record
-        } catch let error as RecordError {
-            throw KanbotsError.corruptRecord(ref: ref, reason: error.description)
-        }
+        return try RunIndex.parse(message, ref: ref)
     }
 
     /// Applies a transition with compare-and-swap, re-reading and re-applying

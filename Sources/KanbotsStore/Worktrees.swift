@@ -17,21 +17,32 @@ public struct Worktrees {
         }
     }
 
+    /// How a worktree came to be: moved in from the pool, or checked out.
+    public enum Origin: Sendable { case pool, checkout }
+
     /// Creates `branch` at `base` and registers its worktree under the
     /// metadata lock (milliseconds), then checks the files out outside it so
-    /// concurrent dispatches check out in parallel. On any failure, whatever
-    /// this call created is removed again: no orphan branch or worktree.
-    public func create(name: String, branch: String, folder: String, base: ObjectID) throws {
+    /// concurrent dispatches check out in parallel. With `fromPool`, a
+    /// prepared worktree at `base` is claimed instead when one is ready
+    /// (`WorktreePool`). On any failure, whatever this call created is
+    /// removed again: no orphan branch or worktree.
+    @discardableResult
+    public func create(name: String, branch: String, folder: String, base: ObjectID, fromPool: Bool = false) throws -> Origin {
         let path = repository.absolutePath(folder)
         let branchRef = "refs/heads/" + branch
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         do {
-            try repository.metadataLock.withLock {
+            let claimed = try repository.metadataLock.withLock { () -> Bool in
                 try checkFree(branch: branch, folder: folder)
+                if fromPool, try WorktreePool(repository).claim(name: name, branch: branch, folder: folder, base: base) {
+                    return true
+                }
                 try repository.git.updateReference(branchRef, to: base, expecting: nil, message: "kanbots: dispatch")
                 try repository.git.addWorktree(name: name, path: path, branchRef: branchRef)
+                return false
             }
+            if claimed { return .pool }
         } catch let error as KanbotsError {
             throw error
         } catch {
@@ -44,6 +55,7 @@ public struct Worktrees {
             try? remove(name: name, branch: branch, folder: folder, onlyIfAt: base)
             throw KanbotsError.io("could not check out \(folder): \(error)")
         }
+        return .checkout
     }
 
     /// Checks an existing branch out again into its run's folder (after `gc`

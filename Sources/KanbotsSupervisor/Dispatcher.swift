@@ -65,6 +65,9 @@ public struct Dispatcher {
             throw KanbotsError.unknownBase(baseName)
         }
         let worktrees = Worktrees(repository)
+        let pool = WorktreePool(repository)
+        // The pool holds the default base only; its supervisor refills it once the agent runs.
+        let usePool = pool.size > 0 && baseName == (try? settings.defaultBase())
         return try launch { id in
             let name = RunRecord.worktreeName(card: request.card, id: id)
             let branch = RunRecord.branchName(card: request.card, id: id)
@@ -83,7 +86,8 @@ public struct Dispatcher {
             return record
         } prepareWorktree: { record in
             try worktrees.create(
-                name: record.worktreeRegistration, branch: record.branch, folder: record.worktree, base: baseCommit)
+                name: record.worktreeRegistration, branch: record.branch, folder: record.worktree, base: baseCommit,
+                fromPool: usePool)
         }
     }
 

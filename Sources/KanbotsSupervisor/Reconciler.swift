@@ -70,12 +70,12 @@ public struct Reconciler {
 
     /// Loads the board, recording first what needs recording: the records
     /// are read once, and again only if a run was reconciled.
-    public func reconciledSnapshot() throws -> BoardLoader.Snapshot {
+    public func reconciledSnapshot(summarizingSettled: Bool = false) throws -> BoardLoader.Snapshot {
         let loader = BoardLoader(repository)
-        let snapshot = try loader.load()
+        let snapshot = try loader.load(summarizingSettled: summarizingSettled)
         let lost = snapshot.board.runs.filter { $0.isLost && !$0.observation.agentAlive }.map(\.record)
         guard !lost.isEmpty, !(try reconcile(adoptingOrphans: false, among: lost)).isEmpty else { return snapshot }
-        return try loader.load()
+        return try loader.load(summarizingSettled: summarizingSettled)
     }
 
     /// Starts a new supervisor for a run whose agent outlived its supervisor.

@@ -132,6 +132,9 @@ public final class Supervisor {
             $0.host = KanbotsRepository.hostName
             $0.sandbox = confinement == nil ? nil : "bwrap"
         }
+        // Only now, with the agent started: a refill checks files out, and
+        // on a busy machine it would compete with this run's start.
+        if WorktreePool(repository).size > 0 { PoolRefiller(repository).start(after: id) }
         let ending = follow(.child(pid), record: record)
         try finish(record: record, ending: ending)
     }

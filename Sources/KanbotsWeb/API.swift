@@ -95,7 +95,7 @@ struct API: Sendable {
         do {
             let bytes = try await Blocking.read {
                 try cache.board(version: version) {
-                    var bytes = try JSONOutput.encode(try BoardQuery(try openInitializedRepository(at: path)).load().json)
+                    var bytes = try JSONOutput.encode(try BoardQuery(try openInitializedRepository(at: path)).load().json())
                     bytes.append(UInt8(ascii: "\n"))
                     return bytes
                 }

@@ -35,7 +35,7 @@ struct BoardCommand: ParsableCommand {
             let result = try BoardQuery(repository).load()
             let (snapshot, sessions, readiness) = (result.snapshot, result.sessions, result.readiness)
             if json {
-                try printJSON(result.json)
+                try printJSON(result.json())
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(BoardText.render(snapshot.board, all: all, readiness: readiness))

@@ -4,9 +4,7 @@ import KanbotsStore
 
 /// Prints a read command's `--json` output (see JSONOutput for its form).
 func printJSON<T: Encodable>(_ value: T) throws {
-    var bytes = try JSONOutput.encode(value)
-    bytes.append(UInt8(ascii: "\n"))
-    FileHandle.standardOutput.write(Data(bytes))
+    try JSONOutput.write(value, to: STDOUT_FILENO)
 }
 
 /// Pads or cuts text to a column width, counting characters.

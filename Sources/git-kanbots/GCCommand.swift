@@ -11,7 +11,8 @@ struct GCCommand: ParsableCommand {
         abstract: "Remove worktrees of finished runs and stale worktree records; report the disk freed.",
         discussion: """
             Branches are kept (a finished run's work stays reviewable on its branch); only the \
-            checked-out folders go. Worktree records whose folder is gone and folders under \
+            checked-out folders go. Pool entries (`git kanbots pool`) that are not whole worktrees \
+            are removed, and claims of them a killed dispatch left are finished first. Worktree records whose folder is gone and folders under \
             .kanbots/worktrees that no run owns are removed too. Active runs are never touched.
             """
     )
@@ -20,7 +21,14 @@ struct GCCommand: ParsableCommand {
 
     func run() throws {
         let repository = try openRepository()
-        if !dryRun { _ = try? Reconciler(repository).reconcile(adoptingOrphans: false) }
+        if !dryRun {
+            // First finish claims of pool entries a killed dispatch left, so
+            // their worktrees are whole before anything judges them.
+            for entry in try WorktreePool(repository).prune() {
+                print("removing broken pool entry \(WorktreePool.folder)/\(entry)")
+            }
+            _ = try? Reconciler(repository).reconcile(adoptingOrphans: false)
+        }
         let records = try RunIndex(repository).records().records
         let active = Set(records.filter { $0.state.isActive }.map { repository.absolutePath($0.worktree) })
         var freed: Int64 = 0

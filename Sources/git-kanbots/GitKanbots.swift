@@ -23,7 +23,7 @@ struct GitKanbots: ParsableCommand {
             ShowCommand.self, LogCommand.self, ReplyCommand.self, DecisionsCommand.self, AnswerCommand.self,
             StopCommand.self, ReviewCommand.self, DiffCommand.self, OpenCommand.self, LandCommand.self,
             DiscardCommand.self, PromoteCommand.self, SyncCommand.self, ReconcileCommand.self,
-            GCCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self, ServeCommand.self,
+            GCCommand.self, PoolCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self, ServeCommand.self,
             AutopilotCommand.self, PersonaCommand.self, AgentsCommand.self,
             // Started by git-kanbots itself, hidden from help.
             SuperviseCommand.self, DemoAgentCommand.self, McpCommand.self, ACPClientCommand.self, AiderClientCommand.self,

@@ -18,23 +18,24 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let repository = try openRepository()
-        let snapshot = try Reconciler(repository).reconciledSnapshot()
-        var runs = snapshot.board.runs
+        // Settled runs come as summaries (their JSON from the run snapshot)
+        // unless the cache is bypassed; the output is the same either way.
+        let snapshot = try Reconciler(repository).reconciledSnapshot(summarizingSettled: !RunSnapshot.isBypassed)
+        var selected = snapshot.board.allRuns
         if !all {
-            let active = runs.filter { $0.record.state.isActive }
-            let others = runs.filter { !$0.record.state.isActive }.suffix(20)
-            runs = (active + others).sorted { $0.record.createdAt < $1.record.createdAt }
+            let active = selected.filter(\.isActive)
+            let others = selected.filter { !$0.isActive }.suffix(20)
+            selected = (active + others).sorted { $0.createdAt < $1.createdAt }
         }
         if json {
-            let readiness = BoardReadiness.of(snapshot.board, in: repository)
-            try printJSON(runs.map { view in
-                var json = RunJSON(view)
-                json.readiness = readiness[view.record.id].map(ReadinessJSON.init)
-                return json
-            })
+            let renderer = RunJSONRenderer(repository, snapshot: snapshot)
+            try printJSON(renderer.entries(selected, readiness: BoardReadiness.of(snapshot.board, in: repository)))
+            renderer.finish()
             reportUnreadable(snapshot.unreadable)
             return
         }
+        let loader = BoardLoader(repository)
+        let runs = try selected.map { try loader.view(of: $0, in: snapshot) }
         if runs.isEmpty {
             print("No runs yet. Start one with `git kanbots dispatch <card>`.")
         } else {

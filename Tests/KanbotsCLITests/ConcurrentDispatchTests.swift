@@ -5,8 +5,13 @@ extension HeavySuites {
     @Suite("50 concurrent dispatches") struct ConcurrentDispatchTests {
         static let count = 50
 
+        /// Against a pool of two prepared worktrees: two dispatches claim one
+        /// each (refills race them too), the rest check out; none shares.
         @Test func fiftyDispatchesStartedAtOnceAllGetTheirOwnRun() throws {
             try Sandbox.with(cards: ["Add CSV export"]) { sandbox in
+                try sandbox.enablePool(2)
+                let prepared = try sandbox.poolEntries()
+                #expect(prepared.count == 2)
                 // Spawn all, then wait: they race for ids, refs, worktrees and config.
                 let processes = try (0..<Self.count).map { _ in try sandbox.startKanbots(["dispatch", "1"]) }
                 let results = try processes.map { try $0.wait(timeout: 180) }
@@ -25,8 +30,12 @@ extension HeavySuites {
                     .split(separator: "\n").map(String.init)
                 #expect(branches.count == Self.count)
                 #expect(Set(branches) == Set(runs.map { "refs/heads/" + $0.branch }))
-                let worktrees = try sandbox.worktrees().filter { $0.path != sandbox.repo }
+                let worktrees = try sandbox.worktrees().filter {
+                    $0.path != sandbox.repo && !$0.path.hasPrefix(sandbox.repo + "/.kanbots/pool/")
+                }
                 #expect(worktrees.count == Self.count)
+                #expect(Set(prepared).isDisjoint(with: try sandbox.poolEntries()), "a claimed pool entry is still in the pool")
+                #expect(try !sandbox.gitOK("worktree", "list", "--porcelain").contains("prunable"))
                 #expect(Set(worktrees.map { "\($0.path) \($0.branch ?? "-")" })
                     == Set(runs.map { "\($0.worktree) refs/heads/\($0.branch)" }), "a worktree is not on its run's branch")
                 let refs = try sandbox.runRefs()

@@ -121,7 +121,9 @@ final class Sandbox {
     // MARK: git-kanbots steps
 
     /// `init`, then pins the demo agent (init picks claude or codex when one
-    /// is on PATH; these tests are about the store, not real agents).
+    /// is on PATH; these tests are about the store, not real agents), and
+    /// turns the worktree pool off: a background refill would add worktrees
+    /// to what tests count. Pool tests turn it on (`enablePool`).
     func initialize() throws {
         try kanbotsOK("init")
         try gitOK("config", "kanbots.agent", "demo")
@@ -129,6 +131,18 @@ final class Sandbox {
         // worktree, which confinement forbids; the suites about real agents
         // and confinement turn it back on (ConfinementTests, RealCodexTests).
         try gitOK("config", "kanbots.sandbox", "off")
+        try gitOK("config", "kanbots.pool", "0")
+    }
+
+    /// Turns the worktree pool on with `size` entries and fills it now.
+    func enablePool(_ size: Int = 2) throws {
+        try gitOK("config", "kanbots.pool", String(size))
+        try kanbotsOK("pool", "refill")
+    }
+
+    /// Worktrees that are pool entries (`.kanbots/pool/`), and the rest.
+    func poolEntries() throws -> [String] {
+        try worktrees().map(\.path).filter { $0.hasPrefix(repo + "/.kanbots/pool/") }
     }
 
     func newCard(_ title: String, _ extra: String...) throws -> Int {

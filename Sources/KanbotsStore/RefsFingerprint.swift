@@ -1,0 +1,95 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A hash of the files that hold run refs (`packed-refs` and every loose
+/// `refs/kanbots/runs/*`): inode, size, change and modification times. Equal
+/// fingerprints mean no run ref was written meanwhile, so the listing read
+/// last time still holds and ten thousand ref files need not be read again.
+///
+/// git and libgit2 write a ref to a lock file and rename it into place, which
+/// gives the file a new inode and the folder a new time; a hand edit in place
+/// changes the file's times. Either changes the fingerprint. Timestamps are
+/// only as fine as the file system's clock tick, so, as git does for its
+/// index ("racy git"), a file touched in the last two seconds makes the
+/// fingerprint unusable (nil): the caller then reads the refs.
+enum RefsFingerprint {
+    static let racyWindow: TimeInterval = 2
+
+    static func current(commonDirectory: String, prefix: String, now: Date = Date()) -> UInt64? {
+        var hash = Hasher64()
+        let limit = now.timeIntervalSince1970 - racyWindow
+        guard add(commonDirectory + "/packed-refs", to: &hash, notAfter: limit, missingIsFine: true) else { return nil }
+        let folder = commonDirectory + "/" + prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        guard add(folder, to: &hash, notAfter: limit, missingIsFine: true) else { return nil }
+        guard let directory = opendir(folder) else { return errno == ENOENT ? hash.value : nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let item = readdir(directory) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        // readdir's order is the file system's; the fingerprint must not be.
+        for name in names.sorted() {
+            hash.add(Array(name.utf8))
+            guard add(folder + "/" + name, to: &hash, notAfter: limit, missingIsFine: false, fileOnly: true) else {
+                return nil
+            }
+        }
+        return hash.value == 0 ? 1 : hash.value
+    }
+
+    /// Adds one file's identity; false when it is too fresh to trust, a
+    /// folder where a file was expected, or unreadable.
+    private static func add(
+        _ path: String, to hash: inout Hasher64, notAfter limit: TimeInterval, missingIsFine: Bool, fileOnly: Bool = false
+    ) -> Bool {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            hash.add([0])
+            return missingIsFine && errno == ENOENT
+        }
+        if fileOnly, (info.st_mode & S_IFMT) != S_IFREG { return false }
+        #if os(Linux)
+        let modified = (Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec))
+        let changed = (Int64(info.st_ctim.tv_sec), Int64(info.st_ctim.tv_nsec))
+        #else
+        let modified = (Int64(info.st_mtimespec.tv_sec), Int64(info.st_mtimespec.tv_nsec))
+        let changed = (Int64(info.st_ctimespec.tv_sec), Int64(info.st_ctimespec.tv_nsec))
+        #endif
+        if Double(max(modified.0, changed.0)) >= limit { return false }
+        for value in [Int64(bitPattern: UInt64(info.st_ino)), Int64(info.st_size), modified.0, modified.1, changed.0, changed.1] {
+            hash.add(value)
+        }
+        return true
+    }
+}
+
+/// FNV-1a, 64 bits: stable across runs and platforms (Swift's `Hasher` is
+/// seeded per process, so it cannot be stored).
+struct Hasher64 {
+    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    mutating func add(_ number: Int64) {
+        var rest = UInt64(bitPattern: number)
+        for _ in 0..<8 {
+            value ^= rest & 0xff
+            value = value &* 0x100_0000_01b3
+            rest >>= 8
+        }
+    }
+
+    mutating func add(_ bytes: [UInt8]) { bytes.withUnsafeBytes { add($0) } }
+
+    mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        for byte in bytes {
+            value ^= UInt64(byte)
+            value = value &* 0x100_0000_01b3
+        }
+    }
+}

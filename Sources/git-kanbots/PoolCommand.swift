@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import KanbotsApp
+import KanbotsCore
+import KanbotsStore
+
+struct PoolCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pool",
+        abstract: "Show the pool of prepared worktrees that make dispatch instant.",
+        discussion: """
+            `git config kanbots.pool N` keeps N worktrees (default 2; 0 turns the pool off) checked \
+            out at the base tip, detached, under .kanbots/pool/. A dispatch on the default base \
+            moves one into place as the run's worktree, on the run's new branch, instead of checking \
+            out every file. Once its agent runs, a background `pool refill` prepares the next one and brings stale \
+            entries to the base's new tip with an incremental checkout. `git kanbots gc` removes \
+            broken entries; `pool refill` (run by dispatch) or `pool empty` manage it by hand.
+            """,
+        subcommands: [PoolStatusCommand.self, PoolRefillCommand.self, PoolEmptyCommand.self],
+        defaultSubcommand: PoolStatusCommand.self
+    )
+}
+
+struct PoolStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "List the pool's entries: ready at the base tip, stale, or being prepared.")
+
+    @Flag(help: "Print JSON (size, base and entries).") var json = false
+
+    func run() throws {
+        let repository = try openInitializedRepository()
+        let pool = WorktreePool(repository)
+        let base = try Settings(repository).defaultBase()
+        let tip = try repository.git.resolveCommit(base)
+        let entries = pool.entries(baseTip: tip)
+        if json {
+            try printJSON(PoolJSON(size: pool.size, base: base, baseCommit: tip?.hex, entries: entries.map {
+                PoolJSON.Entry(name: $0.name, path: WorktreePool.folder + "/" + $0.name, state: $0.state.rawValue, commit: $0.commit)
+            }))
+            return
+        }
+        print("pool: \(entries.filter { $0.state == .ready }.count) of \(pool.size) ready at \(base) (\(tip?.short ?? "unknown"))")
+        for entry in entries {
+            print("  \(WorktreePool.folder)/\(entry.name)  \(entry.state.rawValue)  \(entry.commit.map { String($0.prefix(10)) } ?? "-")")
+        }
+    }
+}
+
+struct PoolJSON: Encodable {
+    var size: Int
+    var base: String
+    var baseCommit: String?
+    var entries: [Entry]
+
+    struct Entry: Encodable {
+        var name: String
+        var path: String
+        var state: String
+        var commit: String?
+    }
+}
+
+/// Started in the background by a run's supervisor; harmless to run by hand.
+struct PoolRefillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refill", abstract: "Prepare or refresh pool entries at the base tip (dispatch runs it).")
+
+    @Option(help: "The repository (default: the current directory's).") var repository: String?
+    @Option(help: "Wait (up to 5 s) for this run's agent to write its first output before starting.")
+    var afterRun: String?
+
+    func run() throws {
+        let repository = try self.repository.map { try KanbotsRepository(discoveringFrom: $0) } ?? openInitializedRepository()
+        let pool = WorktreePool(repository)
+        // Be the background job it is: runs starting meanwhile come first.
+        _ = nice(10)
+        if let afterRun, let id = RunID(afterRun) {
+            // The run's start comes first: its agent and this checkout would share the CPU.
+            let transcript = repository.transcriptPath(id)
+            func hasOutput() -> Bool {
+                let attributes = try? FileManager.default.attributesOfItem(atPath: transcript)
+                return ((attributes?[.size] as? NSNumber)?.intValue ?? 0) > 0
+            }
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline, !hasOutput() { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        guard pool.size > 0 else {
+            _ = try pool.empty()
+            return
+        }
+        let base = try Settings(repository).defaultBase()
+        guard let tip = try repository.git.resolveCommit(base) else { throw KanbotsError.unknownBase(base) }
+        try pool.refill(base: tip)
+    }
+}
+
+struct PoolEmptyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "empty", abstract: "Remove every pool entry.")
+
+    func run() throws {
+        let repository = try openInitializedRepository()
+        for entry in try WorktreePool(repository).empty() { print("removed \(WorktreePool.folder)/\(entry)") }
+    }
+}
