@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
@@ -51,11 +52,12 @@ struct DemoCommand: ParsableCommand {
             snapshot = try BoardLoader(repository).load()
         }
         _ = try Reconciler(repository).reconcile(adoptingOrphans: true)
-        snapshot = try BoardLoader(repository).load()
+        let board = try BoardQuery(repository).load()
         print("")
-        print(BoardText.render(snapshot.board, all: true))
+        print(BoardText.render(board.board, all: true, readiness: board.readiness))
         print("")
-        print("Look around: cd \(folder) && git kanbots status && git for-each-ref refs/kanbots/")
+        print("Look around: cd \(folder) && git kanbots review && git kanbots land --plan")
+        print("The state is git: git for-each-ref refs/kanbots/")
     }
 
     /// posix_spawn cannot change directory portably, so hop through `git -C`.

@@ -12,7 +12,8 @@ import Testing
             let cards = lines[(header + 1)...].prefix { $0.hasPrefix("  ") }
             #expect(cards.count == 3, "\(demo)")
             for title in ["Add CSV export", "Fix the off-by-one in pagination", "Document the config file"] {
-                #expect(cards.contains { $0.contains(title) && $0.contains("completed") }, "\(title) not in review: \(demo)")
+                #expect(cards.contains { $0.contains(title) && $0.contains("completed") && $0.hasSuffix("· ready") },
+                        "\(title) not in review, or not ready: \(demo)")
             }
             #expect(lines.contains("In progress (0)") && lines.contains("Todo (0)"), "\(demo)")
 
