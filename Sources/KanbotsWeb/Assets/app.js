@@ -135,11 +135,16 @@ function renderCard(card, runs) {
     runs.length ? el("ul", { class: "runs" }, runs.slice(0, 3).map((run) => el("li", {}, renderRun(run)))) : null);
 }
 
+// The board's short label (`conflicts #7`, `behind 3`), as the terminal board shows it.
 function verdictOf(run) {
-  const verdict = run.verdict ?? run.readiness ?? null;
-  if (verdict === null || verdict === undefined) return null;
-  if (typeof verdict === "string") return verdict;
-  return verdict.verdict || verdict.state || verdict.status || JSON.stringify(verdict);
+  const readiness = run.readiness ?? null;
+  if (readiness === null || readiness === undefined) return null;
+  return readiness.label || readiness.verdict || null;
+}
+
+// The verdict's kind (`ready`, `conflicts`, …), for styling.
+function verdictKind(run) {
+  return run.readiness && run.readiness.verdict ? run.readiness.verdict : "unknown";
 }
 
 function renderRun(run) {
@@ -157,7 +162,7 @@ function renderRun(run) {
       pause ? [" ", el("span", { class: "badge paused", title: `attempt ${pause.attempt}` },
         `rate limited${pause.error_status ? " " + pause.error_status : ""}, retry ${new Date(pause.retry_at).toLocaleTimeString()}`)] : null,
       run.origin && !run.origin.this_clone ? [" ", el("span", { class: "badge remote", title: `from ${run.origin.host}` }, `from ${run.origin.clone}`)] : null,
-      verdict ? [" ", el("span", { class: `badge verdict-${String(verdict).toLowerCase()}` }, verdict)] : null,
+      verdict ? [" ", el("span", { class: `badge verdict-${verdictKind(run)}` }, verdict)] : null,
       run.checks ? [" ", el("span", { class: `badge checks-${run.checks.outcome}`, title: run.checks.failed_command || "" },
         `checks ${run.checks.outcome}`)] : null,
       (run.scope_violations || []).length ? [" ", el("span", { class: "badge paused", title: run.scope_violations.join("\n") },
