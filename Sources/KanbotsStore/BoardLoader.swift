@@ -109,6 +109,15 @@ public struct BoardLoader {
         return observation
     }
 
+    /// The live run working in `worktree`, if any: a reply works in the
+    /// folder of the run it continues, so one folder can serve several runs,
+    /// one at a time.
+    public func activeRun(inWorktree worktree: String, excluding id: RunID? = nil) throws -> RunRecord? {
+        try RunIndex(repository).records().records.first {
+            $0.id != id && $0.worktree == worktree && $0.state.isActive && liveness(of: $0) != .gone
+        }
+    }
+
     /// Whether the run's supervisor is alive, from the lock it holds: a pid
     /// can be reused, a released lock cannot lie.
     public func liveness(of record: RunRecord) -> Liveness {

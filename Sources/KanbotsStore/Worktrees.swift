@@ -58,6 +58,15 @@ public struct Worktrees {
         return .checkout
     }
 
+    /// A finished run's folder, checked out again from its branch when `gc`
+    /// removed it (for `reply`, `check` and `open`). Returns whether it had to.
+    @discardableResult
+    public func ensureCheckedOut(_ record: RunRecord, tip: ObjectID) throws -> Bool {
+        guard !FileManager.default.fileExists(atPath: repository.absolutePath(record.worktree)) else { return false }
+        try restore(name: record.worktreeRegistration, branch: record.branch, folder: record.worktree, tip: tip)
+        return true
+    }
+
     /// Checks an existing branch out again into its run's folder (after `gc`
     /// removed it), registering the worktree anew under the metadata lock.
     public func restore(name: String, branch: String, folder: String, tip: ObjectID) throws {

@@ -74,21 +74,12 @@ extension Dispatcher {
                 }
                 return record
             },
-            prepareWorktree: { record in
-                // `gc` may have removed the folder of the ended run: check the branch out again.
-                guard !FileManager.default.fileExists(atPath: repository.absolutePath(record.worktree)) else { return }
-                try Worktrees(repository).restore(
-                    name: record.worktreeRegistration, branch: record.branch, folder: record.worktree, tip: tip)
-            },
-            checkBeforeClaim: { try checkNoActiveRun(in: original.worktree) })
-    }
-
-    private func checkNoActiveRun(in worktree: String) throws {
-        let loader = BoardLoader(repository)
-        if let busy = try RunIndex(repository).records().records.first(where: {
-            $0.worktree == worktree && $0.state.isActive && loader.liveness(of: $0) != .gone
-        }) {
-            throw KanbotsError.runNotFinished(busy.id.description, state: busy.state.rawValue)
-        }
+            // `gc` may have removed the folder of the ended run: check the branch out again.
+            prepareWorktree: { record in try Worktrees(repository).ensureCheckedOut(record, tip: tip) },
+            checkBeforeClaim: {
+                if let busy = try BoardLoader(repository).activeRun(inWorktree: original.worktree) {
+                    throw KanbotsError.runNotFinished(busy.id.description, state: busy.state.rawValue)
+                }
+            })
     }
 }

@@ -28,9 +28,7 @@ extension RunChecks {
             throw KanbotsError.invalidArgument(
                 "run \(id) has no branch \(record.branch) (discarded or not in this clone); nothing to check")
         }
-        if let busy = try RunIndex(repository).records().records.first(where: {
-            $0.id != id && $0.worktree == record.worktree && $0.state.isActive && loader.liveness(of: $0) != .gone
-        }) {
+        if let busy = try loader.activeRun(inWorktree: record.worktree, excluding: id) {
             throw KanbotsError.runNotFinished(busy.id.description, state: busy.state.rawValue)
         }
         let commands = try commands(for: record)
@@ -45,10 +43,7 @@ extension RunChecks {
         guard lock.tryLock() else {
             throw KanbotsError.invalidArgument("the checks of run \(id) are already running in another command; wait for it")
         }
-        if !FileManager.default.fileExists(atPath: repository.absolutePath(record.worktree)) {
-            try Worktrees(repository).restore(
-                name: record.worktreeRegistration, branch: record.branch, folder: record.worktree, tip: tip)
-        }
+        try Worktrees(repository).ensureCheckedOut(record, tip: tip)
         let handler: @convention(c) (Int32) -> Void = { interruptedChecks = $0 }
         let previous = (signal(SIGINT, handler), signal(SIGTERM, handler))
         defer {

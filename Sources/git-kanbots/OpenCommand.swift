@@ -5,6 +5,7 @@ import KanbotsCore
 import KanbotsGit
 import KanbotsReview
 import KanbotsStore
+import KanbotsSupervisor
 
 struct OpenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,7 +48,12 @@ struct OpenCommand: ParsableCommand {
             throw KanbotsError.invalidArgument(
                 "no editor configured; pass --editor code, or `git config kanbots.editor code`, or set $EDITOR (or use --shell)")
         }
-        let name = (chosen.split(separator: " ").first.map(String.init).map { ($0 as NSString).lastPathComponent }) ?? chosen
+        let program = chosen.split(separator: " ").first.map(String.init) ?? chosen
+        guard ProcessLauncher.locate(program) != nil else {
+            throw KanbotsError.invalidArgument(
+                "the editor '\(program)' is not on PATH; install it, or choose another with --editor or `git config kanbots.editor`")
+        }
+        let name = (program as NSString).lastPathComponent
         if !Self.launchers.contains(name) { print("opening \(folder) with \(chosen)") }
         // Through the shell, so an editor set as "code --wait" or "vim -p" works as it does for git.
         try execProgram(["/bin/sh", "-c", chosen + " \"$@\"", chosen, folder])
@@ -61,9 +67,9 @@ struct OpenCommand: ParsableCommand {
             throw KanbotsError.invalidArgument(
                 "run \(record.id) has no worktree and no branch \(record.branch) any more (\(record.state.rawValue)); nothing to open")
         }
-        try Worktrees(repository).restore(name: record.worktreeRegistration, branch: record.branch,
-                                          folder: record.worktree, tip: tip)
-        FileHandle.standardError.write(Data("git-kanbots: checked \(record.branch) out again in \(folder)\n".utf8))
+        if try Worktrees(repository).ensureCheckedOut(record, tip: tip) {
+            FileHandle.standardError.write(Data("git-kanbots: checked \(record.branch) out again in \(folder)\n".utf8))
+        }
         return folder
     }
 }

@@ -140,6 +140,7 @@ import Testing
             #expect(sandbox.read(record)?.hasPrefix(sandbox.path(worktree)) == true)
             try sandbox.gitOK("config", "--unset", "kanbots.editor")
             expectCleanError(try sandbox.kanbots("open", run, environment: ["EDITOR": "", "VISUAL": ""]), mentioning: "--editor")
+            expectCleanError(try sandbox.kanbots("open", run, "--editor", "no-such-editor --wait"), mentioning: "not on PATH")
         }
     }
 
