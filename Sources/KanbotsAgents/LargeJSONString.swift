@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import KanbotsCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A long JSON string value kept in its escaped form.
 ///
@@ -36,7 +46,7 @@ struct LargeJSONString: Sendable {
         quoted.append(0x22)
         quoted.append(escaped)
         quoted.append(0x22)
-        return (try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed])) as? String
+        return (try? DynamicJSON.parse(quoted)) as? String
     }
 
     /// The largest prefix length not above `limit` that ends between whole
@@ -65,7 +75,7 @@ struct LargeJSONString: Sendable {
     }
 }
 
-// MARK: - Eliding large strings before JSONSerialization
+// MARK: - Eliding large strings before parsing
 
 /// Decoded in place of an elided string; the index follows the prefix.
 let elisionMarker = "\u{0}kanbots-elided:"

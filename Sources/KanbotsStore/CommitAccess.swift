@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import KanbotsSystem
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KanbotsCore
 
 /// The git data an agent must be able to write to commit on its own branch
@@ -24,7 +34,7 @@ public struct CommitAccess: Sendable, Equatable {
 
     public init(repository: KanbotsRepository, record: RunRecord) {
         let common = repository.commonDirectory
-        let branchFolder = (record.branch as NSString).deletingLastPathComponent
+        let branchFolder = PathName.parent(of: record.branch)
         let refsFolder = branchFolder.isEmpty ? "refs/heads" : "refs/heads/" + branchFolder
         writableFolders = [
             common + "/worktrees/" + record.worktreeRegistration,
@@ -41,7 +51,7 @@ public struct CommitAccess: Sendable, Equatable {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw KanbotsError.io("cannot create \(folder) for the agent's commits: \(error.localizedDescription)")
+                throw KanbotsError.io("cannot create \(folder) for the agent's commits: \(error)")
             }
         }
     }

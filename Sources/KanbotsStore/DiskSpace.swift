@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import KanbotsSystem
+import KanbotsCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,7 +52,7 @@ public enum DiskSpace {
                 let reason = errno
                 unlink(path)
                 if reason == ENOSPC || reason == EDQUOT {
-                    throw KanbotsError.diskFull(path: (path as NSString).deletingLastPathComponent, detail: "nothing was changed")
+                    throw KanbotsError.diskFull(path: PathName.parent(of: path), detail: "nothing was changed")
                 }
                 throw KanbotsError.io("cannot write \(path): \(String(cString: strerror(reason)))")
             }

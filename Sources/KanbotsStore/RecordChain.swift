@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import KanbotsSystem
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KanbotsCore
 import KanbotsGit
 
@@ -105,7 +115,7 @@ public enum Contention {
             } catch let error as GitError where error.isContention {
                 retries += 1
                 if number == maxAttempts { break }
-                Thread.sleep(forTimeInterval: Double.random(in: delay / 2...delay))
+                sleepThread(seconds: Double.random(in: delay / 2...delay))
                 delay = min(delay * 1.6, 0.05)
             }
         }

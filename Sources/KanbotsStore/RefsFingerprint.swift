@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,7 +27,7 @@ enum RefsFingerprint {
         var hash = Hasher64()
         let limit = now.timeIntervalSince1970 - racyWindow
         guard add(commonDirectory + "/packed-refs", to: &hash, notAfter: limit, missingIsFine: true) else { return nil }
-        let folder = commonDirectory + "/" + prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let folder = commonDirectory + "/" + prefix.trimming(charactersIn: "/")
         guard add(folder, to: &hash, notAfter: limit, missingIsFine: true) else { return nil }
         guard let directory = opendir(folder) else { return errno == ENOENT ? hash.value : nil }
         defer { closedir(directory) }

@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import KanbotsSystem
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KanbotsCore
 import KanbotsGit
 
@@ -205,7 +215,7 @@ public final class RunSnapshot {
         out.bytes += index.bytes
         out.bytes += blobs.bytes
         out.bytes += Self.trailer
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.parent(of: path)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = folder + "/.\(Self.fileName)-\(getpid())-\(UUID().uuidString.prefix(8))"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(out.bytes)) else { return }

@@ -1,6 +1,16 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// How git-kanbots talks to an agent: the wire format of its stream.
 public enum AgentProtocol: String, Sendable, CaseIterable {

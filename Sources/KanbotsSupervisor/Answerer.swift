@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import KanbotsSystem
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KanbotsCore
 import KanbotsStore
 
@@ -87,7 +97,7 @@ public struct Answerer {
         while Date() < deadline {
             guard let current = try? RunStore(repository).record(id), current.state.isActive,
                   current.supervisorPID == record.supervisorPID else { return }
-            Thread.sleep(forTimeInterval: 0.02)
+            sleepThread(seconds: 0.02)
         }
     }
 

@@ -1,6 +1,16 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// How an agent starts `git-kanbots mcp` for its run, the server behind the
 /// `ask` tool (docs/decisions.md): Claude Code gets a `--mcp-config` file in
@@ -11,7 +21,7 @@ public struct DecisionServerLaunch: Sendable {
     /// Where the `--mcp-config` file is written (`runs/<id>/mcp.json`).
     public var configPath: String
 
-    public init(repository: KanbotsRepository, id: RunID, executable: String = ProcessLauncher.currentExecutable) {
+    public init(repository: KanbotsRepository, id: RunID, executable: String = ProcessLauncher.kanbotsExecutable) {
         self.executable = executable
         arguments = ["mcp", "--run", id.description, "--repository", repository.workingDirectory]
         configPath = repository.runDirectory(id) + "/mcp.json"

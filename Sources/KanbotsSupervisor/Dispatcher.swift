@@ -1,4 +1,14 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import KanbotsSystem
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
@@ -120,7 +130,7 @@ public struct Dispatcher {
         func claim() throws -> RunRecord {
             try RunStore(repository).create(clone: clone, attachments: attachments) { id in
                 var record = try make(id)
-                record.setExtra(RunRecord.dispatchLockKey, (pending as NSString).lastPathComponent)
+                record.setExtra(RunRecord.dispatchLockKey, PathName.lastComponent(of: pending))
                 return record
             }
         }

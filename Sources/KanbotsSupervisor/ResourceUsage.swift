@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,6 +33,6 @@ public struct ResourceUsage: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        String(format: "cpu_seconds=%.3f peak_rss_bytes=%d", cpuSeconds, peakResidentBytes)
+        String(printf: "cpu_seconds=%.3f peak_rss_bytes=%ld", cpuSeconds, peakResidentBytes)
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import KanbotsAgents
 import KanbotsCore
 import KanbotsGit
@@ -8,6 +12,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import KanbotsSystem
 
 /// The signal that asked the supervisor to stop, set from a signal handler.
 nonisolated(unsafe) private var receivedStopSignal: Int32 = 0
@@ -16,7 +21,7 @@ nonisolated(unsafe) private var receivedStopSignal: Int32 = 0
 /// group inside the worktree, follows its stream, meters and caps its cost,
 /// checkpoints its work and records every transition.
 ///
-/// It runs as its own detached process (`git-kanbots supervise ID`) holding
+/// It runs as its own detached process (`kanbots-supervisor run ID`) holding
 /// the run's lock for its whole life: the lock is how everyone else knows it
 /// is alive.
 public final class Supervisor {
@@ -222,7 +227,7 @@ public final class Supervisor {
                 checkpoint(record)
                 nextCheckpoint = Date().addingTimeInterval(checkpointEvery)
             }
-            if lines.isEmpty { Thread.sleep(forTimeInterval: pollInterval) }
+            if lines.isEmpty { sleepThread(seconds: pollInterval) }
         }
     }
 
@@ -250,8 +255,7 @@ public final class Supervisor {
         let target = source + ".redacted"
         guard let size = try? FileManager.default.attributesOfItem(atPath: source)[.size] as? Int, size > 0,
               FileManager.default.createFile(atPath: target, contents: nil),
-              let output = FileHandle(forWritingAtPath: target) else { return nil }
-        defer { try? output.close() }
+              let output = OpenFile(target, .writing) else { return nil }
         // A full disk fails a write: then no redacted copy, never a crash.
         var failed = false
         let redactor = SecretRedactor()
@@ -261,7 +265,7 @@ public final class Supervisor {
             slice.append(redactor.redact(line))
             slice.append(0x0A)
             if slice.count >= 1 << 20 {
-                do { try output.write(contentsOf: slice) } catch { failed = true }
+                do { try output.write(slice) } catch { failed = true }
                 slice.removeAll(keepingCapacity: true)
             }
         }
@@ -271,7 +275,7 @@ public final class Supervisor {
             lines.forEach(write)
         }
         if let remainder = tail.takeRemainder() { write(remainder) }
-        do { try output.write(contentsOf: slice) } catch { failed = true }
+        do { try output.write(slice) } catch { failed = true }
         if failed { unlink(target) }
         return failed ? nil : target
     }
@@ -313,7 +317,7 @@ public final class Supervisor {
         var (state, reason): (RunState, String?)
         switch ending {
         case .capped(let amount):
-            (state, reason) = (.failed, "\(Reason.costCapped) \(String(format: "%.4f", amount))")
+            (state, reason) = (.failed, "\(Reason.costCapped) \(String(printf: "%.4f", amount))")
         case .timeCapped(let seconds):
             (state, reason) = (.failed, "\(Reason.timeCapped) \(Int(seconds))s")
         case .stopped:
