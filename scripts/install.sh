@@ -27,8 +27,7 @@ say "building git-kanbots and kanbots-supervisor (release)"
 # Two programs: the command line, and the lean one the long-lived processes
 # run (a supervisor per run, an orchestrator per autopilot session), which
 # dispatch finds next to git-kanbots.
-(cd "$ROOT" && swift build -c release --product git-kanbots && swift build -c release --product kanbots-supervisor)
-bin_path="$(cd "$ROOT" && swift build -c release --show-bin-path)"
+bin_path="$("$ROOT/scripts/build-release.sh")"
 binary="$bin_path/git-kanbots"
 for program in git-kanbots kanbots-supervisor; do
     [ -x "$bin_path/$program" ] || die "the build did not produce $bin_path/$program"

@@ -44,3 +44,27 @@ extension StringProtocol {
         return String(self[first...last])
     }
 }
+
+extension Data {
+    /// Whether `needle` occurs in these bytes, found with the C library's
+    /// `memchr` and `memcmp` (the generic `firstRange(of:)` is many times
+    /// slower on Data, and `memmem` is not in every C library's headers).
+    public func containsBytes(_ needle: [UInt8]) -> Bool {
+        guard let first = needle.first else { return true }
+        guard count >= needle.count else { return false }
+        return withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { needle in
+                var cursor = haystack.baseAddress!
+                var remaining = haystack.count
+                while remaining >= needle.count {
+                    guard let hit = memchr(cursor, Int32(first), remaining - needle.count + 1) else { return false }
+                    if memcmp(hit, needle.baseAddress!, needle.count) == 0 { return true }
+                    let skipped = UnsafeRawPointer(hit) - cursor + 1
+                    cursor += skipped
+                    remaining -= skipped
+                }
+                return false
+            }
+        }
+    }
+}

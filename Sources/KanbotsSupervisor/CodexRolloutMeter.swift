@@ -45,7 +45,7 @@ final class CodexRolloutMeter {
         if let resumedThread {
             threadID = resumedThread
             if let path = findRollout(resumedThread) {
-                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                let size = PathName.fileSize(path) ?? 0
                 startOffset = Int64(size)
                 tail = TranscriptTail(path: path, offset: startOffset)
             }
@@ -76,7 +76,7 @@ final class CodexRolloutMeter {
     /// `{"type":"event_msg","payload":{"type":"token_count","info":{"last_token_usage":{…}}}}`
     /// as token counts split like the stream's (cached input apart).
     static func lastTokenUsage(in line: Data) -> TokenCounts? {
-        guard line.firstRange(of: Data(#""token_count""#.utf8)) != nil,
+        guard line.containsBytes(Array(#""token_count""#.utf8)),
               let object = try? DynamicJSON.parse(line) as? [String: Any],
               let payload = object["payload"] as? [String: Any], payload["type"] as? String == "token_count",
               let info = payload["info"] as? [String: Any],

@@ -43,11 +43,11 @@ extension Supervisor {
     func deniedWrites(stderr: String) -> [String] {
         var text = stderr
         let tail = TranscriptTail(path: repository.transcriptPath(id))
-        let marker = Data("Read-only file system".utf8)
+        let marker = Array("Read-only file system".utf8)
         while true {
             let lines = tail.readLines()
             if lines.isEmpty { break }
-            for line in lines where line.firstRange(of: marker) != nil { text += "\n" + String(decoding: line, as: UTF8.self) }
+            for line in lines where line.containsBytes(marker) { text += "\n" + String(decoding: line, as: UTF8.self) }
         }
         return ReadOnlyDenials.paths(in: text)
     }

@@ -253,7 +253,7 @@ public final class Supervisor {
     func writeRedactedTranscript() -> String? {
         let source = repository.transcriptPath(id)
         let target = source + ".redacted"
-        guard let size = try? FileManager.default.attributesOfItem(atPath: source)[.size] as? Int, size > 0,
+        guard let size = PathName.fileSize(source), size > 0,
               FileManager.default.createFile(atPath: target, contents: nil),
               let output = OpenFile(target, .writing) else { return nil }
         // A full disk fails a write: then no redacted copy, never a crash.
@@ -264,7 +264,7 @@ public final class Supervisor {
         func write(_ line: Data) {
             slice.append(redactor.redact(line))
             slice.append(0x0A)
-            if slice.count >= 1 << 20 {
+            if slice.count >= 256 << 10 {
                 do { try output.write(slice) } catch { failed = true }
                 slice.removeAll(keepingCapacity: true)
             }

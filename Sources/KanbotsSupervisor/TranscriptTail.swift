@@ -34,7 +34,7 @@ public final class TranscriptTail {
     /// - Parameter limit: bytes read per call at most (a line longer than
     ///   that still comes whole, over several calls), so a burst is handled
     ///   in slices and the supervisor's memory stays small.
-    public func readLines(limit: Int = 1 << 20) -> [Data] {
+    public func readLines(limit: Int = 256 << 10) -> [Data] {
         if descriptor < 0 {
             descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return [] }

@@ -28,6 +28,14 @@ public enum PathName {
         return parts.last.map(String.init) ?? (path.hasPrefix("/") ? "/" : path)
     }
 
+    /// The size in bytes of the file at `path`, or nil if it cannot be read.
+    /// (Not `FileManager`'s attributes: their number types differ between
+    /// Foundation and FoundationEssentials, and a cast that fails is silent.)
+    public static func fileSize(_ path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
+
     /// The folder for temporary files: `TMPDIR`, else /tmp; no trailing slash.
     public static var temporaryDirectory: String {
         let configured = ProcessInfo.processInfo.environment["TMPDIR"] ?? ""
