@@ -45,8 +45,8 @@ for ((i = 1; i <= RUNS; i++)); do
     ids+=("$(cd "$repo" && git kanbots dispatch "$i" --agent claude --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')")
 done
 
-# "count rss pss uss" (kB) over the processes whose command line contains $1,
-# once $2 of them run.
+# "count rss pss uss" (kB) over the processes whose command line contains $1
+# (its first word being the program), once $2 of them run.
 measure() {
     python3 - "$1" "$2" <<'PY'
 import os, sys, time
@@ -58,8 +58,10 @@ while True:
         if not entry.isdigit(): continue
         try: command = open(f"/proc/{entry}/cmdline", "rb").read().replace(b"\0", b" ")
         except OSError: continue
-        # Not this script itself, whose arguments hold the pattern too.
-        if pattern in command and not command.startswith(b"python3"): pids.append(entry)
+        # The program must be the one named first (not this script, nor a
+        # python launcher, whose arguments hold the pattern too).
+        program = command.split(b" ")[0].rsplit(b"/", 1)[-1]
+        if pattern in command and program == pattern.split(b" ")[0]: pids.append(entry)
     if len(pids) >= expected or time.time() > deadline: break
     time.sleep(0.2)
 time.sleep(1.0)  # let each one settle after its agent's first lines
@@ -85,7 +87,7 @@ for ((i = 1; i <= RUNS; i++)); do
     git -C "$repo" cat-file --batch <"$fifo" >/dev/null &
     gits+=($!)
 done
-read -r g_count g_rss g_pss g_uss <<<"$(measure "cat-file --batch" "$RUNS")"
+read -r g_count g_rss g_pss g_uss <<<"$(measure "git -C $repo cat-file --batch" "$RUNS")"
 kill "${gits[@]}" 2>/dev/null || true
 exec {hold}>&-
 

@@ -264,7 +264,7 @@ public final class Supervisor {
         func write(_ line: Data) {
             slice.append(redactor.redact(line))
             slice.append(0x0A)
-            if slice.count >= 256 << 10 {
+            if slice.count >= 64 << 10 {
                 do { try output.write(slice) } catch { failed = true }
                 slice.removeAll(keepingCapacity: true)
             }
@@ -294,6 +294,8 @@ public final class Supervisor {
 
     /// Commits what the agent left, notes its commits, records the end.
     func finish(record: RunRecord, ending: Ending) throws {
+        // Following the agent is over; finishing runs other code.
+        CodeResidency.release()
         let store = RunStore(repository)
         defer { DiskSpace.release(at: reservePath) }
         if case .diskFull = ending {

@@ -27,6 +27,8 @@ do {
         StandardError.write(usage)
         exit(64)
     }
+    // Start-up (the loader, the runtime) is done: its code can go.
+    CodeResidency.release()
     switch invocation.role {
     case .supervisor(let reattach): try superviseRun(invocation.name, repository: invocation.repository, reattach: reattach)
     case .orchestrator: try orchestrateSession(invocation.name, repository: invocation.repository)
