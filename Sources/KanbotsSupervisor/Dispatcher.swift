@@ -113,6 +113,7 @@ public struct Dispatcher {
         prepareWorktree: (RunRecord) throws -> Void,
         checkBeforeClaim: (() throws -> Void)? = nil
     ) throws -> RunRecord {
+        try DetachedProcess.requireProgram()
         let clone = try Settings(repository).cloneTag()
         // The supervisor lock is taken before the run exists, so there is no
         // instant at which the run is recorded but nobody holds its lock.

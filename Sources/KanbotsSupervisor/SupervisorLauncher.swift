@@ -34,8 +34,7 @@ public enum DetachedProcess {
     /// (`KANBOTS_LOCK_FD`), so the lock passes to it without ever being
     /// released; its output goes to `log`. Returns its pid.
     public static func spawn(arguments: [String], log: String, holding lock: FileLock) throws -> Int32 {
-        let executable = ProcessLauncher.supervisorExecutable
-        guard access(executable, X_OK) == 0 else { throw KanbotsError.supervisorMissing(path: executable) }
+        let executable = try requireProgram()
         let inheritedFD: Int32 = 3
         // dup2 onto the same number would keep close-on-exec; avoid that case.
         let source = lock.descriptor == inheritedFD ? fcntl(lock.descriptor, F_DUPFD_CLOEXEC, 10) : lock.descriptor
@@ -48,6 +47,17 @@ public enum DetachedProcess {
         spec.standardError = .appending(log)
         spec.inherited = [inheritedFD: source]
         return try ProcessLauncher.spawn(spec)
+    }
+}
+
+extension DetachedProcess {
+    /// The path of `kanbots-supervisor`, or the one-line error to reinstall:
+    /// checked before a run is claimed, so a missing program leaves no trace.
+    @discardableResult
+    public static func requireProgram() throws -> String {
+        let executable = ProcessLauncher.supervisorExecutable
+        guard access(executable, X_OK) == 0 else { throw KanbotsError.supervisorMissing(path: executable) }
+        return executable
     }
 }
 
