@@ -1,13 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsCore
 
 /// Removes API keys, tokens and passwords from transcript lines before they
 /// are stored in git, where they would be shared with every clone.

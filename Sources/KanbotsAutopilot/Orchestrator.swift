@@ -1,18 +1,8 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
 import KanbotsSupervisor
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsSystem
 
 /// The signal that asked the orchestrator to stop, set from a signal handler.
 nonisolated(unsafe) private var receivedStopSignal: Int32 = 0

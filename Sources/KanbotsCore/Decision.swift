@@ -3,11 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A question an agent asked a human, as recorded with the run while it
 /// waits (state `awaiting_decision`). Kept as `Question-*` fields of the run

@@ -3,11 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// JSON of unknown shape, as agents stream it, read into plain Swift values:
 /// `[String: Any]`, `[Any]`, `String`, `Int` (integers that fit), `Double`,

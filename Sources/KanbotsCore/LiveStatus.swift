@@ -3,11 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What a supervisor knows between transitions: cost so far, rate limits,
 /// how far it has read the stream. Machine-local (the run's git record gets

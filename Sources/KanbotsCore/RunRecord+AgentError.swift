@@ -3,11 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Why a run's agent failed, in its own words: the record keeps the last
 /// line it wrote to stderr (or its error result) and, when the cause is a

@@ -3,11 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A run's wall-clock cap: a duration, or none on purpose.
 public enum MaxTime: Sendable, Equatable {

@@ -3,11 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// How a run's checks (`kanbots.check`, a card's `--check`) ended.
 public enum ChecksOutcome: String, Sendable, Codable, CaseIterable {

@@ -3,11 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// How a run's agent was confined, and what the confinement refused it
 /// (docs/agents.md, "Confinement"; docs/state-format.md).

@@ -3,11 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A run nothing can change but a new tip of its ref: finished, and its
 /// branch gone. Its column, note and JSON follow from its record alone, so

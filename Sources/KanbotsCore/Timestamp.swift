@@ -3,11 +3,6 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// ISO 8601 in UTC with whole seconds (`2026-11-23T09:30:00Z`): sortable as
 /// text, readable in `git log`, parseable everywhere. Hand-rolled because the

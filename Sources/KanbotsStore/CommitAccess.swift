@@ -1,15 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsCore
+import KanbotsSystem
 
 /// The git data an agent must be able to write to commit on its own branch
 /// from its run's linked worktree, and nothing more. Agent sandboxes (Codex's

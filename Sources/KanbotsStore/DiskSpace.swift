@@ -1,15 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
 import KanbotsCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsSystem
 
 /// Free space, and space set aside so that a run's last record can always be
 /// written. A full disk must end a run as `failed` with the reason, never

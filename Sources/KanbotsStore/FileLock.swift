@@ -1,13 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsCore
 
 /// An advisory lock on a file (`flock`), released by the kernel when the
 /// holder dies, even by `kill -9`. That property is what makes it the

@@ -1,15 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import KanbotsCore
 import KanbotsGit
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Runs that listing refs would not show. libgit2's ref iterator skips a
 /// loose ref file holding garbage without a word, and a run branch whose

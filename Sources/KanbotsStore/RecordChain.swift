@@ -1,16 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// One entity kept as a chain of commits on its own ref (Gerrit NoteDb
 /// style): the tip's message is the current record, each parent an earlier

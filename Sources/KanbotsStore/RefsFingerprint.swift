@@ -1,13 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsCore
 
 /// A hash of the files that hold run refs (`packed-refs` and every loose
 /// `refs/kanbots/runs/*`): inode, size, change and modification times. Equal

@@ -1,16 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// A derived snapshot of every run ref, in `.git/kanbots/cache/runs-v2`, so
 /// the board need not read ten thousand refs and records on every call.

@@ -1,16 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// What `git kanbots init` does: hook, excludes, config defaults. Every step
 /// checks before it writes, so running it again changes nothing.

@@ -1,16 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// Prepared worktrees (`kanbots.pool`, default 2) under `.kanbots/pool/`,
 /// checked out at the base tip and detached, so a dispatch moves one into

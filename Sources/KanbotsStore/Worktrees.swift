@@ -1,16 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// Creates and removes the branch + worktree pair of a run.
 public struct Worktrees {

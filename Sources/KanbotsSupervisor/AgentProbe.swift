@@ -1,15 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Dispatch
+import KanbotsCore
 import KanbotsStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsSystem
 
 /// What `git kanbots agents` says about one agent: whether its program is

@@ -1,16 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// Answers a run's open question and makes sure someone acts on it: the
 /// agent's decision server (it polls the record), a re-attached supervisor

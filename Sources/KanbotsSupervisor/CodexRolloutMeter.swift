@@ -1,16 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import KanbotsAgents
 import KanbotsCore
 import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import KanbotsAgents
 
 /// Live metering of a Codex run from Codex's own session log.
 ///

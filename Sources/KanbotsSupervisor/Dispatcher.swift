@@ -1,17 +1,7 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
+import KanbotsSystem
 
 /// What the user asked `dispatch` for; nil fields take the configured defaults.
 public struct DispatchRequest: Sendable {

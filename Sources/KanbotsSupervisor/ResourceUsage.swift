@@ -1,14 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
+import KanbotsCore
 import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What this process has used so far: the supervisor writes it to its log
 /// when it ends, which is how the benchmarks read a supervisor's cost.

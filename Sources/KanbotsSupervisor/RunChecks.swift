@@ -1,17 +1,7 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsAgents
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// A run's checks, end to end: which commands (the repository's
 /// `kanbots.check`, then the card's own), running them with `CheckRunner`

@@ -1,16 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
 import KanbotsCore
 import KanbotsStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsSystem
 
 /// Ends a run on request, through its supervisor when it is alive (so the
 /// supervisor records the ending), directly otherwise.

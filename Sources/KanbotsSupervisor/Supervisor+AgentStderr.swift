@@ -1,16 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-import KanbotsSystem
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsAgents
 import KanbotsCore
+import KanbotsSystem
 
 extension Supervisor {
     /// Where the agent's stderr goes while it runs (machine-local).

@@ -1,17 +1,7 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import KanbotsAgents
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsSystem
 
 /// The signal that asked the supervisor to stop, set from a signal handler.

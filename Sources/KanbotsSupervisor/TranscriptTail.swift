@@ -1,13 +1,4 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsCore
 
 /// Follows a file that another process appends to, from a byte offset,
 /// yielding complete lines. The agent writes its stream to a file rather
