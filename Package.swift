@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "git-kanbots", targets: ["git-kanbots"]),
+        .executable(name: "kanbots-supervisor", targets: ["kanbots-supervisor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,15 +28,18 @@ let package = Package(
         .target(name: "KanbotsGit", dependencies: ["CLibGit2"]),
         // Pure domain: runs, cards, their text formats and the board projection.
         .target(name: "KanbotsCore"),
+        // The operating system on the C library alone: starting processes with
+        // posix_spawn (streams, process groups, exit statuses), files, paths, sleeping.
+        .target(name: "KanbotsSystem"),
         // Agent adapters: stream parsing into typed events, pricing.
         .target(name: "KanbotsAgents", dependencies: ["KanbotsCore"]),
         // GitHub's REST API: issues, labels, pull requests, auth discovery, one-line errors.
         .target(name: "KanbotsGitHub", dependencies: ["KanbotsCore"]),
         // Persistence of the domain in git refs and notes; the derived run snapshot;
         // worktrees and their pool; locks.
-        .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit"]),
+        .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem"]),
         // The per-run supervisor process and process utilities.
-        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsStore", "KanbotsAgents"]),
+        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents"]),
         // The MCP server agents call to ask a human (`git-kanbots mcp`): decisions.
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
@@ -43,12 +47,12 @@ let package = Package(
         ]),
         // The Agent Client Protocol client (`git-kanbots acp-client`): speaks
         // JSON-RPC to an ACP agent for one run; permission requests become decisions.
-        .target(name: "KanbotsACP", dependencies: ["KanbotsCore", "KanbotsMCP", "KanbotsSupervisor"]),
+        .target(name: "KanbotsACP", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsMCP", "KanbotsSupervisor"]),
         // The Aider client (`git-kanbots aider-client`): runs Aider once and turns
         // its plain-text output into an NDJSON transcript.
-        .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSupervisor"]),
+        .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSystem", "KanbotsSupervisor"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
-        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
+        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsSupervisor"]),
         // Review and landing: readiness derived by in-memory merges (cached by
         // commit ids), the review queue, landing plans, and the one way runs
         // are merged locally (`land`, `promote --merge`).
@@ -57,8 +61,8 @@ let package = Package(
         // merge, cards, autopilot, GitHub cards and refresh, review and land, and the
         // JSON views with their encoder. The CLI and the web board share them, errors included.
         .target(name: "KanbotsApp", dependencies: [
-            "KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsGitHub",
-            "KanbotsAutopilot", "KanbotsReview",
+            "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
+            "KanbotsGitHub", "KanbotsAutopilot", "KanbotsReview",
         ]),
         // The local web board (`git kanbots serve`): routes, the access guard,
         // Server-Sent Events from watching the repository, and the page's assets
@@ -81,16 +85,24 @@ let package = Package(
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
+                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
                 "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider", "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The long-lived processes (a supervisor per run, an orchestrator per
+        // autopilot session), lean: FoundationEssentials only, no ArgumentParser,
+        // MCP or networking. `dispatch` and `autopilot` start it from the folder
+        // git-kanbots runs from.
+        .executableTarget(
+            name: "kanbots-supervisor",
+            dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsAutopilot"]
         ),
         .testTarget(name: "KanbotsCoreTests", dependencies: ["KanbotsCore"]),
         .testTarget(name: "KanbotsAgentsTests", dependencies: ["KanbotsAgents"]),
         .testTarget(name: "KanbotsGitTests", dependencies: ["KanbotsGit"]),
         .testTarget(name: "KanbotsGitHubTests", dependencies: ["KanbotsGitHub"]),
         // Drives the built `git-kanbots` binary against real repositories.
-        .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore", "git-kanbots"]),
+        .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore", "git-kanbots", "kanbots-supervisor"]),
     ]
 )

@@ -49,6 +49,8 @@ python3 -c 'import time,sys; print("end", repr(time.time()), sys.argv[1])' "\$KA
 EOF
 chmod +x "$agent"
 git -C "$repo" config kanbots.agent.claude.path "$agent"
+# The agent stamps a log outside its run, which confinement forbids.
+git -C "$repo" config kanbots.sandbox off
 
 # Baseline: plain `git worktree add -b`, median of 5.
 git_ms=()

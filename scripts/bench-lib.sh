@@ -23,9 +23,8 @@ if [ -n "${KANBOTS_BIN:-}" ]; then
     KB=$(cd "$(dirname "$KANBOTS_BIN")" && pwd)/$(basename "$KANBOTS_BIN")
 else
     command -v swift >/dev/null 2>&1 || bench_die "set KANBOTS_BIN or install swift to build one"
-    bench_log "building a release binary (swift build -c release) ..."
-    (cd "$BENCH_ROOT" && swift build -c release >&2)
-    KB=$BENCH_ROOT/.build/release/git-kanbots
+    bench_log "building the release programs (scripts/build-release.sh) ..."
+    KB=$("$BENCH_ROOT/scripts/build-release.sh")/git-kanbots
 fi
 export KB
 

@@ -23,10 +23,15 @@ command -v git >/dev/null 2>&1 || die "git is not installed"
 "$ROOT/scripts/install-deps.sh"
 "$ROOT/scripts/install-bubblewrap.sh"
 
-say "building git-kanbots (release)"
-(cd "$ROOT" && swift build -c release --product git-kanbots)
-binary="$(cd "$ROOT" && swift build -c release --show-bin-path)/git-kanbots"
-[ -x "$binary" ] || die "the build did not produce $binary"
+say "building git-kanbots and kanbots-supervisor (release)"
+# Two programs: the command line, and the lean one the long-lived processes
+# run (a supervisor per run, an orchestrator per autopilot session), which
+# dispatch finds next to git-kanbots.
+bin_path="$("$ROOT/scripts/build-release.sh")"
+binary="$bin_path/git-kanbots"
+for program in git-kanbots kanbots-supervisor; do
+    [ -x "$bin_path/$program" ] || die "the build did not produce $bin_path/$program"
+done
 
 if [ -n "${PREFIX:-}" ]; then
     bindir="$PREFIX/bin"
@@ -36,10 +41,12 @@ else
     bindir="$HOME/.local/bin"
 fi
 mkdir -p "$bindir"
-# Copy to a temporary name and rename, so a running git-kanbots is never half-overwritten.
-cp "$binary" "$bindir/.git-kanbots.tmp.$$"
-mv -f "$bindir/.git-kanbots.tmp.$$" "$bindir/git-kanbots"
-say "installed $bindir/git-kanbots"
+# Copy to a temporary name and rename, so a running program is never half-overwritten.
+for program in kanbots-supervisor git-kanbots; do
+    cp "$bin_path/$program" "$bindir/.$program.tmp.$$"
+    mv -f "$bindir/.$program.tmp.$$" "$bindir/$program"
+    say "installed $bindir/$program"
+done
 # `git kanbots --help` is `git help kanbots`, i.e. `man git-kanbots`; man
 # finds PREFIX/share/man from PREFIX/bin on PATH.
 "$ROOT/scripts/install-manual-and-completions.sh" "$(dirname "$binary")" "$(dirname "$bindir")"

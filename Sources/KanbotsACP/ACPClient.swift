@@ -7,6 +7,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import KanbotsSystem
 
 /// Set from the SIGTERM handler: the supervisor asks the run to stop.
 nonisolated(unsafe) private var stopRequested: sig_atomic_t = 0

@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// Adapter for the transcript of an Agent Client Protocol run: every
 /// JSON-RPC message the agent wrote, verbatim, one per line, plus the

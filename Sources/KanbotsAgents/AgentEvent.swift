@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// One typed event decoded from an agent's stream.
 ///

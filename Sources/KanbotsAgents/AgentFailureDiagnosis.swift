@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// Reads why an agent failed from what it wrote to stderr (and its error
 /// result), and names the fix when the cause is a known one.
@@ -30,7 +30,7 @@ public struct AgentFailureDiagnosis: Sendable, Equatable {
     }
 
     static func meaningfulLines(_ text: String) -> [String] {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { line in
+        text.split(whereSeparator: \.isNewline).map { $0.trimmingSpaces() }.filter { line in
             !line.isEmpty && !routineNotices.contains { line.hasPrefix($0) }
         }
     }

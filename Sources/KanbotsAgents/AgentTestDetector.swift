@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 
 /// Tells from an agent's events whether it ran the project's tests itself,

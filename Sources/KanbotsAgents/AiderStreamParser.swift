@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// Adapter for the transcript `git-kanbots aider-client` writes for Aider,
 /// whose own output is plain text (docs/agents.md, "Aider"):
@@ -64,7 +64,7 @@ public struct AiderStreamParser: StreamParser {
 
     /// `594`, `2.1k`, `1.2M` as Aider abbreviates token counts.
     static func abbreviated(_ text: String) -> Int? {
-        let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: ",."))
+        let trimmed = text.trimming(charactersIn: ",.")
         let multipliers: [Character: Double] = ["k": 1_000, "K": 1_000, "m": 1_000_000, "M": 1_000_000]
         if let last = trimmed.last, let multiplier = multipliers[last], let value = Double(trimmed.dropLast()) {
             return Int((value * multiplier).rounded())

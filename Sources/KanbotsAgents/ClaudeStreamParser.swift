@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// Adapter for Claude Code's `claude -p --output-format stream-json --verbose`.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// Adapter for the Codex CLI's `codex exec --json` stream.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// The live cost of a run, computed from its events as they arrive.
 ///

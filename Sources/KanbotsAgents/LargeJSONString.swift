@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// A long JSON string value kept in its escaped form.
 ///
@@ -36,7 +36,7 @@ struct LargeJSONString: Sendable {
         quoted.append(0x22)
         quoted.append(escaped)
         quoted.append(0x22)
-        return (try? JSONSerialization.jsonObject(with: quoted, options: [.fragmentsAllowed])) as? String
+        return (try? DynamicJSON.parse(quoted)) as? String
     }
 
     /// The largest prefix length not above `limit` that ends between whole
@@ -65,7 +65,7 @@ struct LargeJSONString: Sendable {
     }
 }
 
-// MARK: - Eliding large strings before JSONSerialization
+// MARK: - Eliding large strings before parsing
 
 /// Decoded in place of an elided string; the index follows the prefix.
 let elisionMarker = "\u{0}kanbots-elided:"

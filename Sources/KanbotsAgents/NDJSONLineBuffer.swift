@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// One complete line of an NDJSON transcript.
 public struct NDJSONLine: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// What a model costs, in US dollars per million tokens.
 public struct ModelPrice: Sendable, Equatable, Codable {
@@ -83,7 +83,7 @@ public struct PriceTable: Sendable, Equatable {
             if let index = id.firstIndex(of: separator) { id = id[..<index] }
         }
         if let slash = id.lastIndex(of: "/") { id = id[id.index(after: slash)...] }
-        if let provider = id.range(of: "anthropic.") { id = id[provider.upperBound...] }
+        if let provider = id.firstRange(of: "anthropic.") { id = id[provider.upperBound...] }
         var parts = id.split(separator: "-", omittingEmptySubsequences: false)
         if let last = parts.last, last.count >= 2, last.first == "v", last.dropFirst().allSatisfy(\.isNumber) {
             parts.removeLast()  // Bedrock's "-v1"
@@ -96,7 +96,7 @@ public struct PriceTable: Sendable, Equatable {
         {
             parts.removeLast(3)  // "-2025-08-07"
         }
-        return parts.joined(separator: "-").trimmingCharacters(in: .whitespaces)
+        return parts.joined(separator: "-").trimmingSpaces()
     }
 }
 
@@ -141,7 +141,7 @@ extension PriceTable {
             }
             let model = String(rest[..<dot])
             let field = rest[rest.index(after: dot)...].lowercased().filter { $0 != "-" && $0 != "_" }
-            let text = rawValue.trimmingCharacters(in: .whitespaces)
+            let text = rawValue.trimmingSpaces()
             guard let value = Double(text), value.isFinite, value >= 0 else {
                 throw .invalidValue(key: key, value: rawValue)
             }

@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// Finds the paths an agent was refused because they are read-only (EROFS:
 /// "Read-only file system"), in what it printed: its stderr and its
@@ -23,11 +23,11 @@ public enum ReadOnlyDenials {
 
     static func path(in line: String) -> String? {
         // Stream lines are JSON: undo the escaping of quotes and slashes first.
-        let line = line.replacingOccurrences(of: "\\'", with: "'").replacingOccurrences(of: "\\\"", with: "\"")
-            .replacingOccurrences(of: "\\/", with: "/")
-        guard let range = line.range(of: message) else { return nil }
-        let before = line[..<range.lowerBound].trimmingCharacters(in: CharacterSet(charactersIn: ": "))
-        let after = line[range.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: ": "))
+        let line = line.replacing("\\'", with: "'").replacing("\\\"", with: "\"")
+            .replacing("\\/", with: "/")
+        guard let range = line.firstRange(of: message) else { return nil }
+        let before = line[..<range.lowerBound].trimming(charactersIn: ": ")
+        let after = line[range.upperBound...].trimming(charactersIn: ": ")
         // Python: `...Read-only file system: '/path'`.
         if let quoted = firstQuoted(after), quoted.hasPrefix("/") { return quoted }
         if let quoted = lastQuoted(before), quoted.hasPrefix("/") { return quoted }

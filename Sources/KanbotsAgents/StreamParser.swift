@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// Turns one line of an agent's NDJSON stream into typed events.
 ///
@@ -78,10 +78,9 @@ func decodeLine(_ line: Data) -> LineDecoding {
     let elided = line.count >= elisionLineThreshold ? elidingLargeStrings(in: line) : nil
     var value: Any
     do {
-        value = try JSONSerialization.jsonObject(with: elided?.skeleton ?? line, options: [])
+        value = try DynamicJSON.parse(elided?.skeleton ?? line)
     } catch {
-        // The error text from Foundation is long and platform-specific; the
-        // size is what tells a truncated line from garbage when reading logs.
+        // The size is what tells a truncated line from garbage when reading logs.
         return .malformed("invalid JSON (\(line.count) bytes)")
     }
     if let elided { value = restoringElidedStrings(in: value, elided.strings) }
@@ -91,14 +90,13 @@ func decodeLine(_ line: Data) -> LineDecoding {
     return .object(object)
 }
 
-// Foundation's JSON numbers arrive as Int, Double or NSNumber depending on the
-// platform and the literal, so every numeric read goes through these.
+// JSON numbers arrive as Int or Double depending on the literal, so every
+// numeric read goes through these.
 
 func intValue(_ value: Any?) -> Int? {
     switch value {
     case let int as Int: int
     case let double as Double where double.isFinite: Int(double)
-    case let number as NSNumber: number.intValue
     default: nil
     }
 }
@@ -107,7 +105,6 @@ func doubleValue(_ value: Any?) -> Double? {
     switch value {
     case let double as Double: double
     case let int as Int: Double(int)
-    case let number as NSNumber: number.doubleValue
     default: nil
     }
 }
@@ -115,7 +112,6 @@ func doubleValue(_ value: Any?) -> Double? {
 func boolValue(_ value: Any?) -> Bool? {
     switch value {
     case let bool as Bool: bool
-    case let number as NSNumber: number.boolValue
     default: nil
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// Length of tool-output previews, in characters.
 let previewLength = 200
@@ -113,8 +113,5 @@ func summarizeToolInput(name: String, input: Any?) -> String {
 
 /// Sorted-key JSON text for a value, or "" when it cannot be serialized.
 func compactJSON(_ value: Any) -> String {
-    guard JSONSerialization.isValidJSONObject(value),
-        let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
-    else { return "" }
-    return String(decoding: data, as: UTF8.self)
+    DynamicJSON.serialize(value) ?? ""
 }

@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 
 /// Renders agent events as the readable thread of `git kanbots log`.
 ///
@@ -90,7 +90,7 @@ public struct TranscriptRenderer: Sendable {
         text += ", attempt \(retry.attempt)"
         if let maxRetries = retry.maxRetries { text += "/\(maxRetries)" }
         if let delay = retry.retryDelayMilliseconds {
-            text += ", retry in " + String(format: "%.1fs", Double(delay) / 1000)
+            text += ", retry in " + String(printf: "%.1fs", Double(delay) / 1000)
         }
         return text
     }
@@ -133,6 +133,6 @@ public struct TranscriptRenderer: Sendable {
     }
 
     static func dollars(_ amount: Double) -> String {
-        String(format: "$%.4f", amount)
+        String(printf: "$%.4f", amount)
     }
 }

@@ -6,6 +6,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import KanbotsSystem
 
 /// `git-kanbots aider-client`: runs Aider once (`--message`) in the run's
 /// worktree and turns its plain-text output into the NDJSON transcript

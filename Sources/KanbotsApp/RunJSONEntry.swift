@@ -3,6 +3,7 @@ import KanbotsCore
 import KanbotsStore
 import KanbotsReview
 import KanbotsSupervisor
+import KanbotsSystem
 
 /// A run in `board --json` or `status --json`: its fields, or for a settled
 /// run the text rendered once and kept in the run snapshot, keyed by its
@@ -38,7 +39,7 @@ public struct RunJSONRenderer {
         self.repository = repository
         self.snapshot = snapshot
         var info = stat()
-        let executable = stat(ProcessLauncher.currentExecutable, &info) == 0
+        let executable = stat(ProcessLauncher.kanbotsExecutable, &info) == 0
             ? "\(info.st_size)-\(info.st_ino)-\(Self.modified(info))" : "unknown"
         tag = "run-json-1 \(BoardLoader(repository).cloneTag?.value ?? "-") \(executable)"
     }

@@ -1,13 +1,8 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
 import KanbotsSupervisor
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsSystem
 
 /// The signal that asked the orchestrator to stop, set from a signal handler.
 nonisolated(unsafe) private var receivedStopSignal: Int32 = 0
@@ -80,7 +75,7 @@ public final class Orchestrator {
             }
             Self.reapChildren()
             MachineLoad.releaseFreedMemory()
-            Thread.sleep(forTimeInterval: options.pollInterval)
+            sleepThread(seconds: options.pollInterval)
         }
     }
 
@@ -101,7 +96,7 @@ public final class Orchestrator {
         if session.state == .running {
             if tally.spentUSD >= session.budgetUSD {
                 session = try drain(StopReason.budgetReached(tally.spentUSD), tally: tally, event: String(
-                    format: "budget reached: $%.2f of $%.2f spent; no more dispatches, %d run(s) drain",
+                    printf: "budget reached: $%.2f of $%.2f spent; no more dispatches, %ld run(s) drain",
                     tally.spentUSD, session.budgetUSD, tally.active.count))
             } else if tally.trailingFailures >= session.maxFailures {
                 session = try drain(StopReason.failedTooOften(tally.trailingFailures), tally: tally, event:
@@ -163,7 +158,7 @@ public final class Orchestrator {
             backoff = 0
             holdUntil = nil
             if let load = MachineLoad.perCore(), load > options.maxLoadPerCore {
-                reason = String(format: "machine load %.2f per core is over %.2f", load, options.maxLoadPerCore)
+                reason = String(printf: "machine load %.2f per core is over %.2f", load, options.maxLoadPerCore)
             }
         }
         let holdKind = reason.map { $0.hasPrefix("machine") ? "load" : "rate limit" }
@@ -236,7 +231,7 @@ public final class Orchestrator {
 
     /// One line to the orchestrator's log (`.git/kanbots/sessions/<id>/orchestrator.log`).
     func log(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        StandardError.write(line)
     }
 
     func writeStatus(slots: Int, tally: SessionTally, holding: String?) {

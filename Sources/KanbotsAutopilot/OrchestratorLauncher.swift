@@ -1,8 +1,8 @@
-import Foundation
+import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
 
-/// Starts `git-kanbots autopilot run-orchestrator` as a detached process, the
+/// Starts `kanbots-supervisor orchestrate` as a detached process, the
 /// way `SupervisorLauncher` starts supervisors: our locked descriptor becomes
 /// its fd 3, so the session's lock is never free while it starts.
 public struct OrchestratorLauncher {
@@ -12,7 +12,7 @@ public struct OrchestratorLauncher {
 
     public func start(_ id: String, holding lock: FileLock) throws -> Int32 {
         try DetachedProcess.spawn(
-            arguments: ["autopilot", "run-orchestrator", id, "--repository", repository.workingDirectory],
+            arguments: ["orchestrate", id, "--repository", repository.workingDirectory],
             log: SessionStore(repository).directory(id) + "/orchestrator.log", holding: lock)
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 
 /// A session's runs as the board sees them, and the figures that drive it.

@@ -1,13 +1,7 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
 import KanbotsSupervisor
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// QA mode (`autopilot qa`): run the checks on the base, file a card and
 /// dispatch a fix run for each failing check, run the check again on each

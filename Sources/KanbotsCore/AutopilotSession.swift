@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One autopilot session: what the user asked for, and where it stands.
 ///
@@ -75,7 +79,7 @@ public struct AutopilotSession: Sendable, Equatable {
         let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: now)
         let letters = Array("abcdefghijkmnpqrstuvwxyz23456789")
         let suffix = String((0..<4).map { _ in letters.randomElement()! })
-        return String(format: "%04d%02d%02d-%02d%02d%02d-", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+        return String(printf: "%04ld%02ld%02ld-%02ld%02ld%02ld-", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
             + suffix
     }
 
@@ -90,8 +94,8 @@ public struct AutopilotSession: Sendable, Equatable {
         m.append("State", state.rawValue)
         m.append("Stop-Reason", stopReason)
         m.append("Parallel", String(parallel))
-        m.append("Budget-USD", String(format: "%.2f", budgetUSD))
-        m.append("Run-Cap-USD", String(format: "%.2f", runCapUSD))
+        m.append("Budget-USD", String(printf: "%.2f", budgetUSD))
+        m.append("Run-Cap-USD", String(printf: "%.2f", runCapUSD))
         m.append("Personas", personas.joined(separator: ","))
         m.append("Cards", cards.map { $0.map(String.init).joined(separator: ",") })
         m.append("Agent", agent)
@@ -103,7 +107,7 @@ public struct AutopilotSession: Sendable, Equatable {
         m.append("Orchestrator-PID", orchestratorPID.map(String.init))
         m.append("Created", Timestamp.format(createdAt))
         m.append("Updated", Timestamp.format(updatedAt))
-        m.append("Spent-USD", String(format: "%.6f", spentUSD))
+        m.append("Spent-USD", String(printf: "%.6f", spentUSD))
         m.append("Dispatched", String(dispatched))
         if let qa { qa.append(to: &m) }
         return m
@@ -144,7 +148,7 @@ public struct AutopilotSession: Sendable, Equatable {
 
 /// Why a session stops dispatching (docs/autopilot.md).
 public enum StopReason {
-    public static func budgetReached(_ spent: Double) -> String { "budget_reached " + String(format: "%.2f", spent) }
+    public static func budgetReached(_ spent: Double) -> String { "budget_reached " + String(printf: "%.2f", spent) }
     public static let backlogEmpty = "backlog_empty"
     public static let stoppedByUser = "stopped_by_user"
     public static func failedTooOften(_ count: Int) -> String { "failed_too_often \(count)" }

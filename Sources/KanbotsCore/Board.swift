@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The board's columns, in display order.
 public enum Column: String, Sendable, CaseIterable, Codable {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A question an agent asked a human, as recorded with the run while it
 /// waits (state `awaiting_decision`). Kept as `Question-*` fields of the run
@@ -56,7 +60,7 @@ public struct Question: Sendable, Equatable {
             guard !irreversible else { throw DecisionError.irreversibleNeedsChoice(number: number) }
             return defaultAnswer
         }
-        let trimmed = input.trimmingCharacters(in: .whitespaces)
+        let trimmed = input.trimmingSpaces()
         guard !trimmed.isEmpty else { throw DecisionError.emptyAnswer }
         if !options.isEmpty, let index = Int(trimmed) {
             guard options.indices.contains(index - 1) else {
@@ -211,7 +215,7 @@ extension RunRecord {
 /// Durations as people type them: `90s`, `10m`, `2h`, `1d`, or plain seconds.
 public enum DurationText {
     public static func seconds(_ text: String) -> TimeInterval? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let trimmed = text.trimmingSpaces().lowercased()
         guard let last = trimmed.last else { return nil }
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         let (number, unit) = units[last].map { (String(trimmed.dropLast()), $0) } ?? (trimmed, 1)

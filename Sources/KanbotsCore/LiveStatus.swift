@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What a supervisor knows between transitions: cost so far, rate limits,
 /// how far it has read the stream. Machine-local (the run's git record gets

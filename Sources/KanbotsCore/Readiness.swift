@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Whether a run can be landed now, first match wins (docs/review.md):
 /// a human should fix the earliest problem first.

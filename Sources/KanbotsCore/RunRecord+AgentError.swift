@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Why a run's agent failed, in its own words: the record keeps the last
 /// line it wrote to stderr (or its error result) and, when the cause is a
@@ -24,7 +28,7 @@ extension RunRecord {
 
     /// A trailer value is one line: newlines become spaces, and it is kept short.
     static func oneLine(_ text: String) -> String {
-        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ").trimmingSpaces()
         return flat.count > 300 ? String(flat.prefix(299)) + "…" : flat
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A run's wall-clock cap: a duration, or none on purpose.
 public enum MaxTime: Sendable, Equatable {
@@ -9,7 +13,7 @@ public enum MaxTime: Sendable, Equatable {
     /// `90s`, `30m`, `2h`, plain seconds, or `none`; nil for anything else
     /// (and for zero, which would stop a run before it starts).
     public init?(_ text: String) {
-        if text.trimmingCharacters(in: .whitespaces).lowercased() == "none" {
+        if text.trimmingSpaces().lowercased() == "none" {
             self = .unlimited
             return
         }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How a run's checks (`kanbots.check`, a card's `--check`) ended.
 public enum ChecksOutcome: String, Sendable, Codable, CaseIterable {
@@ -81,7 +85,7 @@ extension RunRecord {
         set {
             setExtra(ChecksKey.outcome, newValue?.outcome.rawValue)
             setExtra(ChecksKey.exit, newValue?.exitCode.map(String.init))
-            setExtra(ChecksKey.seconds, newValue.map { String(format: "%.1f", $0.seconds) })
+            setExtra(ChecksKey.seconds, newValue.map { String(printf: "%.1f", $0.seconds) })
             setExtra(ChecksKey.failed, newValue?.failedCommand)
             setExtra(ChecksKey.commit, newValue?.commit)
         }

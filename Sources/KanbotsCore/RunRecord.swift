@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Everything recorded about one run, as of its latest transition.
 ///
@@ -132,8 +136,8 @@ extension RunRecord {
         m.append("Started", startedAt.map(Timestamp.format))
         m.append("Ended", endedAt.map(Timestamp.format))
         m.append("Updated", Timestamp.format(updatedAt))
-        m.append("Cost-USD", String(format: "%.6f", costUSD))
-        m.append("Cap-USD", capUSD.map { String(format: "%.2f", $0) })
+        m.append("Cost-USD", String(printf: "%.6f", costUSD))
+        m.append("Cap-USD", capUSD.map { String(printf: "%.2f", $0) })
         m.append("Turns", turns.map(String.init))
         m.append("Session", sessionID)
         m.append("Supervisor-PID", supervisorPID.map(String.init))

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A run nothing can change but a new tip of its ref: finished, and its
 /// branch gone. Its column, note and JSON follow from its record alone, so

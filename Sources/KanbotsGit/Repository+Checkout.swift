@@ -1,5 +1,9 @@
 import CLibGit2
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension Repository {
     /// Moves the checked-out branch of this working tree to `target`: writes
@@ -48,7 +52,7 @@ extension Repository {
     public func linkedWorktreePaths(checkingOut ref: String) throws -> [String] {
         try worktreeNames().compactMap { name -> String? in
             let head = (try? String(contentsOfFile: commonDirectory + "/worktrees/\(name)/HEAD", encoding: .utf8)) ?? ""
-            guard head.trimmingCharacters(in: .whitespacesAndNewlines) == "ref: " + ref else { return nil }
+            guard head.split(separator: "\n").first.map(String.init) == "ref: " + ref else { return nil }
             return try worktreePath(name) ?? name
         }
     }

@@ -20,7 +20,7 @@ extension Repository {
         try check("open config", git_repository_config_snapshot(&config, handle))
         defer { git_config_free(config) }
         var iterator: OpaquePointer?
-        let pattern = "^" + prefix.replacingOccurrences(of: ".", with: "\\.")
+        let pattern = "^" + prefix.replacing(".", with: "\\.")
         try check("list config", git_config_iterator_glob_new(&iterator, config, pattern))
         defer { git_config_iterator_free(iterator) }
         var entries: [(String, String)] = []

@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
 
@@ -18,7 +17,7 @@ public final class CardStore {
     /// `configure` sets further fields (scope, checks) before the one write.
     public func create(title: String, body: String, lane: Card.Lane = .todo,
                        configure: (inout Card) -> Void = { _ in }) throws -> Card {
-        let title = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let title = title.trimmed()
         guard !title.isEmpty else { throw KanbotsError.invalidArgument("a card needs a title") }
         var card = Card(number: 0, title: title, body: body, createdAt: Date())
         card.lane = lane

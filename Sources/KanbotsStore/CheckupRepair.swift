@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
 
@@ -95,8 +94,8 @@ public struct CheckupRepair {
         guard FileManager.default.fileExists(atPath: path), (try? git.referenceTarget(ref)) == nil else { return nil }
         let folder = repository.stateDirectory + "/fsck"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let stamp = Timestamp.format(Date()).replacingOccurrences(of: ":", with: "")
-        let target = folder + "/" + ref.replacingOccurrences(of: "/", with: "_") + "-" + stamp
+        let stamp = Timestamp.format(Date()).replacing(":", with: "")
+        let target = folder + "/" + ref.replacing("/", with: "_") + "-" + stamp
         guard rename(path, target) == 0 else {
             throw KanbotsError.io("cannot move \(path) aside: \(String(cString: strerror(errno)))")
         }

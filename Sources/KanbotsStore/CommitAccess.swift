@@ -1,5 +1,5 @@
-import Foundation
 import KanbotsCore
+import KanbotsSystem
 
 /// The git data an agent must be able to write to commit on its own branch
 /// from its run's linked worktree, and nothing more. Agent sandboxes (Codex's
@@ -24,7 +24,7 @@ public struct CommitAccess: Sendable, Equatable {
 
     public init(repository: KanbotsRepository, record: RunRecord) {
         let common = repository.commonDirectory
-        let branchFolder = (record.branch as NSString).deletingLastPathComponent
+        let branchFolder = PathName.parent(of: record.branch)
         let refsFolder = branchFolder.isEmpty ? "refs/heads" : "refs/heads/" + branchFolder
         writableFolders = [
             common + "/worktrees/" + record.worktreeRegistration,
@@ -41,7 +41,7 @@ public struct CommitAccess: Sendable, Equatable {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw KanbotsError.io("cannot create \(folder) for the agent's commits: \(error.localizedDescription)")
+                throw KanbotsError.io("cannot create \(folder) for the agent's commits: \(error)")
             }
         }
     }

@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 
 /// Questions and answers as transitions of the run record: asking moves the

@@ -1,9 +1,5 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsCore
+import KanbotsSystem
 
 /// Free space, and space set aside so that a run's last record can always be
 /// written. A full disk must end a run as `failed` with the reason, never
@@ -46,7 +42,7 @@ public enum DiskSpace {
                 let reason = errno
                 unlink(path)
                 if reason == ENOSPC || reason == EDQUOT {
-                    throw KanbotsError.diskFull(path: (path as NSString).deletingLastPathComponent, detail: "nothing was changed")
+                    throw KanbotsError.diskFull(path: PathName.parent(of: path), detail: "nothing was changed")
                 }
                 throw KanbotsError.io("cannot write \(path): \(String(cString: strerror(reason)))")
             }

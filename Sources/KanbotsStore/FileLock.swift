@@ -1,9 +1,4 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsCore
 
 /// An advisory lock on a file (`flock`), released by the kernel when the
 /// holder dies, even by `kill -9`. That property is what makes it the

@@ -1,4 +1,5 @@
-import Foundation
+import KanbotsCore
+import KanbotsSystem
 
 /// Fetch and push through the `git` program.
 ///
@@ -82,22 +83,23 @@ public struct GitTransport {
             try? FileManager.default.removeItem(atPath: outPath)
             try? FileManager.default.removeItem(atPath: errPath)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.gitPath)
-        process.arguments = ["-C", workingDirectory] + arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle(forWritingAtPath: errPath)
-        // Woken by the exit itself: `waitUntilExit` polls every 50 ms.
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        var spec = ProcessSpec(
+            executable: Self.gitPath, arguments: ["-C", workingDirectory] + arguments,
+            environment: ProcessInfo.processInfo.environment)
+        spec.standardOutput = .appending(outPath)
+        spec.standardError = .appending(errPath)
+        let pid: pid_t
         do {
-            try process.run()
+            pid = try ProcessLauncher.spawn(spec)
         } catch {
-            throw KanbotsError.io("cannot run git (\(error.localizedDescription)); sync needs the git program on PATH")
+            throw KanbotsError.io("cannot run git (\(error)); sync needs the git program on PATH")
         }
-        exited.wait()
+        let status: Int32
+        switch ExitStatus.wait(pid) {
+        case .exited(let code): status = code
+        case .signaled(let signal): status = 128 + signal
+        }
         let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
-        return Result(status: process.terminationStatus, output: read(outPath), error: read(errPath))
+        return Result(status: status, output: read(outPath), error: read(errPath))
     }
 }

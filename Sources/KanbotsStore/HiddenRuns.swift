@@ -1,11 +1,5 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Runs that listing refs would not show. libgit2's ref iterator skips a
 /// loose ref file holding garbage without a word, and a run branch whose
@@ -63,7 +57,7 @@ public struct HiddenRuns {
     static func describe(fileAt path: String) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { return "the ref file cannot be opened" }
         let text = String(decoding: data.prefix(64), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+            .trimmed()
             .map { $0.isASCII && !$0.isNewline && $0 != "\t" ? $0 : "?" }
         if text.isEmpty { return "the ref file is empty" }
         return "the ref file holds '\(String(text.prefix(40)))\(text.count > 40 ? "…" : "")', not a commit id"

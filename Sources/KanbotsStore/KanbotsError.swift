@@ -21,6 +21,7 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
     case agentNotFound(agent: String, binary: String, configKey: String)
     case io(String)
     case unknownRemote(String?, known: [String])
+    case supervisorMissing(path: String)
 
     public var description: String {
         switch self {
@@ -67,6 +68,8 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
         case .unknownRemote(let name?, let known):
             "unknown remote '\(name)'" + (known.isEmpty ? "; add one with `git remote add NAME URL`"
                 : "; configured remotes: \(known.joined(separator: ", "))")
+        case .supervisorMissing(let path):
+            "the supervisor program is missing (\(path)); it is installed next to git-kanbots: run scripts/install.sh again"
         case .unknownRemote(nil, let known):
             known.isEmpty ? "no remote to sync with; add one with `git remote add origin URL`"
                 : "no remote named origin; name one of \(known.joined(separator: ", ")): `git kanbots sync REMOTE`"

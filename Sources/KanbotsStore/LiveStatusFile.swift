@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 
 /// `runs/<id>/live.json` under the state folder: the supervisor's

@@ -1,9 +1,4 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsCore
 
 public enum ProcessProbe {
     /// Whether any process of the group `pgid` leads is still alive.

@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// One entity kept as a chain of commits on its own ref (Gerrit NoteDb
 /// style): the tip's message is the current record, each parent an earlier
@@ -105,7 +105,7 @@ public enum Contention {
             } catch let error as GitError where error.isContention {
                 retries += 1
                 if number == maxAttempts { break }
-                Thread.sleep(forTimeInterval: Double.random(in: delay / 2...delay))
+                sleepThread(seconds: Double.random(in: delay / 2...delay))
                 delay = min(delay * 1.6, 0.05)
             }
         }

@@ -1,9 +1,4 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsCore
 
 /// A hash of the files that hold run refs (`packed-refs` and every loose
 /// `refs/kanbots/runs/*`): inode, size, change and modification times. Equal
@@ -23,7 +18,7 @@ enum RefsFingerprint {
         var hash = Hasher64()
         let limit = now.timeIntervalSince1970 - racyWindow
         guard add(commonDirectory + "/packed-refs", to: &hash, notAfter: limit, missingIsFine: true) else { return nil }
-        let folder = commonDirectory + "/" + prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let folder = commonDirectory + "/" + prefix.trimming(charactersIn: "/")
         guard add(folder, to: &hash, notAfter: limit, missingIsFine: true) else { return nil }
         guard let directory = opendir(folder) else { return errno == ENOENT ? hash.value : nil }
         defer { closedir(directory) }

@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
 

@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// A derived snapshot of every run ref, in `.git/kanbots/cache/runs-v2`, so
 /// the board need not read ten thousand refs and records on every call.
@@ -205,7 +205,7 @@ public final class RunSnapshot {
         out.bytes += index.bytes
         out.bytes += blobs.bytes
         out.bytes += Self.trailer
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.parent(of: path)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = folder + "/.\(Self.fileName)-\(getpid())-\(UUID().uuidString.prefix(8))"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(out.bytes)) else { return }

@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 
 /// Settings for checks and scope (docs/review.md).

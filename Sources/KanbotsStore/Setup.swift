@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// What `git kanbots init` does: hook, excludes, config defaults. Every step
 /// checks before it writes, so running it again changes nothing.
@@ -27,7 +27,7 @@ public struct Setup {
     public func hooksDirectory() throws -> String {
         if let configured = try repository.git.configString("core.hooksPath") {
             let expanded = configured.hasPrefix("~/")
-                ? NSHomeDirectory() + configured.dropFirst(1) : configured
+                ? PathName.home + configured.dropFirst(1) : configured
             return repository.absolutePath(expanded)
         }
         return repository.commonDirectory + "/hooks"
@@ -65,7 +65,7 @@ public struct Setup {
         let path = folder + "/exclude"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let current = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        let lines = current.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = current.split(separator: "\n").map { $0.trimmingSpaces() }
         if lines.contains(".kanbots/") || lines.contains("/.kanbots/") { return false }
         let separator = current.isEmpty || current.hasSuffix("\n") ? "" : "\n"
         try Data((current + separator + "# git-kanbots worktrees\n.kanbots/\n").utf8).write(to: URL(fileURLWithPath: path))
@@ -86,7 +86,7 @@ public struct Setup {
             changes.append("set \(Settings.Key.clone) = \(try settings.cloneTag())")
         }
         try setIfMissing(Settings.Key.agent, defaultAgent)
-        try setIfMissing(Settings.Key.cap, String(format: "%.2f", Settings.defaultCapUSD))
+        try setIfMissing(Settings.Key.cap, String(printf: "%.2f", Settings.defaultCapUSD))
         try setIfMissing(Settings.Key.source, "local")
         if let base = try? settings.defaultBase() { try setIfMissing(Settings.Key.base, base) }
         return changes

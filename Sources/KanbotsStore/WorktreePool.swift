@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// Prepared worktrees (`kanbots.pool`, default 2) under `.kanbots/pool/`,
 /// checked out at the base tip and detached, so a dispatch moves one into
@@ -91,7 +91,7 @@ public struct WorktreePool {
         let worktree = repository.absolutePath(journal.folder)
         let registration = registrations + "/" + journal.name
         try fileManager.createDirectory(
-            atPath: (worktree as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: PathName.parent(of: worktree), withIntermediateDirectories: true)
         try renameIfNeeded(entriesPath + "/" + journal.entry, to: worktree)
         injectFault(after: 2)
         try renameIfNeeded(registrations + "/" + journal.entry, to: registration)
@@ -269,7 +269,7 @@ public struct WorktreePool {
     /// The commit an entry's detached HEAD names.
     func head(of entry: String) -> String? {
         guard let text = try? String(contentsOfFile: registrations + "/" + entry + "/HEAD", encoding: .utf8) else { return nil }
-        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = text.trimmed()
         return ObjectID(hex: line)?.hex
     }
 
@@ -290,7 +290,7 @@ public struct WorktreePool {
     }
 
     private func writeAtomically(_ text: String, to path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = PathName.parent(of: path)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = folder + "/.tmp-\(getpid())-" + UUID().uuidString.prefix(8)
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)), rename(temporary, path) == 0 else {

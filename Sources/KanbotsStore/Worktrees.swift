@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
+import KanbotsSystem
 
 /// Creates and removes the branch + worktree pair of a run.
 public struct Worktrees {
@@ -31,7 +31,7 @@ public struct Worktrees {
         let path = repository.absolutePath(folder)
         let branchRef = "refs/heads/" + branch
         try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: PathName.parent(of: path), withIntermediateDirectories: true)
         do {
             let claimed = try repository.metadataLock.withLock { () -> Bool in
                 try checkFree(branch: branch, folder: folder)
@@ -72,7 +72,7 @@ public struct Worktrees {
     public func restore(name: String, branch: String, folder: String, tip: ObjectID) throws {
         let path = repository.absolutePath(folder)
         try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            atPath: PathName.parent(of: path), withIntermediateDirectories: true)
         try repository.metadataLock.withLock {
             try repository.git.pruneWorktree(name, removeFiles: false)
             try repository.git.addWorktree(name: name, path: path, branchRef: "refs/heads/" + branch)
@@ -103,13 +103,11 @@ public struct Worktrees {
 
     /// Bytes used by a folder tree, for `gc` to report what it freed.
     public static func diskUsage(_ path: String) -> Int64 {
-        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return 0 }
+        guard let items = try? FileManager.default.subpathsOfDirectory(atPath: path) else { return 0 }
         var total: Int64 = 0
-        while let item = enumerator.nextObject() as? String {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + item)
-            if attributes?[.type] as? FileAttributeType == .typeRegular {
-                total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0
-            }
+        for item in items {
+            var info = stat()
+            if lstat(path + "/" + item, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { total += Int64(info.st_size) }
         }
         return total
     }

@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 extension AgentCatalog {
     /// An ACP agent runs behind `git-kanbots acp-client`, which spawns it,
@@ -12,7 +12,7 @@ extension AgentCatalog {
         var arguments = ["acp-client", "--prompt", prompt]
         if let model = record.model { arguments += ["--model", model] }
         arguments += ["--", program] + definition.extraArguments
-        return AgentCommand(executable: ProcessLauncher.currentExecutable, arguments: arguments)
+        return AgentCommand(executable: ProcessLauncher.kanbotsExecutable, arguments: arguments)
     }
 }
 
@@ -24,6 +24,6 @@ extension AgentCatalog {
         var arguments = ["aider-client", "--prompt", prompt]
         if let model = record.model { arguments += ["--model", model] }
         let extra = (settings.string("kanbots.agent.aider.args") ?? "").split(separator: " ").map(String.init)
-        return AgentCommand(executable: ProcessLauncher.currentExecutable, arguments: arguments + ["--", program] + extra)
+        return AgentCommand(executable: ProcessLauncher.kanbotsExecutable, arguments: arguments + ["--", program] + extra)
     }
 }

@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// How to start one kind of agent for a run.
 public struct AgentCommand: Sendable {
@@ -31,7 +31,7 @@ public enum AgentCatalog {
     /// run later.
     public static func locate(_ agent: String, settings: Settings) throws -> String {
         if !names.contains(agent) { return try locateConfigured(definition(agent, settings: settings)) }
-        guard let binary = binaryName(agent) else { return ProcessLauncher.currentExecutable }
+        guard let binary = binaryName(agent) else { return ProcessLauncher.kanbotsExecutable }
         let key = "kanbots.agent.\(agent).path"
         if let configured = settings.string(key) {
             guard let found = ProcessLauncher.locate(configured) else {
@@ -61,7 +61,7 @@ public enum AgentCatalog {
         case "claude":
             let mode = settings.string("kanbots.agent.claude.permission-mode") ?? "bypassPermissions"
             arguments = ["-p", prompt, "--output-format", "stream-json", "--verbose", "--permission-mode", mode]
-            if let cap = record.capUSD { arguments += ["--max-budget-usd", String(format: "%.2f", cap)] }
+            if let cap = record.capUSD { arguments += ["--max-budget-usd", String(printf: "%.2f", cap)] }
             if let model = record.model { arguments += ["--model", model] }
             if let session = record.sessionID, record.replyTo != nil || record.resumesSession {
                 arguments += ["--resume", session]

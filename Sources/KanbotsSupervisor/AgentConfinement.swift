@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// `kanbots.sandbox`: whether agents run inside bubblewrap.
 public enum SandboxMode: String, Sendable, CaseIterable {
@@ -96,7 +96,7 @@ public struct AgentConfinement: Sendable {
     /// `~/.claude` is read-only loses its sessions ("No conversation found
     /// with session ID" on the reply).
     static func stateFolders(agent: String, environment: [String: String]) throws -> [String] {
-        let home = environment["HOME"] ?? NSHomeDirectory()
+        let home = environment["HOME"] ?? PathName.home
         let folders: [String]
         var files: [String] = []
         switch agent {

@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// How git-kanbots talks to an agent: the wire format of its stream.
 public enum AgentProtocol: String, Sendable, CaseIterable {

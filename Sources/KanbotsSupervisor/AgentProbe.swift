@@ -1,10 +1,7 @@
-import Foundation
+import Dispatch
+import KanbotsCore
 import KanbotsStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsSystem
 
 /// What `git kanbots agents` says about one agent: whether its program is
 /// there and which version answers.
@@ -28,7 +25,7 @@ public enum AgentProbe {
         // whose handles are not shared between threads.
         var statuses = definitions.map { definition -> AgentStatus in
             guard definition.program != nil else {
-                return AgentStatus(definition: definition, path: ProcessLauncher.currentExecutable,
+                return AgentStatus(definition: definition, path: ProcessLauncher.kanbotsExecutable,
                                    version: "built in", problem: nil)
             }
             do {
@@ -42,56 +39,49 @@ public enum AgentProbe {
             guard statuses[index].definition.program != nil, let path = statuses[index].path else { return nil }
             return (index, path)
         }
-        let versions = VersionBox(count: statuses.count)
-        // One thread each, not a pool sized to the cores: a probe mostly waits.
-        let done = DispatchGroup()
-        for (index, path) in probed {
-            done.enter()
-            Thread {
-                versions.set(index, version(of: path, timeout: timeout))
-                done.leave()
-            }.start()
-        }
-        done.wait()
-        for (index, _) in probed { statuses[index].version = versions.value(index) }
+        let found = versions(of: probed.map(\.path), timeout: timeout)
+        for (probe, version) in zip(probed, found) { statuses[probe.index].version = version }
         return statuses
     }
 
-    /// The versions the probes found, written from several threads.
-    private final class VersionBox: @unchecked Sendable {
-        private var values: [String?]
-        private let lock = NSLock()
-        init(count: Int) { values = Array(repeating: nil, count: count) }
-        func set(_ index: Int, _ value: String?) { lock.withLock { values[index] = value } }
-        func value(_ index: Int) -> String? { lock.withLock { values[index] } }
-    }
-
-    /// Runs `program --version` in its own process group, ending the group
-    /// when it takes longer than `timeout` (an agent that starts a session
-    /// instead of printing a version must not hang the listing).
-    static func version(of program: String, timeout: TimeInterval) -> String? {
-        let output = NSTemporaryDirectory() + "kanbots-version-\(getpid())-\(UUID().uuidString)"
-        defer { unlink(output) }
-        var spec = ProcessSpec(executable: program, arguments: ["--version"],
-                               environment: ProcessInfo.processInfo.environment)
-        spec.standardOutput = .appending(output)
-        spec.standardError = .null
-        spec.newProcessGroup = true
-        guard let pid = try? ProcessLauncher.spawn(spec) else { return nil }
+    /// Runs `program --version` for all the programs at once, each in its own
+    /// process group, and ends the groups still running after `timeout` (an
+    /// agent that starts a session instead of printing a version must not
+    /// hang the listing).
+    static func versions(of programs: [String], timeout: TimeInterval) -> [String?] {
+        let outputs = programs.indices.map { PathName.temporaryDirectory + "/kanbots-version-\(getpid())-\($0)" }
+        defer { outputs.forEach { unlink($0) } }
+        let pids = zip(programs, outputs).map { program, output -> pid_t? in
+            unlink(output)
+            var spec = ProcessSpec(executable: program, arguments: ["--version"],
+                                   environment: ProcessInfo.processInfo.environment)
+            spec.standardOutput = .appending(output)
+            spec.standardError = .null
+            spec.newProcessGroup = true
+            return try? ProcessLauncher.spawn(spec)
+        }
+        var statuses = [ExitStatus?](repeating: nil, count: programs.count)
         let deadline = Date().addingTimeInterval(timeout)
-        var status = ExitStatus.poll(pid)
-        while status == nil, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.02)
-            status = ExitStatus.poll(pid)
+        while true {
+            for (index, pid) in pids.enumerated() where statuses[index] == nil {
+                if let pid { statuses[index] = ExitStatus.poll(pid) }
+            }
+            let waiting = pids.indices.filter { pids[$0] != nil && statuses[$0] == nil }
+            if waiting.isEmpty { break }
+            if Date() >= deadline {
+                for index in waiting {
+                    kill(-pids[index]!, SIGKILL)
+                    _ = ExitStatus.wait(pids[index]!)
+                }
+                break
+            }
+            sleepThread(seconds: 0.02)
         }
-        if status == nil {
-            kill(-pid, SIGKILL)
-            _ = ExitStatus.wait(pid)
-            return nil
+        return zip(statuses, outputs).map { status, output in
+            guard status == .exited(0), let data = FileManager.default.contents(atPath: output) else { return nil }
+            let line = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
+                .map { $0.trimmingSpaces() }
+            return line?.isEmpty == false ? String(line!.prefix(120)) : nil
         }
-        guard status == .exited(0), let data = FileManager.default.contents(atPath: output) else { return nil }
-        let line = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        return line?.isEmpty == false ? String(line!.prefix(120)) : nil
     }
 }

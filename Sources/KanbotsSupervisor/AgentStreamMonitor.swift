@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsAgents
 import KanbotsCore
 import KanbotsStore

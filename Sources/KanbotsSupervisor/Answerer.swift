@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// Answers a run's open question and makes sure someone acts on it: the
 /// agent's decision server (it polls the record), a re-attached supervisor
@@ -87,7 +87,7 @@ public struct Answerer {
         while Date() < deadline {
             guard let current = try? RunStore(repository).record(id), current.state.isActive,
                   current.supervisorPID == record.supervisorPID else { return }
-            Thread.sleep(forTimeInterval: 0.02)
+            sleepThread(seconds: 0.02)
         }
     }
 

@@ -1,10 +1,5 @@
-import Foundation
 import KanbotsCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsSystem
 
 /// Runs check commands (`kanbots.check`, a card's checks, `autopilot qa
 /// --check`) in a folder: each with `/bin/sh -c`, in its own process group,
@@ -87,7 +82,7 @@ public struct CheckRunner {
             }
             if shouldStop() { return end(pid, why: "stopped before it finished") }
             if Date() > deadline { return end(pid, why: "timed out after \(Int(timeout.rounded())) s") }
-            Thread.sleep(forTimeInterval: 0.05)
+            sleepThread(seconds: 0.05)
         }
     }
 
@@ -100,7 +95,7 @@ public struct CheckRunner {
                 _ = ExitStatus.wait(pid)
                 break
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            sleepThread(seconds: 0.05)
         }
         kill(-pid, SIGKILL)
         return .ended(why)
@@ -117,10 +112,6 @@ public struct CheckRunner {
     }
 
     private func appendLog(_ text: String, to path: String) {
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { return }
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
-        try? handle.close()
+        try? OpenFile(path, .appending)?.write(Data(text.utf8))
     }
 }

@@ -1,5 +1,6 @@
-import Foundation
 import KanbotsAgents
+import KanbotsCore
+import KanbotsSystem
 
 /// Live metering of a Codex run from Codex's own session log.
 ///
@@ -27,14 +28,14 @@ final class CodexRolloutMeter {
     ///   - resumedThread: the thread a reply resumes: its rollout already
     ///     holds earlier runs' usage, so reading starts at its current end.
     init(environment: [String: String], prices: PriceTable, model: String?, resumedThread: String?) {
-        let home = environment["CODEX_HOME"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.codex")
+        let home = environment["CODEX_HOME"] ?? ((environment["HOME"] ?? PathName.home) + "/.codex")
         sessionsFolder = home + "/sessions"
         self.prices = prices
         self.model = model ?? "unknown"
         if let resumedThread {
             threadID = resumedThread
             if let path = findRollout(resumedThread) {
-                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+                let size = PathName.fileSize(path) ?? 0
                 startOffset = Int64(size)
                 tail = TranscriptTail(path: path, offset: startOffset)
             }
@@ -58,18 +59,15 @@ final class CodexRolloutMeter {
     }
 
     private func findRollout(_ thread: String) -> String? {
-        guard let walker = FileManager.default.enumerator(atPath: sessionsFolder) else { return nil }
-        while let relative = walker.nextObject() as? String {
-            if relative.hasSuffix(thread + ".jsonl") { return sessionsFolder + "/" + relative }
-        }
-        return nil
+        let relative = (try? FileManager.default.subpathsOfDirectory(atPath: sessionsFolder)) ?? []
+        return relative.first { $0.hasSuffix(thread + ".jsonl") }.map { sessionsFolder + "/" + $0 }
     }
 
     /// `{"type":"event_msg","payload":{"type":"token_count","info":{"last_token_usage":{…}}}}`
     /// as token counts split like the stream's (cached input apart).
     static func lastTokenUsage(in line: Data) -> TokenCounts? {
-        guard line.range(of: Data(#""token_count""#.utf8)) != nil,
-              let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any],
+        guard line.containsBytes(Array(#""token_count""#.utf8)),
+              let object = try? DynamicJSON.parse(line) as? [String: Any],
               let payload = object["payload"] as? [String: Any], payload["type"] as? String == "token_count",
               let info = payload["info"] as? [String: Any],
               let usage = info["last_token_usage"] as? [String: Any] else { return nil }

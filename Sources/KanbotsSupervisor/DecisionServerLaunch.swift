@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// How an agent starts `git-kanbots mcp` for its run, the server behind the
 /// `ask` tool (docs/decisions.md): Claude Code gets a `--mcp-config` file in
@@ -11,7 +11,7 @@ public struct DecisionServerLaunch: Sendable {
     /// Where the `--mcp-config` file is written (`runs/<id>/mcp.json`).
     public var configPath: String
 
-    public init(repository: KanbotsRepository, id: RunID, executable: String = ProcessLauncher.currentExecutable) {
+    public init(repository: KanbotsRepository, id: RunID, executable: String = ProcessLauncher.kanbotsExecutable) {
         self.executable = executable
         arguments = ["mcp", "--run", id.description, "--repository", repository.workingDirectory]
         configPath = repository.runDirectory(id) + "/mcp.json"

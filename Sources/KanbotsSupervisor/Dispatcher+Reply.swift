@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
@@ -28,7 +27,7 @@ extension Dispatcher {
         guard settings.isInitialized else { throw KanbotsError.notInitialized }
         let store = RunStore(repository)
         let original = try store.record(request.run)
-        guard !request.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !request.message.trimmed().isEmpty else {
             throw KanbotsError.invalidArgument("the reply is empty; say what the agent should do next")
         }
         guard original.host == KanbotsRepository.hostName else {
@@ -70,7 +69,7 @@ extension Dispatcher {
                 record.sessionID = original.sessionID
                 record.startCommit = tip.hex
                 if AgentCatalog.resumesSessions(original.agent) {
-                    record.setExtra(RunRecord.sessionCostBeforeKey, String(format: "%.6f", sessionCostBefore))
+                    record.setExtra(RunRecord.sessionCostBeforeKey, String(printf: "%.6f", sessionCostBefore))
                 }
                 return record
             },

@@ -1,7 +1,7 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
+import KanbotsSystem
 
 /// What the user asked `dispatch` for; nil fields take the configured defaults.
 public struct DispatchRequest: Sendable {
@@ -103,6 +103,7 @@ public struct Dispatcher {
         prepareWorktree: (RunRecord) throws -> Void,
         checkBeforeClaim: (() throws -> Void)? = nil
     ) throws -> RunRecord {
+        try DetachedProcess.requireProgram()
         let clone = try Settings(repository).cloneTag()
         // The supervisor lock is taken before the run exists, so there is no
         // instant at which the run is recorded but nobody holds its lock.
@@ -120,7 +121,7 @@ public struct Dispatcher {
         func claim() throws -> RunRecord {
             try RunStore(repository).create(clone: clone, attachments: attachments) { id in
                 var record = try make(id)
-                record.setExtra(RunRecord.dispatchLockKey, (pending as NSString).lastPathComponent)
+                record.setExtra(RunRecord.dispatchLockKey, PathName.lastComponent(of: pending))
                 return record
             }
         }

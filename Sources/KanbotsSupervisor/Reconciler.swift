@@ -1,11 +1,5 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Brings records in line with reality: a run recorded as active whose
 /// supervisor is gone gets its terminal state written down. Any command may

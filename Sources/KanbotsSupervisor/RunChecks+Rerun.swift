@@ -1,12 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Set from a signal handler while `git kanbots check` runs: Ctrl-C must end
 /// the checks' process groups, which do not get the terminal's signal.

@@ -1,7 +1,7 @@
-import Foundation
 import KanbotsAgents
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 /// A run's checks, end to end: which commands (the repository's
 /// `kanbots.check`, then the card's own), running them with `CheckRunner`
@@ -63,16 +63,13 @@ public struct RunChecks {
     /// secrets replaced, into `target`; a note says how much was cut.
     static func writeRedactedTail(of source: String, to target: String, limit: Int) {
         guard FileManager.default.createFile(atPath: target, contents: nil),
-              let output = FileHandle(forWritingAtPath: target) else { return }
-        defer { try? output.close() }
-        guard let input = FileHandle(forReadingAtPath: source) else { return }
-        defer { try? input.close() }
-        let size = Int(input.seekToEndOfFile())
-        input.seek(toFileOffset: UInt64(max(0, size - limit)))
-        var tail = input.readDataToEndOfFile()
+              let output = OpenFile(target, .writing), let input = OpenFile(source, .reading) else { return }
+        let size = input.size
+        input.seek(to: max(0, size - limit))
+        var tail = input.readToEnd()
         if size > limit {
             if let newline = tail.firstIndex(of: 0x0A) { tail = tail.suffix(from: tail.index(after: newline)) }
-            output.write(Data("[git-kanbots: the first \(size - tail.count) bytes of the output were cut]\n".utf8))
+            try? output.write(Data("[git-kanbots: the first \(size - tail.count) bytes of the output were cut]\n".utf8))
         }
         let redactor = SecretRedactor()
         var redacted = Data()
@@ -81,6 +78,6 @@ public struct RunChecks {
             redacted.append(0x0A)
         }
         if tail.last == 0x0A || tail.isEmpty { redacted.removeLast() }
-        output.write(redacted)
+        try? output.write(redacted)
     }
 }

@@ -1,11 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsSystem
 
 /// Ends a run on request, through its supervisor when it is alive (so the
 /// supervisor records the ending), directly otherwise.
@@ -22,7 +17,7 @@ public struct Stopper {
         var current = record
         while current.state == .queued, current.supervisorPID == nil, loader.liveness(of: current) == .alive,
               Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.05)
+            sleepThread(seconds: 0.05)
             current = try store.record(record.id)
         }
         if loader.liveness(of: current) == .alive, let supervisor = current.supervisorPID {
@@ -31,14 +26,14 @@ public struct Stopper {
                 current = try store.record(record.id)
                 if current.state.isFinished { return current }
                 if loader.liveness(of: current) == .gone { break }
-                Thread.sleep(forTimeInterval: 0.05)
+                sleepThread(seconds: 0.05)
             }
         }
         // No supervisor to do it: end the agent's group ourselves and record it.
         if let agent = current.agentPID, ProcessProbe.isGroupAlive(agent) {
             kill(-agent, SIGTERM)
             let grace = Date().addingTimeInterval(3)
-            while ProcessProbe.isGroupAlive(agent), Date() < grace { Thread.sleep(forTimeInterval: 0.05) }
+            while ProcessProbe.isGroupAlive(agent), Date() < grace { sleepThread(seconds: 0.05) }
             if ProcessProbe.isGroupAlive(agent) { kill(-agent, SIGKILL) }
         }
         return try store.update(record.id) { run in

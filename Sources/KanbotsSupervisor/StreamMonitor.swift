@@ -1,4 +1,3 @@
-import Foundation
 import KanbotsCore
 
 /// What a supervisor learns from an agent's stream, line by line.

@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsAgents
 import KanbotsCore
+import KanbotsSystem
 
 extension Supervisor {
     /// Where the agent's stderr goes while it runs (machine-local).
@@ -10,12 +10,10 @@ extension Supervisor {
     /// record: the reason a run failed must travel with `sync`, not stay in
     /// a local file. Nothing when the agent wrote nothing.
     func keptAgentStderr() -> (text: String, attachment: [String: Data?]) {
-        guard let handle = FileHandle(forReadingAtPath: agentStderrPath) else { return ("", [:]) }
-        defer { try? handle.close() }
-        let size = (try? handle.seekToEnd()) ?? 0
-        let start = size > UInt64(AgentFailureDiagnosis.keptStderrBytes) ? size - UInt64(AgentFailureDiagnosis.keptStderrBytes) : 0
-        try? handle.seek(toOffset: start)
-        var data = (try? handle.readToEnd()) ?? Data()
+        guard let file = OpenFile(agentStderrPath, .reading) else { return ("", [:]) }
+        let start = max(0, file.size - AgentFailureDiagnosis.keptStderrBytes)
+        file.seek(to: start)
+        var data = file.readToEnd()
         // Cut from the middle of a line: start at the next whole one.
         if start > 0, let newline = data.firstIndex(of: 0x0A) { data = data[(newline + 1)...] }
         guard !data.isEmpty else { return ("", [:]) }
@@ -35,11 +33,11 @@ extension Supervisor {
     func deniedWrites(stderr: String) -> [String] {
         var text = stderr
         let tail = TranscriptTail(path: repository.transcriptPath(id))
-        let marker = Data("Read-only file system".utf8)
+        let marker = Array("Read-only file system".utf8)
         while true {
             let lines = tail.readLines()
             if lines.isEmpty { break }
-            for line in lines where line.range(of: marker) != nil { text += "\n" + String(decoding: line, as: UTF8.self) }
+            for line in lines where line.containsBytes(marker) { text += "\n" + String(decoding: line, as: UTF8.self) }
         }
         return ReadOnlyDenials.paths(in: text)
     }

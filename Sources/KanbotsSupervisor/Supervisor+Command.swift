@@ -1,6 +1,6 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
 extension Supervisor {
     /// The agent's command for this run: its decision server, the git data
@@ -30,8 +30,8 @@ extension Supervisor {
         }
         return confinement.wrap(
             command, worktree: repository.absolutePath(record.worktree), writable: writable,
-            readable: [environment["HOME"] ?? NSHomeDirectory(), repository.workingDirectory, repository.commonDirectory,
-                       (command.executable as NSString).deletingLastPathComponent,
-                       (ProcessLauncher.currentExecutable as NSString).deletingLastPathComponent])
+            readable: [environment["HOME"] ?? PathName.home, repository.workingDirectory, repository.commonDirectory,
+                       PathName.parent(of: command.executable),
+                       PathName.parent(of: ProcessLauncher.kanbotsExecutable)])
     }
 }

@@ -1,13 +1,8 @@
-import Foundation
 import KanbotsAgents
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsSystem
 
 /// The signal that asked the supervisor to stop, set from a signal handler.
 nonisolated(unsafe) private var receivedStopSignal: Int32 = 0
@@ -16,7 +11,7 @@ nonisolated(unsafe) private var receivedStopSignal: Int32 = 0
 /// group inside the worktree, follows its stream, meters and caps its cost,
 /// checkpoints its work and records every transition.
 ///
-/// It runs as its own detached process (`git-kanbots supervise ID`) holding
+/// It runs as its own detached process (`kanbots-supervisor run ID`) holding
 /// the run's lock for its whole life: the lock is how everyone else knows it
 /// is alive.
 public final class Supervisor {
@@ -222,7 +217,7 @@ public final class Supervisor {
                 checkpoint(record)
                 nextCheckpoint = Date().addingTimeInterval(checkpointEvery)
             }
-            if lines.isEmpty { Thread.sleep(forTimeInterval: pollInterval) }
+            if lines.isEmpty { sleepThread(seconds: pollInterval) }
         }
     }
 
@@ -248,10 +243,9 @@ public final class Supervisor {
     func writeRedactedTranscript() -> String? {
         let source = repository.transcriptPath(id)
         let target = source + ".redacted"
-        guard let size = try? FileManager.default.attributesOfItem(atPath: source)[.size] as? Int, size > 0,
+        guard let size = PathName.fileSize(source), size > 0,
               FileManager.default.createFile(atPath: target, contents: nil),
-              let output = FileHandle(forWritingAtPath: target) else { return nil }
-        defer { try? output.close() }
+              let output = OpenFile(target, .writing) else { return nil }
         // A full disk fails a write: then no redacted copy, never a crash.
         var failed = false
         let redactor = SecretRedactor()
@@ -260,8 +254,8 @@ public final class Supervisor {
         func write(_ line: Data) {
             slice.append(redactor.redact(line))
             slice.append(0x0A)
-            if slice.count >= 1 << 20 {
-                do { try output.write(contentsOf: slice) } catch { failed = true }
+            if slice.count >= 64 << 10 {
+                do { try output.write(slice) } catch { failed = true }
                 slice.removeAll(keepingCapacity: true)
             }
         }
@@ -271,7 +265,7 @@ public final class Supervisor {
             lines.forEach(write)
         }
         if let remainder = tail.takeRemainder() { write(remainder) }
-        do { try output.write(contentsOf: slice) } catch { failed = true }
+        do { try output.write(slice) } catch { failed = true }
         if failed { unlink(target) }
         return failed ? nil : target
     }
@@ -290,6 +284,8 @@ public final class Supervisor {
 
     /// Commits what the agent left, notes its commits, records the end.
     func finish(record: RunRecord, ending: Ending) throws {
+        // Following the agent is over; finishing runs other code.
+        CodeResidency.release()
         let store = RunStore(repository)
         defer { DiskSpace.release(at: reservePath) }
         if case .diskFull = ending {
@@ -313,7 +309,7 @@ public final class Supervisor {
         var (state, reason): (RunState, String?)
         switch ending {
         case .capped(let amount):
-            (state, reason) = (.failed, "\(Reason.costCapped) \(String(format: "%.4f", amount))")
+            (state, reason) = (.failed, "\(Reason.costCapped) \(String(printf: "%.4f", amount))")
         case .timeCapped(let seconds):
             (state, reason) = (.failed, "\(Reason.timeCapped) \(Int(seconds))s")
         case .stopped:

@@ -1,8 +1,8 @@
-import Foundation
 import KanbotsCore
 import KanbotsStore
+import KanbotsSystem
 
-/// Starts `git-kanbots supervise` as a detached process.
+/// Starts `kanbots-supervisor run` as a detached process.
 public struct SupervisorLauncher {
     let repository: KanbotsRepository
 
@@ -10,19 +10,21 @@ public struct SupervisorLauncher {
 
     public func start(_ id: RunID, holding lock: FileLock, reattach: Bool) throws {
         _ = try DetachedProcess.spawn(
-            arguments: ["supervise", id.description, "--repository", repository.workingDirectory]
+            arguments: ["run", id.description, "--repository", repository.workingDirectory]
                 + (reattach ? ["--reattach"] : []),
             log: repository.runDirectory(id) + "/supervisor.log", holding: lock)
     }
 }
 
-/// Starts a long-lived `git-kanbots` process of our own (a supervisor, an
-/// autopilot orchestrator) detached from the caller.
+/// Starts a long-lived process of our own (a supervisor, an autopilot
+/// orchestrator) detached from the caller, with the lean executable
+/// `kanbots-supervisor`: fifty supervisors must not weigh fifty CLIs.
 public enum DetachedProcess {
     /// Hands the child our already-locked descriptor as fd 3
     /// (`KANBOTS_LOCK_FD`), so the lock passes to it without ever being
     /// released; its output goes to `log`. Returns its pid.
     public static func spawn(arguments: [String], log: String, holding lock: FileLock) throws -> Int32 {
+        let executable = try requireProgram()
         let inheritedFD: Int32 = 3
         // dup2 onto the same number would keep close-on-exec; avoid that case.
         let source = lock.descriptor == inheritedFD ? fcntl(lock.descriptor, F_DUPFD_CLOEXEC, 10) : lock.descriptor
@@ -30,11 +32,22 @@ public enum DetachedProcess {
         var environment = ProcessInfo.processInfo.environment
         for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { environment[key] = nil }
         environment["KANBOTS_LOCK_FD"] = String(inheritedFD)
-        var spec = ProcessSpec(executable: ProcessLauncher.currentExecutable, arguments: arguments, environment: environment)
+        var spec = ProcessSpec(executable: executable, arguments: arguments, environment: environment)
         spec.standardOutput = .appending(log)
         spec.standardError = .appending(log)
         spec.inherited = [inheritedFD: source]
         return try ProcessLauncher.spawn(spec)
+    }
+}
+
+extension DetachedProcess {
+    /// The path of `kanbots-supervisor`, or the one-line error to reinstall:
+    /// checked before a run is claimed, so a missing program leaves no trace.
+    @discardableResult
+    public static func requireProgram() throws -> String {
+        let executable = ProcessLauncher.supervisorExecutable
+        guard access(executable, X_OK) == 0 else { throw KanbotsError.supervisorMissing(path: executable) }
+        return executable
     }
 }
 
@@ -51,7 +64,7 @@ public struct PoolRefiller {
         var environment = ProcessInfo.processInfo.environment
         for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "KANBOTS_LOCK_FD"] { environment[key] = nil }
         var spec = ProcessSpec(
-            executable: ProcessLauncher.currentExecutable,
+            executable: ProcessLauncher.kanbotsExecutable,
             arguments: ["pool", "refill", "--repository", repository.workingDirectory]
                 + (run.map { ["--after-run", $0.description] } ?? []),
             environment: environment)

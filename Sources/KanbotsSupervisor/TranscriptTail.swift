@@ -1,9 +1,4 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import KanbotsCore
 
 /// Follows a file that another process appends to, from a byte offset,
 /// yielding complete lines. The agent writes its stream to a file rather
@@ -15,7 +10,9 @@ public final class TranscriptTail {
     public private(set) var offset: Int64
     private var descriptor: Int32 = -1
     private var pending = Data()
-    private var chunk = [UInt8](repeating: 0, count: 256 << 10)
+    // Small slices keep a supervisor's heap small; a read per 64 KB costs
+    // nothing next to parsing them. Allocated on the first read.
+    private lazy var chunk = [UInt8](repeating: 0, count: 64 << 10)
 
     public init(path: String, offset: Int64 = 0) {
         self.path = path
@@ -27,10 +24,13 @@ public final class TranscriptTail {
     /// Reads what was appended since the last call and returns the complete
     /// lines in it (without their newline). A partial last line waits.
     ///
-    /// - Parameter limit: bytes read per call at most (a line longer than
-    ///   that still comes whole, over several calls), so a burst is handled
+    /// Empty only when no complete line is there yet: callers take an empty
+    /// answer as "caught up".
+    ///
+    /// - Parameter limit: bytes read per call, once a line is complete (a
+    ///   line longer than that is read whole first), so a burst is handled
     ///   in slices and the supervisor's memory stays small.
-    public func readLines(limit: Int = 1 << 20) -> [Data] {
+    public func readLines(limit: Int = 64 << 10) -> [Data] {
         if descriptor < 0 {
             descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { return [] }
@@ -38,7 +38,7 @@ public final class TranscriptTail {
         }
         var lines: [Data] = []
         var consumed = 0
-        while consumed < limit {
+        while consumed < limit || lines.isEmpty {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             guard count > 0 else { break }
             consumed += count

@@ -17,7 +17,7 @@ struct AutopilotCommand: ParsableCommand {
             """,
         subcommands: [
             AutopilotStartCommand.self, AutopilotStatusCommand.self, AutopilotStopCommand.self,
-            AutopilotResumeCommand.self, AutopilotQACommand.self, AutopilotRunOrchestratorCommand.self,
+            AutopilotResumeCommand.self, AutopilotQACommand.self,
         ]
     )
 }

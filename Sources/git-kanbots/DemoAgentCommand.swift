@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KanbotsSupervisor
+import KanbotsSystem
 
 /// The built-in scripted agent: it edits a file, commits, and narrates in
 /// Claude Code's stream-json format, so everything downstream (supervisor,

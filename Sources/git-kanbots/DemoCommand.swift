@@ -4,6 +4,7 @@ import KanbotsApp
 import KanbotsCore
 import KanbotsStore
 import KanbotsSupervisor
+import KanbotsSystem
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

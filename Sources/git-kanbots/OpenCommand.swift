@@ -6,6 +6,7 @@ import KanbotsGit
 import KanbotsReview
 import KanbotsStore
 import KanbotsSupervisor
+import KanbotsSystem
 
 struct OpenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

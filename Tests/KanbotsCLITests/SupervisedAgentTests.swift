@@ -125,6 +125,32 @@ import Darwin
         }
     }
 
+    /// Lines far longer than the slices the supervisor reads (a tool's whole
+    /// output on one line) are stored whole, redacted, and nothing after them is lost.
+    @Test func linesLongerThanAReadSliceAreStoredWholeAndRedacted() throws {
+        try Sandbox.with(cards: ["Long lines"]) { sandbox in
+            let secret = "ghp_" + String(repeating: "Ab3", count: 12)
+            let big = String(repeating: "0123456789 ", count: 300_000)  // 3.3 MB
+            let lines = [
+                #"{"type":"system","subtype":"init","session_id":"s-long","model":"claude-sonnet-4-5","tools":[]}"#,
+                #"{"type":"user","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"\#(big) token \#(secret) \#(big)"}]}}"#,
+                #"{"type":"assistant","message":{"id":"msg_l1","model":"claude-sonnet-4-5","content":[{"type":"text","text":"after"}],"usage":{"input_tokens":10,"output_tokens":1}}}"#,
+                #"{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.001,"result":"done"}"#,
+            ]
+            let stream = sandbox.root + "/stream.ndjson"
+            try sandbox.write(stream, lines.joined(separator: "\n") + "\n")
+            try sandbox.installFakeAgent("claude", script: Self.fakeClaude(stream: stream, argsFile: sandbox.root + "/args.txt"))
+            let run = try sandbox.dispatch(1, ["--agent", "claude"])
+            let info = try sandbox.finishedRun(run.id)
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+            let stored = try sandbox.storedTranscript(run.id).split(separator: "\n")
+            #expect(stored.count == lines.count, "stored \(stored.count) lines of \(lines.count)")
+            #expect(stored.count == lines.count && stored[1].utf8.count > 6_000_000, "the long line was cut")
+            #expect(!stored.joined().contains(secret), "the secret in the long line was stored")
+            #expect(stored.last?.contains(#""result":"done""#) == true, "the lines after the long one were lost")
+        }
+    }
+
     @Test func codexStreamIsMetered() throws {
         try Sandbox.with(cards: ["Codex work"]) { sandbox in
             let lines = [
@@ -184,6 +210,11 @@ import Darwin
             let local = sandbox.read(sandbox.repo + "/.git/kanbots/runs/\(run.id)/transcript.ndjson") ?? ""
             #expect(transcript.split(separator: "\n").count == local.split(separator: "\n").count,
                     "stored \(transcript.split(separator: "\n").count) lines, the agent wrote \(local.split(separator: "\n").count)")
+            // For the closing notes: what the supervisor of a real Claude run
+            // cost (run with KANBOTS_BINARY set to a release build to measure it).
+            let usage = sandbox.read(sandbox.repo + "/.git/kanbots/runs/\(run.id)/supervisor.log")?
+                .split(separator: "\n").last { $0.hasPrefix("supervisor: done") }
+            print("real Claude run, \(usage ?? "no supervisor usage line")")
             #expect(mock.requests().contains { ($0["cwd"] as? String) == run.worktree },
                     "the CLI did not run in the worktree: \(mock.requests().map { $0["cwd"] ?? "-" })")
         }

@@ -34,10 +34,10 @@ extension Sandbox {
         return try pids(id)
     }
 
-    /// Whether `pid` is a live `git-kanbots supervise ID` of this sandbox.
+    /// Whether `pid` is a live `kanbots-supervisor run ID` of this sandbox.
     func isSupervisor(_ pid: Int32, of id: String) -> Bool {
         guard ProcessProbe.isAlive(pid), let line = ProcessProbe.commandLine(pid) else { return false }
-        return line.contains(" supervise \(id) ") && line.contains(repo)
+        return line.contains("kanbots-supervisor run \(id) ") && line.contains(repo)
     }
 
     /// Whether `pid` is a live agent started for run `id` of this sandbox.
@@ -46,7 +46,7 @@ extension Sandbox {
         return environment.contains("KANBOTS_RUN_ID=\(id)") && environment.contains { $0.hasPrefix("KANBOTS_WORKTREE=\(repo)/") }
     }
 
-    /// Whether some live process is `git-kanbots supervise ID` for this sandbox
+    /// Whether some live process is `kanbots-supervisor run ID` for this sandbox
     /// (whatever the record says).
     func hasSupervisorProcess(_ id: String) -> Bool {
         #if !os(Linux)

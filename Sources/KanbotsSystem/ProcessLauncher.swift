@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -132,13 +136,32 @@ public enum ProcessLauncher {
         return nil
     }
 
-    /// The running executable, so we can start copies of ourselves
-    /// (supervisors, the demo agent) whatever PATH says.
+    /// The `git-kanbots` command line, which agents call back into (the demo
+    /// agent, `mcp`, `acp-client`, `aider-client`): this very executable, or
+    /// the one installed next to it when a lean process asks.
+    public static var kanbotsExecutable: String { sibling(named: "git-kanbots") }
+
+    /// `kanbots-supervisor`, the lean executable of the long-lived processes
+    /// (supervisors and autopilot orchestrators), installed next to `git-kanbots`.
+    public static var supervisorExecutable: String { sibling(named: "kanbots-supervisor") }
+
+    /// The executable `name` in this executable's folder (itself if that is its name).
+    static func sibling(named name: String) -> String {
+        let current = currentExecutable
+        guard let slash = current.lastIndex(of: "/") else { return name }
+        return String(current[...slash]) + name
+    }
+
+    /// The running executable, whatever PATH says.
     public static var currentExecutable: String {
         #if os(Linux)
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
+        #elseif canImport(Darwin)
+        var size = UInt32(4096)
+        var buffer = [CChar](repeating: 0, count: Int(size))
+        if _NSGetExecutablePath(&buffer, &size) == 0 { return String(cString: buffer) }
         #endif
-        return Bundle.main.executablePath ?? CommandLine.arguments[0]
+        return CommandLine.arguments[0]
     }
 }
 

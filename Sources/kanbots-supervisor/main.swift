@@ -1,0 +1,39 @@
+// kanbots-supervisor: the long-lived processes of git-kanbots, kept lean.
+//
+// `dispatch` starts one supervisor per run and `autopilot start` one
+// orchestrator per session; they live for hours, so they are this small
+// executable, which links FoundationEssentials and the modules below it, and
+// no ArgumentParser, MCP, networking or web server. Not for direct use: the
+// arguments are a contract with `SupervisorLauncher` and `OrchestratorLauncher`.
+//
+//     kanbots-supervisor run RUN --repository PATH [--reattach]
+//     kanbots-supervisor orchestrate SESSION --repository PATH
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import KanbotsSystem
+
+let usage = """
+    usage: kanbots-supervisor run RUN --repository PATH [--reattach]
+           kanbots-supervisor orchestrate SESSION --repository PATH
+    (started by git-kanbots dispatch and autopilot; not for direct use)
+    """
+
+do {
+    guard let invocation = LeanInvocation(CommandLine.arguments.dropFirst()) else {
+        StandardError.write(usage)
+        exit(64)
+    }
+    // Start-up (the loader, the runtime) is done: its code can go.
+    CodeResidency.release()
+    switch invocation.role {
+    case .supervisor(let reattach): try superviseRun(invocation.name, repository: invocation.repository, reattach: reattach)
+    case .orchestrator: try orchestrateSession(invocation.name, repository: invocation.repository)
+    }
+} catch {
+    StandardError.write("kanbots-supervisor: \(error)")
+    exit(1)
+}
