@@ -78,6 +78,11 @@ struct ConfinementTests {
 
             try sandbox.gitOK("config", "kanbots.sandbox", "sometimes")
             expectCleanError(try sandbox.kanbots("dispatch", "1", "--agent", "demo"), mentioning: "auto, on or off")
+
+            try sandbox.gitOK("config", "kanbots.sandbox", "on")
+            try sandbox.gitOK("config", "kanbots.agent.demo.writable", "state/demo")
+            expectCleanError(try sandbox.kanbots("dispatch", "1", "--agent", "demo"),
+                             mentioning: "kanbots.agent.demo.writable", "under ~/")
         }
     }
 }
