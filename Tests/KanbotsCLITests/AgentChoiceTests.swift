@@ -60,6 +60,30 @@ import Testing
         }
     }
 
+    /// A persona may name only an agent or a model, shared or in this
+    /// clone's config: it is listed, and shown with the default text its
+    /// runs get.
+    @Test func aPersonaWithOnlyAnAgentOrModelIsAPersona() throws {
+        try Sandbox.with { sandbox in
+            try sandbox.kanbotsOK("persona", "set", "cheap", "--model", "small-model")
+            try sandbox.gitOK("config", "kanbots.persona.local.agent", "demo")
+            struct Persona: Decodable { var name: String, origin: String, text: String?, agent: String?, model: String? }
+            let listed = try JSON.decode([Persona].self, from: try sandbox.kanbots("persona", "list", "--json"))
+            let byName = Dictionary(listed.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            #expect(byName["cheap"].map { $0.origin == "shared" && $0.text == nil && $0.model == "small-model" } == true,
+                    "\(listed)")
+            #expect(byName["local"].map { $0.origin == "config" && $0.agent == "demo" } == true, "\(listed)")
+            #expect(byName["engineer"]?.text?.isEmpty == false && listed.map(\.name) == listed.map(\.name).sorted())
+
+            let text = try sandbox.kanbots("persona", "list").stdout
+            #expect(text.contains("cheap") && text.contains("small-model") && text.contains("(no text"), "\(text)")
+            let shown = try sandbox.kanbots("persona", "show", "cheap")
+            let engineer = try sandbox.kanbots("persona", "show", "engineer")
+            #expect(shown.succeeded && shown.output == engineer.output, "\(shown)")
+            expectCleanError(try sandbox.kanbots("persona", "show", "nobody"), mentioning: "unknown persona 'nobody'")
+        }
+    }
+
     /// claude-code-acp answers no `--version`: what can be known is the
     /// package it was installed from, a venv's dist-info or a node package.
     @Test func agentsWithoutAVersionShowTheirPackage() throws {
