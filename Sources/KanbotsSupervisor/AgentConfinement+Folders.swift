@@ -103,8 +103,13 @@ extension AgentConfinement {
     /// connect to: an agent could push with the user's keys.
     static func readableFolders(for command: AgentCommand, environment: [String: String]) -> [String] {
         var folders: [String] = []
-        for path in [command.executable, resolvedPath(command.executable)] {
+        // Never a masked folder itself: binding all of /tmp would undo the private one.
+        func container(of path: String) -> String {
             let folder = parentFolder(path)
+            return maskedFolders.contains(folder) ? path : folder
+        }
+        for path in [command.executable, resolvedPath(command.executable)] {
+            let folder = container(of: path)
             folders.append(["bin", ".bin"].contains(lastComponent(folder)) ? parentFolder(folder) : folder)
         }
         // A prompt is an argument too, but spans lines; a path does not.
@@ -113,7 +118,7 @@ extension AgentConfinement {
             guard value.hasPrefix("/") else { continue }
             var info = stat()
             guard stat(value, &info) == 0 else { continue }
-            folders.append((info.st_mode & S_IFMT) == S_IFDIR ? value : parentFolder(value))
+            folders.append((info.st_mode & S_IFMT) == S_IFDIR ? value : container(of: value))
         }
         folders += (environment["PATH"] ?? "").split(separator: ":").map(String.init).filter { $0.hasPrefix("/") }
         return folders

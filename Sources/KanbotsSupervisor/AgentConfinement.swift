@@ -80,7 +80,7 @@ public struct AgentConfinement: Sendable {
     ///     read-only where the private `/tmp` would hide it.
     func wrap(_ command: AgentCommand, worktree: String, writable: [String], readable: [String]) -> AgentCommand {
         var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-        let hidden = readable.filter { path in Self.maskedFolders.contains { path == $0 || path.hasPrefix($0 + "/") } }
+        let hidden = readable.filter { path in Self.maskedFolders.contains { path.hasPrefix($0 + "/") } }
         for folder in Self.outermost(hidden) where FileManager.default.fileExists(atPath: folder) {
             arguments += ["--ro-bind", folder, folder]
         }

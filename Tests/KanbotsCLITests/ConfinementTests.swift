@@ -1,5 +1,10 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Agents run inside bubblewrap (`kanbots.sandbox`, docs/agents.md
 /// "Confinement"): their own worktree and branch are writable, nothing else
@@ -108,6 +113,36 @@ extension ConfinementTests {
             let agentError = try sandbox.record(reply.id)["Agent-Error"] ?? ""
             #expect(info.state == "completed", "\(info.state) \(info.reason ?? "") \(agentError)")
             #expect(try sandbox.gitOK("show", "\(first.branch):bye.txt") == "Goodbye!")
+        }
+    }
+}
+
+extension ConfinementTests {
+    /// An agent right in /tmp is bound alone: binding its folder, /tmp,
+    /// would show the real /tmp (and its sockets) instead of a private one.
+    @Test func anAgentRightInTmpStillGetsAPrivateTmp() throws {
+        try Sandbox.with(cards: ["Private tmp"]) { sandbox in
+            try sandbox.gitOK("config", "kanbots.sandbox", "on")
+            let tag = UUID().uuidString.prefix(8).lowercased()
+            let marker = "/tmp/kanbots-marker-\(tag)", agent = "/tmp/kanbots-agent-\(tag)"
+            let scratch = "/tmp/kanbots-scratch-\(tag)"
+            try "visible only outside".write(toFile: marker, atomically: true, encoding: .utf8)
+            defer { unlink(marker); unlink(agent); unlink(scratch) }
+            try """
+                #!/bin/sh
+                [ -e \(marker) ] && echo leaked > tmp-leaked.txt
+                echo scratch > \(scratch) && cp \(scratch) mine.txt
+                echo '{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.001}'
+
+                """.write(toFile: agent, atomically: true, encoding: .utf8)
+            chmod(agent, 0o755)
+            try sandbox.gitOK("config", "kanbots.agent.claude.path", agent)
+            let run = try sandbox.dispatch(1, ["--agent", "claude"])
+            let info = try sandbox.finishedRun(run.id)
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+            #expect(try sandbox.gitOK("show", "\(run.branch):mine.txt") == "scratch")
+            #expect(!(try sandbox.git("show", "\(run.branch):tmp-leaked.txt").succeeded), "the real /tmp was visible")
+            #expect(!FileManager.default.fileExists(atPath: scratch), "the agent wrote into the real /tmp")
         }
     }
 }
