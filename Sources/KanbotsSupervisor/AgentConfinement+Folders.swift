@@ -62,7 +62,7 @@ extension AgentConfinement {
             do {
                 try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw KanbotsError.io("cannot create \(folder), which agent \(agent) writes to: \(error.localizedDescription)")
+                throw KanbotsError.io("cannot create \(folder), which agent \(agent) writes to: \(error)")
             }
         }
         for file in state.files where !manager.fileExists(atPath: file) {
