@@ -14,6 +14,8 @@
 #                                             git-kanbots <TAB> and git kanbots <TAB>
 #   PREFIX/share/zsh/site-functions/_git-kanbots
 #   PREFIX/share/fish/vendor_completions.d/git-kanbots.fish
+#   PREFIX/share/fish/vendor_conf.d/git-kanbots.fish
+#                                             fish's `git kanbots <TAB>`
 set -euo pipefail
 
 die() { printf 'install: error: %s\n' "$*" >&2; exit 1; }
@@ -37,7 +39,8 @@ man_dir="$prefix/share/man/man1"
 bash_dir="$prefix/share/bash-completion/completions"
 zsh_dir="$prefix/share/zsh/site-functions"
 fish_dir="$prefix/share/fish/vendor_completions.d"
-mkdir -p "$man_dir" "$bash_dir" "$zsh_dir" "$fish_dir"
+fish_conf_dir="$prefix/share/fish/vendor_conf.d"
+mkdir -p "$man_dir" "$bash_dir" "$zsh_dir" "$fish_dir" "$fish_conf_dir"
 
 # Write to a temporary name and rename: a reader never sees half a file.
 place() {  # place TARGET (content on stdin)
@@ -66,12 +69,21 @@ _git_kanbots() {
 BASH
 } | place "$bash_dir/git-kanbots"
 
-# zsh and fish complete `git-kanbots …` with these; for `git kanbots …` they
-# rely on their own git completion handing over to them (zsh's _git calls
-# _git-kanbots; fish's git.fish delegates custom git-* commands), which the
-# tests do not check: the tests check bash through git's completion.
+# zsh completes `git kanbots …` with _git-kanbots itself: its _git calls
+# _git-<command> for a git-<command> on PATH.
 "$binary" --generate-completion-script zsh | place "$zsh_dir/_git-kanbots"
 "$binary" --generate-completion-script fish | place "$fish_dir/git-kanbots.fish"
+
+# fish's git.fish (3.6, Debian's) means to hand `git <custom> …` to the
+# custom command's completion, but registers it under the name `git-kanbots`
+# and cannot see its list of custom commands, so `git kanbots <TAB>` gets
+# nothing. Read at every fish start (vendor_conf.d); git.fish, loaded when
+# `git` is first completed, defines the two functions used here.
+place "$fish_conf_dir/git-kanbots.fish" <<'FISH'
+# git-kanbots: `git kanbots <TAB>` completes like `git-kanbots <TAB>`.
+complete -c git -f -n __fish_git_needs_command -a kanbots -d 'Run many coding agents in parallel (git-kanbots)'
+complete -c git -f -n '__fish_git_using_command kanbots' -a '(__fish_git_complete_custom_command kanbots)'
+FISH
 
 printf '==> installed %s and completions for bash, zsh and fish under %s/share\n' \
     "$man_dir/git-kanbots.1" "$prefix" >&2

@@ -149,7 +149,12 @@ public struct ACPClient {
         func end() {
             if status == nil { status = ExitStatus.poll(pid) }
             guard status == nil else { return }
-            kill(pid, SIGTERM)
+            // A confined agent's pid is bwrap's, which does not pass a signal
+            // on: the SIGTERM goes to our process group (the supervisor made
+            // us its leader; our own handler only notes it), so the agent
+            // and its children get it. bwrap's --die-with-parent ends what is
+            // left when we exit.
+            kill(getpgrp() == getpid() ? 0 : pid, SIGTERM)
             let deadline = Date().addingTimeInterval(2)
             while status == nil, Date() < deadline {
                 Thread.sleep(forTimeInterval: 0.02)

@@ -14,7 +14,10 @@ public enum ReadOnlyDenials {
 
     public static func paths(in text: String) -> [String] {
         var found: [String] = []
-        for line in text.split(whereSeparator: \.isNewline) where line.contains(message) {
+        // A stream line may hold a whole block of output, its lines escaped
+        // (`\n` in JSON, as aider-client writes a shell's output).
+        let lines = text.replacing("\\n", with: "\n").split(whereSeparator: \.isNewline)
+        for line in lines where line.contains(message) {
             guard let path = path(in: String(line)), !found.contains(path) else { continue }
             found.append(path)
         }

@@ -8,34 +8,19 @@ import Darwin
 #endif
 import KanbotsSystem
 
-/// `git-kanbots aider-client`: runs Aider once (`--message`) in the run's
-/// worktree and turns its plain-text output into the NDJSON transcript
+/// `git-kanbots aider-client`: runs Aider once, as the supervisor gave it
+/// (one-shot `--message` and its flags, maybe inside bubblewrap), in the
+/// run's worktree and turns its plain-text output into the NDJSON transcript
 /// `AiderStreamParser` reads. Aider commits its edits on the worktree's
 /// branch itself (its git integration); its token and cost reports meter
 /// the run.
 public struct AiderClient {
     public var program: String
     public var arguments: [String]
-    public var prompt: String
-    public var model: String?
 
-    public init(program: String, arguments: [String], prompt: String, model: String?) {
+    public init(program: String, arguments: [String]) {
         self.program = program
         self.arguments = arguments
-        self.prompt = prompt
-        self.model = model
-    }
-
-    /// Aider's one-shot, unattended mode: answer yes to every question, plain
-    /// output, nothing fetched but the model API, and no files of its own in
-    /// the worktree (histories to /dev/null, no repo-map cache, no
-    /// .gitignore edit), so a checkpoint commits only the work.
-    public var aiderArguments: [String] {
-        var words = ["--message", prompt, "--yes-always", "--no-pretty", "--no-fancy-input", "--no-check-update",
-                     "--no-show-release-notes", "--analytics-disable", "--no-gitignore", "--map-tokens", "0",
-                     "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null"]
-        if let model { words += ["--model", model] }
-        return words + arguments
     }
 
     /// Runs Aider to its end; returns its exit status.
@@ -45,7 +30,7 @@ public struct AiderClient {
         var environment = ProcessInfo.processInfo.environment
         // litellm fetches its price list from the internet on import unless told not to.
         if environment["LITELLM_LOCAL_MODEL_COST_MAP"] == nil { environment["LITELLM_LOCAL_MODEL_COST_MAP"] = "True" }
-        var spec = ProcessSpec(executable: program, arguments: aiderArguments, environment: environment)
+        var spec = ProcessSpec(executable: program, arguments: arguments, environment: environment)
         spec.standardOutput = .descriptor(output[1])
         spec.standardError = .descriptor(2)
         let pid = try ProcessLauncher.spawn(spec)

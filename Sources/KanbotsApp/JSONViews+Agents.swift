@@ -8,6 +8,7 @@ public struct AgentJSON: Encodable {
     public var found: Bool
     public var path: String?
     public var version: String?
+    public var package: String?
     public var metering: String
     public var mayBeUnmetered: Bool
     public var problem: String?
@@ -19,6 +20,7 @@ public struct AgentJSON: Encodable {
         found = status.path != nil
         path = status.path
         version = status.version
+        package = status.package
         metering = status.definition.agentProtocol.metering
         mayBeUnmetered = status.definition.agentProtocol.mayBeUnmetered
         problem = status.problem

@@ -42,10 +42,9 @@ public struct SessionSummary: Sendable {
 public enum Personas {
     public static func validate(_ names: [String], repository: KanbotsRepository) throws {
         let store = PersonaStore(repository)
-        for name in names where store.text(for: name) == nil {
-            let known = Set(Prompt.builtInPersonas.keys).union((try? store.shared().keys).map(Set.init) ?? [])
+        for name in names where !store.exists(name) {
             throw KanbotsError.invalidArgument(
-                "unknown persona '\(name)'; known: \(known.sorted().joined(separator: ", ")); add one with `git kanbots persona set \(name) --text \"You are ...\"`")
+                "unknown persona '\(name)'; known: \(store.names().joined(separator: ", ")); add one with `git kanbots persona set \(name) --text \"You are ...\"`")
         }
     }
 }

@@ -37,6 +37,38 @@ public final class PersonaStore {
         return Prompt.builtInPersonas[name]
     }
 
+    /// Every persona this clone knows, sorted: built in, shared (a text or
+    /// only an agent and model), or this clone's own (`kanbots.persona.<name>`
+    /// or its `.agent`/`.model`).
+    public func names() -> [String] {
+        var names = Set(Prompt.builtInPersonas.keys)
+        names.formUnion((try? shared().keys).map(Array.init) ?? [])
+        names.formUnion((try? sharedChoices().keys).map(Array.init) ?? [])
+        let prefix = "kanbots.persona."
+        for entry in Settings(repository).entries(prefix: prefix) {
+            var name = Substring(entry.key.dropFirst(prefix.count))
+            for suffix in [".agent", ".model"] where name.hasSuffix(suffix) { name = name.dropLast(suffix.count) }
+            if Self.isValidName(String(name)) { names.insert(String(name)) }
+        }
+        return names.sorted()
+    }
+
+    /// Whether `name` is a persona: one with a text, or one that names only
+    /// an agent or a model (its runs get the default persona's text).
+    public func exists(_ name: String) -> Bool {
+        text(for: name) != nil || !agentChoice(for: name).isEmpty
+    }
+
+    /// Where `name` is defined: `config` (this clone), `shared` or `built-in`.
+    public func origin(of name: String) -> String {
+        let settings = Settings(repository)
+        if ["", ".agent", ".model"].contains(where: { settings.string("kanbots.persona.\(name)\($0)") != nil }) {
+            return "config"
+        }
+        if (try? shared()[name]) != nil || (try? sharedChoices()[name]) != nil { return "shared" }
+        return "built-in"
+    }
+
     /// The agent and model a persona asks for: the clone's own
     /// `kanbots.persona.<name>.agent`/`.model`, else the shared
     /// `<name>.agent` file (`Agent:`/`Model:` lines), else nothing.

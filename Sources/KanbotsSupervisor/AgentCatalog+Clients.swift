@@ -9,21 +9,33 @@ extension AgentCatalog {
     static func acpCommand(for record: RunRecord, program: String, prompt: String,
                            settings: Settings) throws -> AgentCommand {
         let definition = try definition(record.agent, settings: settings)
-        var arguments = ["acp-client", "--prompt", prompt]
-        if let model = record.model { arguments += ["--model", model] }
-        arguments += ["--", program] + definition.extraArguments
-        return AgentCommand(executable: ProcessLauncher.kanbotsExecutable, arguments: arguments)
+        var client = [ProcessLauncher.kanbotsExecutable, "acp-client", "--prompt", prompt]
+        if let model = record.model { client += ["--model", model] }
+        return AgentCommand(executable: program, arguments: definition.extraArguments, client: client)
     }
 }
 
 extension AgentCatalog {
-    /// Aider runs behind `git-kanbots aider-client`, which gives it its
-    /// one-shot flags and turns its text output into the transcript
-    /// (docs/agents.md, "Aider").
+    /// Aider runs behind `git-kanbots aider-client`, which runs it as given
+    /// and turns its text output into the transcript (docs/agents.md,
+    /// "Aider"). The whole command line is made here, so that confinement
+    /// wraps Aider with its flags.
     static func aiderCommand(for record: RunRecord, program: String, prompt: String, settings: Settings) -> AgentCommand {
-        var arguments = ["aider-client", "--prompt", prompt]
-        if let model = record.model { arguments += ["--model", model] }
         let extra = (settings.string("kanbots.agent.aider.args") ?? "").split(separator: " ").map(String.init)
-        return AgentCommand(executable: ProcessLauncher.kanbotsExecutable, arguments: arguments + ["--", program] + extra)
+        return AgentCommand(executable: program, arguments: aiderArguments(prompt: prompt, model: record.model) + extra,
+                            client: [ProcessLauncher.kanbotsExecutable, "aider-client"])
+    }
+
+    /// Aider's one-shot, unattended mode: answer yes to every question, plain
+    /// output, nothing fetched but the model API, and no files of its own in
+    /// the worktree (histories to /dev/null, no repo-map cache, no
+    /// .gitignore edit), so a checkpoint commits only the work. The user's
+    /// `kanbots.agent.aider.args` come after, so they win.
+    static func aiderArguments(prompt: String, model: String?) -> [String] {
+        var words = ["--message", prompt, "--yes-always", "--no-pretty", "--no-fancy-input", "--no-check-update",
+                     "--no-show-release-notes", "--analytics-disable", "--no-gitignore", "--map-tokens", "0",
+                     "--chat-history-file", "/dev/null", "--input-history-file", "/dev/null"]
+        if let model { words += ["--model", model] }
+        return words
     }
 }

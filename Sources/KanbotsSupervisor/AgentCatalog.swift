@@ -4,8 +4,21 @@ import KanbotsSystem
 
 /// How to start one kind of agent for a run.
 public struct AgentCommand: Sendable {
+    /// The agent's program and its arguments.
     public var executable: String
     public var arguments: [String]
+    /// Our own client that speaks for the run to an agent with no stream of
+    /// its own (`git-kanbots acp-client`, `aider-client`): started in the
+    /// agent's place, with the agent's command after `--`. Empty when the
+    /// supervisor starts the agent itself. Confinement wraps only the agent,
+    /// so the client keeps what the agent must not have (the run's record).
+    public var client: [String] = []
+
+    /// What the supervisor starts: the client with the agent after `--`, or the agent.
+    public var spawned: (executable: String, arguments: [String]) {
+        guard let clientProgram = client.first else { return (executable, arguments) }
+        return (clientProgram, client.dropFirst() + ["--", executable] + arguments)
+    }
 }
 
 /// The agents git-kanbots knows how to run, and how each is invoked.

@@ -18,6 +18,7 @@ public enum AgentConfinementError: Error, CustomStringConvertible, Equatable, Se
     case badMode(String)
     case bubblewrapMissing
     case unsupportedPlatform
+    case relativeWritable(key: String, value: String)
 
     public var description: String {
         switch self {
@@ -29,6 +30,9 @@ public enum AgentConfinementError: Error, CustomStringConvertible, Equatable, Se
         case .unsupportedPlatform:
             "`\(SandboxMode.configKey)` is on, but confinement uses bubblewrap, which only exists on Linux; "
                 + "`git config \(SandboxMode.configKey) off` (or auto)"
+        case .relativeWritable(let key, let value):
+            "`\(key)` is '\(value)', a relative path; name an absolute folder or one under ~/ "
+                + "(`git config --unset-all \(key)`, then `git config --add \(key) ~/.local/share/agent`)"
         }
     }
 }
@@ -63,58 +67,40 @@ public struct AgentConfinement: Sendable {
         #endif
     }
 
-    /// The agents whose needs (state folders, helper programs) are known and
-    /// tested confined. Others (ACP agents, aider) run unconfined for now:
-    /// confined blindly, they lose their own state or cannot find their
-    /// program (docs/agents.md, "Confinement").
-    public static let confinedAgents: Set<String> = ["claude", "codex", "demo"]
+    /// Folders the private `/tmp` replaces. What the agent must still read
+    /// there (`readable`) is bound again, read-only; elsewhere it is visible.
+    static let maskedFolders = ["/tmp"]
 
     /// `command` run by bwrap with the run's writable places.
     /// - Parameters:
     ///   - writable: besides the worktree: the git data a commit writes, the
     ///     agent's state folders.
-    ///   - readable: folders hidden by the private `/tmp` that the agent must
-    ///     still read (the repository, the agent's program), bound read-only.
+    ///   - readable: what the agent must read (the repository, `HOME`, its
+    ///     program's install folder, files its arguments name); bound
+    ///     read-only where the private `/tmp` would hide it.
     func wrap(_ command: AgentCommand, worktree: String, writable: [String], readable: [String]) -> AgentCommand {
         var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-        for folder in readable where FileManager.default.fileExists(atPath: folder) {
+        let hidden = readable.filter { path in Self.maskedFolders.contains { path.hasPrefix($0 + "/") } }
+        for folder in Self.outermost(hidden) where FileManager.default.fileExists(atPath: folder) {
             arguments += ["--ro-bind", folder, folder]
         }
         for folder in [worktree] + writable where FileManager.default.fileExists(atPath: folder) {
             arguments += ["--bind", folder, folder]
         }
-        // No --new-session or --die-with-parent: the agent stays in the
-        // process group the supervisor signals, and outlives a killed
-        // supervisor so that `reconcile` can re-attach to it.
+        // No --new-session, and no --die-with-parent for an agent the
+        // supervisor starts itself: the agent stays in the process group the
+        // supervisor signals, and outlives a killed supervisor so that
+        // `reconcile` can re-attach to it. An agent behind our client
+        // (acp-client, aider-client) cannot go on without it, so it ends
+        // with its client (a signal to bwrap alone is not passed on).
+        if !command.client.isEmpty { arguments.append("--die-with-parent") }
         arguments += ["--setenv", "TMPDIR", "/tmp", "--chdir", worktree, "--", command.executable]
-        return AgentCommand(executable: bubblewrap, arguments: arguments + command.arguments)
+        return AgentCommand(executable: bubblewrap, arguments: arguments + command.arguments, client: command.client)
     }
 
-    /// Where each agent keeps its own state (sessions, logins, caches): it
-    /// must write there to work and to resume. They are created when
-    /// missing, since a sandbox can only open what exists: a Claude whose
-    /// `~/.claude` is read-only loses its sessions ("No conversation found
-    /// with session ID" on the reply).
-    static func stateFolders(agent: String, environment: [String: String]) throws -> [String] {
-        let home = environment["HOME"] ?? PathName.home
-        let folders: [String]
-        var files: [String] = []
-        switch agent {
-        case "claude":
-            folders = [environment["CLAUDE_CONFIG_DIR"] ?? home + "/.claude"]
-            files = [home + "/.claude.json"]
-        case "codex":
-            folders = [environment["CODEX_HOME"] ?? home + "/.codex"]
-        default:
-            folders = []
-        }
-        let manager = FileManager.default
-        for folder in folders where !manager.fileExists(atPath: folder) {
-            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        }
-        for file in files where !manager.fileExists(atPath: file) {
-            _ = manager.createFile(atPath: file, contents: Data("{}\n".utf8))
-        }
-        return folders + files
+    /// `paths` without duplicates and without those inside another one.
+    static func outermost(_ paths: [String]) -> [String] {
+        let unique = Array(Set(paths)).sorted()
+        return unique.filter { path in !unique.contains { path != $0 && path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } }
     }
 }

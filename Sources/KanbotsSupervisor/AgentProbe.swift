@@ -12,6 +12,9 @@ public struct AgentStatus: Sendable {
     /// The first line `--version` printed, nil when it printed nothing,
     /// failed or took longer than the probe's timeout.
     public var version: String?
+    /// When `--version` said nothing: the package the program was installed
+    /// from, `NAME VERSION (PyPI)` or `(npm)`; nil when that is unknown too.
+    public var package: String?
     /// Why the agent cannot run, with the fix; nil when it can.
     public var problem: String?
 }
@@ -26,13 +29,13 @@ public enum AgentProbe {
         var statuses = definitions.map { definition -> AgentStatus in
             guard definition.program != nil else {
                 return AgentStatus(definition: definition, path: ProcessLauncher.kanbotsExecutable,
-                                   version: "built in", problem: nil)
+                                   version: "built in", package: nil, problem: nil)
             }
             do {
                 let path = try AgentCatalog.locate(definition.name, settings: settings)
-                return AgentStatus(definition: definition, path: path, version: nil, problem: nil)
+                return AgentStatus(definition: definition, path: path, version: nil, package: nil, problem: nil)
             } catch {
-                return AgentStatus(definition: definition, path: nil, version: nil, problem: "\(error)")
+                return AgentStatus(definition: definition, path: nil, version: nil, package: nil, problem: "\(error)")
             }
         }
         let probed = statuses.indices.compactMap { index -> (index: Int, path: String)? in
@@ -41,6 +44,9 @@ public enum AgentProbe {
         }
         let found = versions(of: probed.map(\.path), timeout: timeout)
         for (probe, version) in zip(probed, found) { statuses[probe.index].version = version }
+        for (index, path) in probed where statuses[index].version == nil {
+            statuses[index].package = InstalledPackage.describe(program: path)
+        }
         return statuses
     }
 

@@ -39,7 +39,7 @@ extension Dispatcher {
                 "run \(original.id) was discarded; dispatch card \(original.card) again instead")
         }
         _ = try AgentCatalog.locate(original.agent, settings: settings)
-        _ = try AgentConfinement.configured(settings: settings)
+        try AgentConfinement.validate(agent: original.agent, settings: settings)
         if AgentCatalog.resumesSessions(original.agent), original.sessionID == nil {
             throw KanbotsError.invalidArgument(
                 "run \(original.id) recorded no agent session to continue; dispatch card \(original.card) again instead")

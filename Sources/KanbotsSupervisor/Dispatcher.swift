@@ -52,7 +52,7 @@ public struct Dispatcher {
         ], defaultAgent: settings.defaultAgent)
         let definition = try AgentCatalog.definition(agent, settings: settings)
         _ = try AgentCatalog.locate(agent, settings: settings)
-        _ = try AgentConfinement.configured(settings: settings)
+        try AgentConfinement.validate(agent: agent, settings: settings)
         let maxTime = try request.maxTime ?? settings.maxTime()
         if definition.agentProtocol.mayBeUnmetered, maxTime == nil {
             throw KanbotsError.invalidArgument(

@@ -14,24 +14,28 @@ extension Supervisor {
         }
         let commitAccess = CommitAccess(repository: repository, record: record)
         try commitAccess.prepare()
+        let settings = Settings(repository)
         let command = try AgentCatalog.command(
-            for: record, prompt: try prompt(for: record), settings: Settings(repository), decisions: decisions,
+            for: record, prompt: try prompt(for: record), settings: settings, decisions: decisions,
             commitAccess: commitAccess, confined: confinement != nil)
         guard let confinement else { return command }
-        var writable = try commitAccess.writableFolders + AgentConfinement.stateFolders(agent: record.agent, environment: environment)
+        var writable = try commitAccess.writableFolders + AgentConfinement.stateFolders(
+            agent: record.agent, program: command.executable, settings: settings, environment: environment)
         // The decision server (`git-kanbots mcp`) runs as the agent's child,
         // inside the sandbox, and records questions in the run's record (the
-        // ref, through a lock beside it, and the ref's log).
+        // ref, through a lock beside it, and the ref's log). ACP agents ask
+        // through acp-client, which stays outside: their runs' records stay
+        // read-only to them.
         if decisions != nil {
             for folder in ["", "logs/"].map({ repository.commonDirectory + "/" + $0 + KanbotsRepository.runsRefPrefix }) {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 writable.append(folder)
             }
         }
-        return confinement.wrap(
-            command, worktree: repository.absolutePath(record.worktree), writable: writable,
-            readable: [environment["HOME"] ?? PathName.home, repository.workingDirectory, repository.commonDirectory,
-                       PathName.parent(of: command.executable),
-                       PathName.parent(of: ProcessLauncher.kanbotsExecutable)])
+        let readable = [AgentConfinement.homeFolder(environment), repository.workingDirectory, repository.commonDirectory,
+                        AgentConfinement.parentFolder(ProcessLauncher.kanbotsExecutable)]
+            + AgentConfinement.readableFolders(for: command, environment: environment)
+        return confinement.wrap(command, worktree: repository.absolutePath(record.worktree), writable: writable,
+                                readable: readable)
     }
 }

@@ -96,7 +96,6 @@ public final class Supervisor {
         let environment = AgentCatalog.environment(for: record, worktree: worktree)
         do {
             confinement = try AgentConfinement.configured(settings: Settings(repository))
-                .flatMap { AgentConfinement.confinedAgents.contains(record.agent) ? $0 : nil }
             command = try agentCommand(for: record, confinement: confinement, environment: environment)
         } catch {
             try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
@@ -104,7 +103,8 @@ public final class Supervisor {
         }
         // Dispatch hands over a reserve; a run started otherwise makes its own.
         if !FileManager.default.fileExists(atPath: reservePath) { try? DiskSpace.reserve(at: reservePath) }
-        var spec = ProcessSpec(executable: command.executable, arguments: command.arguments, environment: environment)
+        let spawned = command.spawned
+        var spec = ProcessSpec(executable: spawned.executable, arguments: spawned.arguments, environment: environment)
         spec.standardOutput = .appending(repository.transcriptPath(id))
         spec.standardError = .appending(agentStderrPath)
         spec.newProcessGroup = true

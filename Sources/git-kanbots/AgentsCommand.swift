@@ -9,11 +9,12 @@ struct AgentsCommand: ParsableCommand {
         commandName: "agents",
         abstract: "List the agents dispatch can run: found or not, version, protocol, how each is metered.",
         discussion: """
-            Built in: demo, claude, codex. Define your own ACP agent (Gemini CLI, OpenCode, Goose, \
+            Built in: demo, claude, codex, aider. Define your own ACP agent (Gemini CLI, OpenCode, Goose, \
             Mistral Vibe...) with `git config kanbots.agent.<name>.protocol acp`, \
             `kanbots.agent.<name>.path` and `kanbots.agent.<name>.args`; then \
             `git kanbots dispatch <card> --agent <name> --max-time 30m`. Each program is asked \
-            `--version`, a few seconds at most.
+            `--version`, a few seconds at most; for one that prints none, the PyPI or npm \
+            package it was installed from is shown instead, when it can be found.
             """
     )
 
@@ -27,7 +28,7 @@ struct AgentsCommand: ParsableCommand {
         print("\(column("AGENT", 10)) \(column("PROTOCOL", 19)) \(column("VERSION", 34)) METERED BY")
         for status in statuses {
             let name = status.definition.name + (status.definition.name == defaultAgent ? " *" : "")
-            let found = status.path == nil ? "missing" : (status.version ?? "found, no version")
+            let found = status.path == nil ? "missing" : (status.version ?? status.package ?? "found, version unknown")
             print("\(column(name, 10)) \(column(status.definition.agentProtocol.rawValue, 19)) \(column(found, 34)) \(status.definition.agentProtocol.metering)")
             if let problem = status.problem { print("           \(problem)") }
         }

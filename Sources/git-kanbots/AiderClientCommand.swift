@@ -6,17 +6,16 @@ import KanbotsAider
 struct AiderClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aider-client",
-        abstract: "Run Aider once for a run (run by supervisors; not for direct use).",
+        abstract: "Run Aider once for a run, as given after -- (run by supervisors; not for direct use).",
         discussion: "Writes Aider's output and token reports to standard output as NDJSON.",
         shouldDisplay: false
     )
 
-    @OptionGroup var options: AgentClientArguments
+    @OptionGroup var aider: AgentCommandLine
 
     func run() throws {
-        let (program, arguments) = try options.program()
-        let status = try AiderClient(program: program, arguments: arguments, prompt: options.prompt, model: options.model)
-            .run()
+        let (program, arguments) = try aider.program()
+        let status = try AiderClient(program: program, arguments: arguments).run()
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -23,21 +23,17 @@ struct PersonaCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let repository = try openRepository()
-            let shared = try PersonaStore(repository).shared()
-            let settings = Settings(repository)
-            let names = Swift.Set(Prompt.builtInPersonas.keys).union(shared.keys).sorted()
-            let rows = names.map { name -> [String: String?] in
-                let origin = settings.string("kanbots.persona.\(name)") != nil ? "config"
-                    : shared[name] != nil ? "shared" : "built-in"
-                let choice = PersonaStore(repository).agentChoice(for: name)
-                return ["name": name, "origin": origin, "text": PersonaStore(repository).text(for: name) ?? "",
+            let store = PersonaStore(try openRepository())
+            let rows = store.names().map { name -> [String: String?] in
+                let choice = store.agentChoice(for: name)
+                return ["name": name, "origin": store.origin(of: name), "text": store.text(for: name),
                         "agent": choice.agent, "model": choice.model]
             }
             if json { return try printJSON(rows) }
             for row in rows {
                 let agent = [row["agent"]!, row["model"]!].compactMap { $0 }.joined(separator: " ")
-                print("\(column(row["name"]!!, 16)) \(column(row["origin"]!!, 9)) \(column(agent.isEmpty ? "-" : agent, 24)) \(column(row["text"]!!, 50))")
+                let text = row["text"]! ?? "(no text: the \(Prompt.defaultPersona) persona's)"
+                print("\(column(row["name"]!!, 16)) \(column(row["origin"]!!, 9)) \(column(agent.isEmpty ? "-" : agent, 24)) \(column(text, 50))")
             }
         }
     }
@@ -47,10 +43,12 @@ struct PersonaCommand: ParsableCommand {
         @Argument(help: "Persona name.") var name: String
 
         func run() throws {
-            guard let text = PersonaStore(try openRepository()).text(for: name) else {
+            let store = PersonaStore(try openRepository())
+            guard store.exists(name) else {
                 throw KanbotsError.invalidArgument("unknown persona '\(name)'; `git kanbots persona list` shows them")
             }
-            print(text)
+            // A persona that names only an agent or model gives its runs the default text.
+            print(store.text(for: name) ?? Prompt.builtInPersonas[Prompt.defaultPersona]!)
         }
     }
 

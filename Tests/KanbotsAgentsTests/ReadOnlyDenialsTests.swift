@@ -19,4 +19,10 @@ import Testing
             "/repo/.git/index.lock", "/home/u/z", "/srv/w",
         ])
     }
+
+    /// aider-client keeps a command's whole output as one stream line.
+    @Test func everyLineOfAnEscapedBlockCounts() {
+        let line = #"{"text":"sh: 1: cannot create /a/evil.txt: Read-only file system\nrefused\nsh: 1: cannot create /b/evil.txt: Read-only file system","type":"aider_output"}"#
+        #expect(ReadOnlyDenials.paths(in: line) == ["/a/evil.txt", "/b/evil.txt"])
+    }
 }

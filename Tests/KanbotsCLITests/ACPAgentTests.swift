@@ -7,19 +7,35 @@ import Testing
 @Suite("ACP agents") struct ACPAgentTests {
     static let scriptedAgent = Sandbox.packageRoot + "/Tests/Fixtures/acp-agent/scripted_acp_agent.py"
 
-    /// Defines agent `acp` as the scripted agent playing `script`; returns
-    /// the file it logs every message it receives to.
+    /// Defines agent `acp` as the scripted agent playing `script` (trying
+    /// to write `intrude` first); returns the file it logs every message it
+    /// receives to. Runs are confined when bwrap is here (`kanbots.sandbox
+    /// auto`), so the log's folder is the agent's `writable` one.
+    ///
+    /// It is installed the way pipx or a venv installs a program, all under
+    /// the private /tmp's mount point: `bin/` with the program, `lib/` with
+    /// what it runs, and the configured path a symlink to it from elsewhere.
     @discardableResult
-    static func installScripted(_ sandbox: Sandbox, script: String, toolKind: String = "edit") throws -> String {
-        let log = sandbox.root + "/acp-\(script).log"
-        let wrapper = sandbox.root + "/agents/acp-\(script)"
-        try sandbox.write(wrapper, """
+    static func installScripted(_ sandbox: Sandbox, script: String, toolKind: String = "edit",
+                                intrude: [String] = []) throws -> String {
+        let log = sandbox.root + "/acp-logs/acp-\(script).log"
+        let prefix = sandbox.root + "/agents/acp-\(script)"
+        let library = prefix + "/lib/scripted_acp_agent.py"
+        try sandbox.write(library, try String(contentsOfFile: scriptedAgent, encoding: .utf8))
+        try sandbox.write(prefix + "/bin/acp-agent", """
             #!/bin/sh
-            ACP_SCRIPT=\(script) ACP_TOOL_KIND=\(toolKind) ACP_LOG=\(shellQuoted(log)) exec python3 \(shellQuoted(scriptedAgent)) "$@" --tag \(shellQuoted(log))
+            ACP_SCRIPT=\(script) ACP_TOOL_KIND=\(toolKind) ACP_LOG=\(shellQuoted(log)) \\
+            ACP_INTRUDE=\(shellQuoted(intrude.joined(separator: ":"))) \\
+            exec python3 \(shellQuoted(library)) "$@" --tag \(shellQuoted(log))
 
             """, executable: true)
+        let link = sandbox.root + "/links/acp-\(script)"
+        try FileManager.default.createDirectory(atPath: sandbox.root + "/links", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: prefix + "/bin/acp-agent")
         try sandbox.gitOK("config", "kanbots.agent.acp.protocol", "acp")
-        try sandbox.gitOK("config", "kanbots.agent.acp.path", wrapper)
+        try sandbox.gitOK("config", "kanbots.agent.acp.path", link)
+        try sandbox.gitOK("config", "kanbots.agent.acp.writable", sandbox.root + "/acp-logs")
+        try sandbox.gitOK("config", "kanbots.sandbox", "auto")
         return log
     }
 

@@ -60,6 +60,68 @@ import Testing
         }
     }
 
+    /// A persona may name only an agent or a model, shared or in this
+    /// clone's config: it is listed, and shown with the default text its
+    /// runs get.
+    @Test func aPersonaWithOnlyAnAgentOrModelIsAPersona() throws {
+        try Sandbox.with { sandbox in
+            try sandbox.kanbotsOK("persona", "set", "cheap", "--model", "small-model")
+            try sandbox.gitOK("config", "kanbots.persona.local.agent", "demo")
+            struct Persona: Decodable { var name: String, origin: String, text: String?, agent: String?, model: String? }
+            let listed = try JSON.decode([Persona].self, from: try sandbox.kanbots("persona", "list", "--json"))
+            let byName = Dictionary(listed.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            #expect(byName["cheap"].map { $0.origin == "shared" && $0.text == nil && $0.model == "small-model" } == true,
+                    "\(listed)")
+            #expect(byName["local"].map { $0.origin == "config" && $0.agent == "demo" } == true, "\(listed)")
+            #expect(byName["engineer"]?.text?.isEmpty == false && listed.map(\.name) == listed.map(\.name).sorted())
+
+            let text = try sandbox.kanbots("persona", "list").stdout
+            #expect(text.contains("cheap") && text.contains("small-model") && text.contains("(no text"), "\(text)")
+            let shown = try sandbox.kanbots("persona", "show", "cheap")
+            let engineer = try sandbox.kanbots("persona", "show", "engineer")
+            #expect(shown.succeeded && shown.output == engineer.output, "\(shown)")
+            expectCleanError(try sandbox.kanbots("persona", "show", "nobody"), mentioning: "unknown persona 'nobody'")
+        }
+    }
+
+    /// claude-code-acp answers no `--version`: what can be known is the
+    /// package it was installed from, a venv's dist-info or a node package.
+    @Test func agentsWithoutAVersionShowTheirPackage() throws {
+        try Sandbox.with { sandbox in
+            let silent = "#!/bin/sh\nexit 2\n"
+            let venv = sandbox.root + "/venv"
+            try sandbox.write(venv + "/bin/py-acp", silent, executable: true)
+            for info in ["py_acp-2.3.4.dist-info", "py_acp_helpers-9.9.dist-info"] {
+                try FileManager.default.createDirectory(atPath: venv + "/lib/python3.11/site-packages/" + info,
+                                                        withIntermediateDirectories: true)
+            }
+            let package = sandbox.root + "/project/node_modules/@acme/node-acp"
+            try sandbox.write(package + "/dist/index.js", silent, executable: true)
+            try sandbox.write(package + "/package.json", #"{"name": "@acme/node-acp", "version": "0.9.0"}"#)
+            try sandbox.write(sandbox.root + "/project/package.json", #"{"name": "project", "version": "1.0.0"}"#)
+            let link = sandbox.root + "/project/node_modules/.bin/node-acp"
+            try FileManager.default.createDirectory(atPath: sandbox.root + "/project/node_modules/.bin",
+                                                    withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "../@acme/node-acp/dist/index.js")
+            try sandbox.write(sandbox.root + "/project/bin/plain", silent, executable: true)
+            for (name, path) in [("py", venv + "/bin/py-acp"), ("node", link), ("plain", sandbox.root + "/project/bin/plain")] {
+                try sandbox.gitOK("config", "kanbots.agent.\(name).protocol", "acp")
+                try sandbox.gitOK("config", "kanbots.agent.\(name).path", path)
+            }
+
+            struct Agent: Decodable { var name: String, version: String?, package: String? }
+            let agents = try JSON.decode([Agent].self, from: try sandbox.kanbots("agents", "--json"))
+            let byName = Dictionary(agents.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            #expect(byName["py"]?.version == nil && byName["py"]?.package == "py-acp 2.3.4 (PyPI)", "\(agents)")
+            #expect(byName["node"]?.package == "@acme/node-acp 0.9.0 (npm)", "\(agents)")
+            #expect(byName["plain"].map { $0.package == nil && $0.version == nil } == true, "\(agents)")
+            #expect(byName["demo"]?.package == nil)
+
+            let text = try sandbox.kanbots("agents").stdout
+            #expect(text.contains("py-acp 2.3.4 (PyPI)") && text.contains("found, version unknown"), "\(text)")
+        }
+    }
+
     @Test func agentsListsBuiltInAndConfiguredAgentsWithVersionsAndMetering() throws {
         try Sandbox.with { sandbox in
             try sandbox.installFakeAgent("claude", script: "#!/bin/sh\necho '2.1.0 (Claude Code)'\n")

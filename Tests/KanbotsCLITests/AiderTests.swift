@@ -24,23 +24,35 @@ import Darwin
         return result.output
     }
 
+    /// Dispatches card 1 to the real Aider against the mock chat API
+    /// (scenario-aider-write.json), with `extraArguments` for Aider; confined
+    /// when bwrap is here (`kanbots.sandbox auto`). Returns the run, ended;
+    /// the mock logs the requests to `openai-requests.jsonl` in the sandbox.
+    static func runToItsEnd(_ sandbox: Sandbox, extraArguments: String = "") throws -> (run: DispatchedRun, info: RunInfo) {
+        try sandbox.gitOK("config", "kanbots.sandbox", "auto")
+        try sandbox.gitOK("config", "kanbots.agent.aider.path", try program(sandbox))
+        try sandbox.gitOK("config", "kanbots.agent.aider.args",
+                          "--model-metadata-file \(fixtures)/model-metadata.json \(extraArguments)")
+        let log = sandbox.root + "/openai-requests.jsonl"
+        let (server, port) = try sandbox.startLoopbackServer(
+            fixtures + "/server.py",
+            ["--scenario", fixtures + "/scenario-aider-write.json", "--log", log, "--max-lifetime", "300"],
+            name: "mock-openai", timeout: 15)
+        defer { server.signal(SIGTERM) }
+        let home = sandbox.root + "/aider-home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let run = try sandbox.dispatch(1, ["--agent", "aider", "--model", "openai/mock-model"], environment: [
+            "OPENAI_API_BASE": "http://127.0.0.1:\(port)/v1", "OPENAI_API_KEY": "test", "HOME": home,
+        ])
+        return (run, try sandbox.finishedRun(run.id, timeout: 180))
+    }
+
     @Test func editsCommitsOnTheRunsBranchAndIsMeteredByItsCostReport() throws {
         try Sandbox.with(cards: ["Create hello.txt"]) { sandbox in
-            try sandbox.gitOK("config", "kanbots.agent.aider.path", try Self.program(sandbox))
-            try sandbox.gitOK("config", "kanbots.agent.aider.args", "--model-metadata-file \(Self.fixtures)/model-metadata.json")
             let log = sandbox.root + "/openai-requests.jsonl"
-            let (server, port) = try sandbox.startLoopbackServer(
-                Self.fixtures + "/server.py",
-                ["--scenario", Self.fixtures + "/scenario-aider-write.json", "--log", log, "--max-lifetime", "300"],
-                name: "mock-openai", timeout: 15)
-            defer { server.signal(SIGTERM) }
-            let home = sandbox.root + "/aider-home"
-            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-            let run = try sandbox.dispatch(1, ["--agent", "aider", "--model", "openai/mock-model"], environment: [
-                "OPENAI_API_BASE": "http://127.0.0.1:\(port)/v1", "OPENAI_API_KEY": "test", "HOME": home,
-            ])
-            let info = try sandbox.finishedRun(run.id, timeout: 180)
+            let (run, info) = try Self.runToItsEnd(sandbox)
             #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+            #expect(try sandbox.record(run.id)["Sandbox"] == (Bubblewrap.works ? "bwrap" : nil))
             #expect(try sandbox.gitOK("show", "\(run.branch):hello.txt") == "Hello from aider")
             // Aider's own commit, on the run's branch, with the message the model wrote.
             let subjects = try sandbox.gitOK("log", "--format=%s", "\(info.baseCommit)..\(run.branch)")

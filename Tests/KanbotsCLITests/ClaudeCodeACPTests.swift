@@ -24,6 +24,8 @@ import Testing
         try Sandbox.with(cards: ["Create hello.txt"]) { sandbox in
             try sandbox.gitOK("config", "kanbots.agent.claude-acp.protocol", "acp")
             try sandbox.gitOK("config", "kanbots.agent.claude-acp.path", try Self.program(sandbox))
+            // Confined when bwrap is here: its Claude keeps ~/.claude writable.
+            try sandbox.gitOK("config", "kanbots.sandbox", "auto")
             let mock = try MockAnthropic(scenario: "scenario-write-file.json", in: sandbox)
             defer { mock.stop() }
             let run = try sandbox.dispatch(1, ["--agent", "claude-acp", "--max-time", "10m"],
@@ -42,6 +44,7 @@ import Testing
             #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
             #expect(try sandbox.gitOK("show", "\(run.branch):hello.txt") == "Hello, world!")
             #expect(try sandbox.record(run.id)["Metered"] == "no", "claude-code-acp reports no usage")
+            #expect(try sandbox.record(run.id)["Sandbox"] == (Bubblewrap.works ? "bwrap" : nil))
             #expect(mock.requests().count >= 3, "the CLI did not talk to the mock: \(mock.requests().count) requests")
 
             let rendered = try sandbox.kanbots("log", run.id).stdout

@@ -64,21 +64,68 @@ import Testing
         }
     }
 
-    @Test func zshAndFishCompletionsLoad() throws {
+    /// What `git kanbots <TAB>` must offer in every shell, line by line.
+    static let expectedCompletions: [(line: String, words: Set<String>)] = [
+        ("git kanbots di", ["dispatch", "diff", "discard"]),
+        ("git kanbots dispatch --max", ["--max-time"]),
+        ("git kanbots card n", ["new"]),
+    ]
+
+    /// fish's git.fish does not hand `git kanbots` over by itself (3.6);
+    /// the installed vendor_conf.d snippet does. fish finds vendor files
+    /// through XDG_DATA_DIRS, as it would under PREFIX/share.
+    @Test func fishCompletesGitKanbotsThroughGitsOwnCompletion() throws {
         try Sandbox.with { sandbox in
             let prefix = try Self.installedPrefix(sandbox)
-            let path = "\(prefix)/bin:/usr/bin:/bin"
-            let zsh = try sandbox.run("/usr/bin/env", ["zsh", "-n", prefix + "/share/zsh/site-functions/_git-kanbots"])
-            #expect(zsh.succeeded, "the zsh completion does not parse: \(zsh)")
-            // fish finds vendor completions through XDG_DATA_DIRS, as it would under PREFIX/share.
+            let lines = Self.expectedCompletions.map(\.line) + ["git-kanbots di", "git kanb"]
             let fish = try sandbox.run("/usr/bin/env", [
-                "PATH=\(path)", "XDG_DATA_DIRS=\(prefix)/share:/usr/share", "HOME=\(sandbox.home)",
-                "fish", "-c", "complete -C 'git-kanbots di'; complete -C 'git-kanbots dispatch --max'",
+                "PATH=\(prefix)/bin:/usr/bin:/bin", "XDG_DATA_DIRS=\(prefix)/share:/usr/share", "HOME=\(sandbox.home)",
+                "fish", "-c", lines.map { "echo '== \($0)'; complete -C '\($0)'" }.joined(separator: "; "),
             ])
             #expect(fish.succeeded, "\(fish)")
-            let offered = fish.stdout.split(separator: "\n").map { String($0.split(separator: "\t").first ?? "") }
-            #expect(offered.contains("dispatch") && offered.contains("discard") && offered.contains("--max-time"),
-                    "\(fish.stdout)")
+            let offered = Self.sections(fish.stdout)
+            for (line, words) in Self.expectedCompletions {
+                #expect(offered[line] == words, "\(line): \(fish.stdout)")
+            }
+            #expect(offered["git-kanbots di"] == ["dispatch", "diff", "discard"], "\(fish.stdout)")
+            #expect(offered["git kanb"]?.contains("kanbots") == true, "\(fish.stdout)")
         }
+    }
+
+    /// zsh's own _git calls _git-kanbots; a real interactive zsh completes in
+    /// a pseudo terminal (Tests/Fixtures/completion/zsh-complete.zsh).
+    @Test func zshCompletesGitKanbotsThroughGitsOwnCompletion() throws {
+        try Sandbox.with { sandbox in
+            let prefix = try Self.installedPrefix(sandbox)
+            let output = sandbox.root + "/zsh-completions.txt"
+            let zsh = try sandbox.run("/usr/bin/env", [
+                "PATH=\(prefix)/bin:/usr/bin:/bin", "HOME=\(sandbox.home)", "zsh", "-f",
+                Sandbox.packageRoot + "/Tests/Fixtures/completion/zsh-complete.zsh",
+                prefix + "/share/zsh/site-functions", output,
+            ] + Self.expectedCompletions.map(\.line), timeout: 300)
+            let text = sandbox.read(output) ?? ""
+            #expect(zsh.succeeded, "\(zsh) \(text)")
+            let offered = Self.sections(text)
+            for (line, words) in Self.expectedCompletions {
+                #expect(offered[line] == words, "\(line): \(text)")
+            }
+        }
+    }
+
+    /// `== LINE` headings, each followed by the words offered (the first
+    /// tab-separated field; fish adds descriptions).
+    static func sections(_ text: String) -> [String: Set<String>] {
+        var sections: [String: Set<String>] = [:]
+        var current: String?
+        for line in text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("== done") { current = nil; continue }
+            if line.hasPrefix("== ") {
+                current = String(line.dropFirst(3))
+                sections[current!] = []
+            } else if let heading = current {
+                sections[heading]?.insert(String(line.split(separator: "\t").first ?? ""))
+            }
+        }
+        return sections
     }
 }

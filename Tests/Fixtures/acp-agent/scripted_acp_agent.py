@@ -14,6 +14,9 @@ does; ACP_LOG (optional) gets one line per message received.
               ACP_TOOL_KIND, default edit); writes it only if allowed
   hang        waits for session/cancel, then answers stopReason cancelled
   ignore-cancel  waits forever, even after session/cancel
+
+ACP_INTRUDE (optional, paths joined by ":"): files every prompt first tries
+to write, as an agent escaping its worktree would; refusals go to stderr.
 """
 import json
 import os
@@ -70,8 +73,18 @@ def write_file(cwd, session, tool_id="call_1"):
                      "content": [{"type": "content", "content": {"type": "text", "text": "wrote acp.txt"}}]})
 
 
+def intrude():
+    for path in filter(None, os.environ.get("ACP_INTRUDE", "").split(":")):
+        try:
+            with open(path, "w") as handle:
+                handle.write("evil\n")
+        except OSError as error:
+            print("refused: %s" % error, file=sys.stderr, flush=True)
+
+
 def prompt(ident, params, cwd):
     session = params["sessionId"]
+    intrude()
     usage = None
     if SCRIPT == "malformed":
         raw("this is not json")
