@@ -22,12 +22,18 @@ public struct BoardLoader {
         /// The run snapshot the board was read through: renderings of
         /// settled runs live there (nil when loaded without it).
         public var cache: RunSnapshot?
+
+        /// Writes what the board learned into the run snapshot (nothing
+        /// when nothing changed).
+        public func saveCache() { cache?.save() }
     }
 
     /// - Parameter summarizingSettled: leave settled runs (finished, branch
     ///   gone) as summaries in `board.settled` instead of full views, except
     ///   each card's latest. What `board` and `status` print is the same
-    ///   either way; only callers that render runs from `cache` ask for it.
+    ///   either way; only callers that render runs from `cache` ask for it,
+    ///   and they save the cache once they rendered (`saveCache()`), so a
+    ///   first build of the snapshot is written once, renderings included.
     public func load(summarizingSettled: Bool = false) throws -> Snapshot {
         let (cards, unreadableCards) = try CardStore(repository).all()
         let index = RunIndex(repository)
@@ -61,10 +67,10 @@ public struct BoardLoader {
             let run = settled.remove(at: position)
             observed.append(try settledView(of: run, in: scan.snapshot))
         }
-        scan.snapshot.save()
+        if !summarizingSettled { scan.snapshot.save() }
         // Every listed ref (readable or not) counts as listed; summaries name the readable runs.
         let hidden = hiddenRuns(
-            listed: Set(scan.runs.map(\.ref)), readable: Set(scan.runs.compactMap(\.summary?.id)), branchTips: branchTips)
+            listed: Set(scan.runs.map(\.ref)), looseNames: scan.looseNames, readable: Set(scan.runs.compactMap(\.summary?.id)), branchTips: branchTips)
         return Snapshot(
             board: BoardProjection.board(cards: cards, runs: observed + hidden.orphans, settled: settled),
             unreadable: unreadableCards + unreadable + hidden.unreadable, cache: scan.snapshot)
@@ -159,6 +165,9 @@ public struct RunIndex {
     struct Scan {
         var runs: [ScannedRun]
         var snapshot: RunSnapshot
+        /// The run folder's loose ref files, when read on the way (nil: not
+        /// read, or it holds more than files).
+        var looseNames: [String]?
     }
 
     public func records() throws -> (records: [RunRecord], unreadable: [KanbotsError]) {
@@ -180,8 +189,9 @@ public struct RunIndex {
     func scan() throws -> Scan {
         let snapshot = RunSnapshot(stateDirectory: repository.stateDirectory)
         let prefix = KanbotsRepository.runsRefPrefix
-        let fingerprint = snapshot.isEnabled
+        let reading = snapshot.isEnabled
             ? RefsFingerprint.current(commonDirectory: repository.commonDirectory, prefix: prefix) : nil
+        let fingerprint = reading?.value
         let listing = try snapshot.listing(ifFingerprint: fingerprint)
             ?? repository.git.references(matching: prefix + "*").map { ($0.name, $0.target.hex) }
         var entries: [RunSnapshot.Entry] = []
@@ -204,6 +214,7 @@ public struct RunIndex {
                 let record = try Self.parse(message, ref: ref)
                 entry.message = .owned(Array(message.utf8))
                 entry.summary = RunSnapshot.Summary(record)
+                entry.record = record
                 run.summary = entry.summary
             } catch let error as KanbotsError {
                 run.problem = error
@@ -214,7 +225,7 @@ public struct RunIndex {
             runs.append(run)
         }
         snapshot.replace(with: entries, fingerprint: fingerprint ?? 0, changed: changed)
-        return Scan(runs: runs, snapshot: snapshot)
+        return Scan(runs: runs, snapshot: snapshot, looseNames: reading?.looseNames)
     }
 
     func record(of run: ScannedRun, in snapshot: RunSnapshot) -> Result<RunRecord, KanbotsError> {
@@ -228,6 +239,7 @@ public struct RunIndex {
     func record(ref: String, in snapshot: RunSnapshot) throws -> RunRecord {
         guard let position = snapshot.position(of: ref) else { throw KanbotsError.corruptRecord(ref: ref, reason: "not listed") }
         let entry = snapshot.entries[position]
+        if let record = entry.record { return record }
         if let message = entry.message { return try Self.parse(message.text, ref: ref) }
         guard let commit = ObjectID(hex: entry.tip) else { throw KanbotsError.corruptRecord(ref: ref, reason: "bad id \(entry.tip)") }
         return try Self.parse(try repository.git.commitMessage(commit), ref: ref)

@@ -39,6 +39,7 @@ struct BoardCommand: ParsableCommand {
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(BoardText.render(snapshot.board, all: all, readiness: readiness))
+                snapshot.saveCache()
                 // Sessions still going (or lost) get a line; finished ones are in `autopilot status --all`.
                 for session in sessions where session.session.state.isActive { print(SessionText.line(session)) }
             }

@@ -36,6 +36,7 @@ struct StatusCommand: ParsableCommand {
         }
         let loader = BoardLoader(repository)
         let runs = try selected.map { try loader.view(of: $0, in: snapshot) }
+        snapshot.saveCache()
         if runs.isEmpty {
             print("No runs yet. Start one with `git kanbots dispatch <card>`.")
         } else {
