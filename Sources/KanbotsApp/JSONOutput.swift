@@ -22,7 +22,7 @@ public struct JSONOutput {
     /// output grows: `board --json` over ten thousand runs is megabytes, and
     /// growing one buffer that large costs more than producing it.
     public static func write<T: Encodable>(_ value: T, to descriptor: Int32) throws {
-        let encoder = StreamingJSONEncoder()
+        let encoder = StreamingJSONEncoder(capacity: StreamingJSONEncoder.chunkSize + (64 << 10))
         encoder.sink = descriptor
         try encoder.encodeValue(value, depth: 0)
         encoder.bytes.append(UInt8(ascii: "\n"))
@@ -58,7 +58,10 @@ private final class StreamingJSONEncoder: Encoder {
     /// Elements written so far per open container depth.
     private var counts: [Int] = [0]
 
-    init() { bytes.reserveCapacity(1 << 20) }
+    /// - Parameter capacity: bytes to reserve; only a whole document
+    ///   written to a descriptor wants a chunk's worth, not each of ten
+    ///   thousand runs rendered on their own.
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
     // MARK: Structure
 

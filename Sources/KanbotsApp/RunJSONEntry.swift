@@ -8,7 +8,9 @@ import KanbotsSupervisor
 /// run the text rendered once and kept in the run snapshot, keyed by its
 /// ref's tip (a settled run's JSON depends on nothing else).
 public enum RunJSONEntry: Encodable {
-    case fields(RunJSON)
+    /// Boxed, so an entry of a settled run stays a few words, not the size
+    /// of a run's every field (ten thousand of them are made and copied).
+    indirect case fields(RunJSON)
     /// `RunJSON` as `JSONOutput` writes it at `renderedDepth`.
     case rendered(RunSnapshot.Blob)
 
@@ -33,14 +35,17 @@ public struct RunJSONRenderer {
     /// Renderings are valid for one clone (`origin.this_clone`) and one
     /// build of the renderer: a new binary renders afresh.
     let tag: String
+    /// One loader for every run rendered (it reads the clone's tag once).
+    let loader: BoardLoader
 
     public init(_ repository: KanbotsRepository, snapshot: BoardLoader.Snapshot) {
         self.repository = repository
         self.snapshot = snapshot
+        loader = BoardLoader(repository)
         var info = stat()
         let executable = stat(ProcessLauncher.currentExecutable, &info) == 0
             ? "\(info.st_size)-\(info.st_ino)-\(Self.modified(info))" : "unknown"
-        tag = "run-json-1 \(BoardLoader(repository).cloneTag?.value ?? "-") \(executable)"
+        tag = "run-json-1 \(loader.cloneTag?.value ?? "-") \(executable)"
     }
 
     /// Runs with a verdict (`BoardReadiness`) carry it; settled runs never
@@ -65,7 +70,7 @@ public struct RunJSONRenderer {
         guard let cache = snapshot.cache else { throw KanbotsError.io("the board was loaded without its run snapshot") }
         if let text = cache.rendered(ref: ref, tag: tag) { return text }
         let text = try JSONOutput.encode(
-            RunJSON(BoardLoader(repository).view(of: .settled(run), in: snapshot)), depth: RunJSONEntry.renderedDepth)
+            RunJSON(loader.view(of: .settled(run), in: snapshot)), depth: RunJSONEntry.renderedDepth)
         cache.setRendered(text, ref: ref, tag: tag)
         return .owned(text)
     }

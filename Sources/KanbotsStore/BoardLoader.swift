@@ -191,15 +191,32 @@ public struct RunIndex {
         let prefix = KanbotsRepository.runsRefPrefix
         let reading = snapshot.isEnabled
             ? RefsFingerprint.current(commonDirectory: repository.commonDirectory, prefix: prefix) : nil
-        let fingerprint = reading?.value
-        let listing = try snapshot.listing(ifFingerprint: fingerprint)
-            ?? repository.git.references(matching: prefix + "*").map { ($0.name, $0.target.hex) }
-        var entries: [RunSnapshot.Entry] = []
         var runs: [ScannedRun] = []
+        if snapshot.isCurrent(fingerprint: reading?.value) {
+            // No ref file changed: every entry is still at its ref's tip.
+            runs.reserveCapacity(snapshot.entries.count)
+            snapshot.updateEntries { entries in
+                var learned = false
+                for index in entries.indices {
+                    if entries[index].summary == nil || entries[index].message == nil {
+                        // Unreadable last time: read again, and reported again if still so.
+                        runs.append(read(&entries[index]))
+                        learned = learned || entries[index].summary != nil
+                    } else {
+                        runs.append(ScannedRun(ref: entries[index].ref, tip: entries[index].tip, summary: entries[index].summary))
+                    }
+                }
+                return learned
+            }
+            return Scan(runs: runs, snapshot: snapshot, looseNames: reading?.looseNames)
+        }
+        let listing = try repository.git.references(matching: prefix + "*")
+        var entries: [RunSnapshot.Entry] = []
         var changed = false
         entries.reserveCapacity(listing.count)
         runs.reserveCapacity(listing.count)
-        for (ref, tip) in listing {
+        for (ref, target) in listing {
+            let tip = target.hex
             if let known = snapshot.entry(ref: ref, tip: tip), known.summary != nil, known.message != nil {
                 entries.append(known)
                 runs.append(ScannedRun(ref: ref, tip: tip, summary: known.summary))
@@ -207,25 +224,32 @@ public struct RunIndex {
             }
             changed = true
             var entry = RunSnapshot.Entry(ref: ref, tip: tip)
-            var run = ScannedRun(ref: ref, tip: tip)
-            do {
-                guard let commit = ObjectID(hex: tip) else { throw KanbotsError.corruptRecord(ref: ref, reason: "bad id \(tip)") }
-                let message = try repository.git.commitMessage(commit)
-                let record = try Self.parse(message, ref: ref)
-                entry.message = .owned(Array(message.utf8))
-                entry.summary = RunSnapshot.Summary(record)
-                entry.record = record
-                run.summary = entry.summary
-            } catch let error as KanbotsError {
-                run.problem = error
-            } catch {
-                run.problem = .corruptRecord(ref: ref, reason: "\(error)")
-            }
+            runs.append(read(&entry))
             entries.append(entry)
-            runs.append(run)
         }
-        snapshot.replace(with: entries, fingerprint: fingerprint ?? 0, changed: changed)
+        snapshot.replace(with: entries, fingerprint: reading?.value ?? 0, changed: changed)
         return Scan(runs: runs, snapshot: snapshot, looseNames: reading?.looseNames)
+    }
+
+    /// Reads the record at an entry's tip into it.
+    private func read(_ entry: inout RunSnapshot.Entry) -> ScannedRun {
+        var run = ScannedRun(ref: entry.ref, tip: entry.tip)
+        do {
+            guard let commit = ObjectID(hex: entry.tip) else {
+                throw KanbotsError.corruptRecord(ref: entry.ref, reason: "bad id \(entry.tip)")
+            }
+            let message = try repository.git.commitMessage(commit)
+            let record = try Self.parse(message, ref: entry.ref)
+            entry.message = .owned(Array(message.utf8))
+            entry.summary = RunSnapshot.Summary(record)
+            entry.record = record
+            run.summary = entry.summary
+        } catch let error as KanbotsError {
+            run.problem = error
+        } catch {
+            run.problem = .corruptRecord(ref: entry.ref, reason: "\(error)")
+        }
+        return run
     }
 
     func record(of run: ScannedRun, in snapshot: RunSnapshot) -> Result<RunRecord, KanbotsError> {

@@ -108,11 +108,17 @@ public final class RunSnapshot {
         }
     }
 
-    /// The listing as last seen, when `current` (a fresh fingerprint of the
-    /// ref files) matches the one it was seen under.
-    func listing(ifFingerprint current: UInt64?) -> [(ref: String, tip: String)]? {
-        guard let current, current != 0, current == fingerprint, !entries.isEmpty else { return nil }
-        return entries.map { ($0.ref, $0.tip) }
+    /// Whether the entries are the listing as it is now: `current` (a fresh
+    /// fingerprint of the ref files) matches the one they were seen under.
+    func isCurrent(fingerprint current: UInt64?) -> Bool {
+        guard let current, current != 0, current == fingerprint, !entries.isEmpty else { return false }
+        return true
+    }
+
+    /// Updates entries in place (same refs, same tips); `body` says whether
+    /// it learned something worth writing.
+    func updateEntries(_ body: (inout [Entry]) -> Bool) {
+        if body(&entries) { isDirty = true }
     }
 
     func position(of ref: String) -> Int? { positions[ref] }

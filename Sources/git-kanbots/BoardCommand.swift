@@ -34,8 +34,11 @@ struct BoardCommand: ParsableCommand {
         repeat {
             let result = try BoardQuery(repository).load()
             let (snapshot, sessions, readiness) = (result.snapshot, result.sessions, result.readiness)
+            if !watch { keepUntilExit(result) }
             if json {
-                try printJSON(result.json())
+                let document = try result.json()
+                try printJSON(document)
+                if !watch { keepUntilExit(document) }
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(BoardText.render(snapshot.board, all: all, readiness: readiness))

@@ -27,9 +27,12 @@ struct StatusCommand: ParsableCommand {
             let others = selected.filter { !$0.isActive }.suffix(20)
             selected = (active + others).sorted { $0.createdAt < $1.createdAt }
         }
+        keepUntilExit(snapshot)
         if json {
             let renderer = RunJSONRenderer(repository, snapshot: snapshot)
-            try printJSON(renderer.entries(selected, readiness: BoardReadiness.of(snapshot.board, in: repository)))
+            let entries = try renderer.entries(selected, readiness: BoardReadiness.of(snapshot.board, in: repository))
+            try printJSON(entries)
+            keepUntilExit(entries)
             renderer.finish()
             reportUnreadable(snapshot.unreadable)
             return
