@@ -1,10 +1,6 @@
 import CLibGit2
 import Foundation
 
-let libgit2Initialized: Bool = {
-    git_libgit2_init()
-    return true
-}()
 
 /// An open git repository (or one of its worktrees).
 ///

@@ -6,8 +6,6 @@ import KanbotsStore
 
 extension CardCommand {
     struct Import: ParsableCommand {
-        // Named here, not derived from the type: deriving it costs a scan of
-        // every protocol conformance in the binary at each start-up.
         static let configuration = CommandConfiguration(
             commandName: "import",
             abstract: "Import GitHub issues as cards (title, body, labels and number are kept for offline use).",
