@@ -28,7 +28,8 @@ public enum RunJSONEntry: Encodable {
 }
 
 /// Turns the board's runs into JSON entries, rendering settled runs the
-/// snapshot has no text for (and keeping that text for next time).
+/// snapshot has no text for (kept for next time once the caller saves the
+/// snapshot: `BoardLoader.Snapshot.saveCache`).
 public struct RunJSONRenderer {
     let repository: KanbotsRepository
     let snapshot: BoardLoader.Snapshot
@@ -61,9 +62,6 @@ public struct RunJSONRenderer {
             }
         }
     }
-
-    /// Saves renderings made meanwhile.
-    public func finish() { snapshot.cache?.save() }
 
     private func rendered(_ run: SettledRun) throws -> RunSnapshot.Blob {
         let ref = KanbotsRepository.runsRefPrefix + run.id.description

@@ -26,14 +26,19 @@ public struct BoardLoader {
         /// Writes what the board learned into the run snapshot (nothing
         /// when nothing changed).
         public func saveCache() { cache?.save() }
+
+        /// `saveCache()` on another thread, while the caller prints; wait
+        /// for it before the process ends.
+        public func startSavingCache() -> BackgroundWork<Void>? { cache?.startSaving() }
     }
 
     /// - Parameter summarizingSettled: leave settled runs (finished, branch
     ///   gone) as summaries in `board.settled` instead of full views, except
     ///   each card's latest. What `board` and `status` print is the same
     ///   either way; only callers that render runs from `cache` ask for it,
-    ///   and they save the cache once they rendered (`saveCache()`), so a
-    ///   first build of the snapshot is written once, renderings included.
+    ///   and they save the cache once they rendered (`saveCache()`, or
+    ///   `startSavingCache()` while printing), so a first build of the
+    ///   snapshot is written once, renderings included.
     public func load(summarizingSettled: Bool = false) throws -> Snapshot {
         let (cards, unreadableCards) = try CardStore(repository).all()
         let index = RunIndex(repository)
@@ -70,7 +75,8 @@ public struct BoardLoader {
         if !summarizingSettled { scan.snapshot.save() }
         // Every listed ref (readable or not) counts as listed; summaries name the readable runs.
         let hidden = hiddenRuns(
-            listed: Set(scan.runs.map(\.ref)), looseNames: scan.looseNames, readable: Set(scan.runs.compactMap(\.summary?.id)), branchTips: branchTips)
+            listed: Set(scan.runs.map(\.ref)), looseNames: scan.looseNames,
+            readable: Set(scan.runs.compactMap(\.summary?.id)), branchTips: branchTips)
         return Snapshot(
             board: BoardProjection.board(cards: cards, runs: observed + hidden.orphans, settled: settled),
             unreadable: unreadableCards + unreadable + hidden.unreadable, cache: scan.snapshot)

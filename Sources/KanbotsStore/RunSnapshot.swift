@@ -233,6 +233,13 @@ public final class RunSnapshot {
         isDirty = false
     }
 
+    /// `save()` on another thread, so a command prints while the snapshot
+    /// is written; nothing may change the snapshot until `wait()` returns.
+    public func startSaving() -> BackgroundWork<Void> {
+        let snapshot = UncheckedSendable(value: self)
+        return BackgroundWork { snapshot.value.save() }
+    }
+
     /// False when the bytes are not one complete snapshot of this version.
     private func parse(_ file: MappedFile) -> Bool {
         let bytes = file.bytes

@@ -132,15 +132,15 @@ public final class Synchronizer {
     /// in one transaction. Returns the tracking tips it read and the local
     /// tips after the merge.
     ///
-    /// - Parameter localTips: the local refs as listed before the merge
-    ///   (nil: list them now). Every write is compared with these, so a
-    ///   listing that went stale meanwhile costs a retry, never a record.
+    /// - Parameter localTips: the local refs as listed before the merge.
+    ///   Every write is compared with these, so a listing that went stale
+    ///   meanwhile costs a retry, never a record.
     func merge(
-        into report: inout Report, localTips listed: [String: ObjectID]? = nil
+        into report: inout Report, localTips listed: [String: ObjectID]
     ) throws -> (tracked: [String: ObjectID], locals: [String: ObjectID]) {
         let merger = RefMerger(git: git)
         let fetched = try git.references(matching: trackingPrefix + "kanbots/*")
-        var localTips = try listed ?? listLocals()
+        var localTips = listed
         func kind(_ ref: String) -> String { String(ref.dropFirst(Self.kanbotsPrefix.count).prefix { $0 != "/" }) }
         // Cards first: renumbering a card rewrites this clone's runs of it.
         let cards = fetched.filter { kind(local($0.name)) == "cards" }
@@ -215,26 +215,6 @@ public final class Synchronizer {
             if let remoteTip, try !git.isAncestor(remoteTip, of: tip) { return nil }
             return (name, tip, remoteTip)
         }
-    }
-}
-
-/// Runs a piece of work on another thread at once; `wait()` returns what
-/// it returned or rethrows what it threw.
-final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
-    // Written once by the worker before `done` is signalled, read after.
-    private var result: Result<Value, any Error>?
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ work: @escaping @Sendable () throws -> Value) {
-        DispatchQueue.global().async {
-            self.result = Result(catching: work)
-            self.done.signal()
-        }
-    }
-
-    func wait() throws -> Value {
-        done.wait()
-        return try result!.get()
     }
 }
 

@@ -37,7 +37,10 @@ struct BoardCommand: ParsableCommand {
             if !watch { keepUntilExit(result) }
             if json {
                 let document = try result.json()
+                // The snapshot (renderings made just now) is written while the board prints.
+                let saving = snapshot.startSavingCache()
                 try printJSON(document)
+                try saving?.wait()
                 if !watch { keepUntilExit(document) }
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }

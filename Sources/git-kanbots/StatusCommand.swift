@@ -31,9 +31,10 @@ struct StatusCommand: ParsableCommand {
         if json {
             let renderer = RunJSONRenderer(repository, snapshot: snapshot)
             let entries = try renderer.entries(selected, readiness: BoardReadiness.of(snapshot.board, in: repository))
+            let saving = snapshot.startSavingCache()
             try printJSON(entries)
+            try saving?.wait()
             keepUntilExit(entries)
-            renderer.finish()
             reportUnreadable(snapshot.unreadable)
             return
         }
