@@ -25,13 +25,13 @@ public struct BoardQuery {
         public var board: Board { snapshot.board }
 
         /// The `board --json` document (docs/json.md), with review's verdicts.
-        /// Settled runs' JSON comes from the run snapshot, and what had to be
-        /// rendered is kept there for next time.
+        /// Settled runs' JSON comes from the run snapshot; what had to be
+        /// rendered is kept for next time when the caller saves the snapshot
+        /// (`snapshot.saveCache()`).
         public func json() throws -> BoardJSON {
             let renderer = RunJSONRenderer(repository, snapshot: snapshot)
             var board = BoardJSON(snapshot, runs: try renderer.entries(snapshot.board.allRuns, readiness: readiness))
             board.sessions = sessions.map(SessionJSON.init)
-            renderer.finish()
             return board
         }
     }

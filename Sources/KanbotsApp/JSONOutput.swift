@@ -22,7 +22,7 @@ public struct JSONOutput {
     /// output grows: `board --json` over ten thousand runs is megabytes, and
     /// growing one buffer that large costs more than producing it.
     public static func write<T: Encodable>(_ value: T, to descriptor: Int32) throws {
-        let encoder = StreamingJSONEncoder()
+        let encoder = StreamingJSONEncoder(capacity: StreamingJSONEncoder.chunkSize + (64 << 10))
         encoder.sink = descriptor
         try encoder.encodeValue(value, depth: 0)
         encoder.bytes.append(UInt8(ascii: "\n"))
@@ -58,7 +58,10 @@ private final class StreamingJSONEncoder: Encoder {
     /// Elements written so far per open container depth.
     private var counts: [Int] = [0]
 
-    init() { bytes.reserveCapacity(1 << 20) }
+    /// - Parameter capacity: bytes to reserve; only a whole document
+    ///   written to a descriptor wants a chunk's worth, not each of ten
+    ///   thousand runs rendered on their own.
+    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
     // MARK: Structure
 
@@ -67,13 +70,17 @@ private final class StreamingJSONEncoder: Encoder {
         self.depth = depth
         defer { self.depth = savedDepth }
         if try writeCommonType(value) { return }
-        if let entry = value as? RunJSONEntry {
-            switch entry {
-            case .fields(let fields): try writeObject(fields, depth: depth)
-            case .rendered(let text): text.withBytes { appendIndented($0, from: RunJSONEntry.renderedDepth, to: depth) }
+        if T.self == [RunJSONEntry].self {
+            // Ten thousand runs: no container box, no dynamic cast per element.
+            openContainer(UInt8(ascii: "["), closer: UInt8(ascii: "]"))
+            for entry in unsafeBitCast(value, to: [RunJSONEntry].self) {
+                startElement(depth: depth + 1)
+                try write(entry, depth: depth + 1)
             }
+            close(deeperThan: depth)
             return
         }
+        if let entry = value as? RunJSONEntry { return try write(entry, depth: depth) }
         if let fields = value as? any JSONFields {
             try writeObject(fields, depth: depth)
             return
@@ -98,6 +105,13 @@ private final class StreamingJSONEncoder: Encoder {
             try value.encode(to: self)
             close(deeperThan: depth)
             if bytes.count == start { writeRaw("{}") }  // a type that encodes nothing, as JSONEncoder has it
+        }
+    }
+
+    private func write(_ entry: RunJSONEntry, depth: Int) throws {
+        switch entry {
+        case .fields(let fields): try writeObject(fields, depth: depth)
+        case .rendered(let text): text.withBytes { appendIndented($0, from: RunJSONEntry.renderedDepth, to: depth) }
         }
     }
 

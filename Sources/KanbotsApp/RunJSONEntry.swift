@@ -9,7 +9,9 @@ import KanbotsSystem
 /// run the text rendered once and kept in the run snapshot, keyed by its
 /// ref's tip (a settled run's JSON depends on nothing else).
 public enum RunJSONEntry: Encodable {
-    case fields(RunJSON)
+    /// Boxed, so an entry of a settled run stays a few words, not the size
+    /// of a run's every field (ten thousand of them are made and copied).
+    indirect case fields(RunJSON)
     /// `RunJSON` as `JSONOutput` writes it at `renderedDepth`.
     case rendered(RunSnapshot.Blob)
 
@@ -27,21 +29,25 @@ public enum RunJSONEntry: Encodable {
 }
 
 /// Turns the board's runs into JSON entries, rendering settled runs the
-/// snapshot has no text for (and keeping that text for next time).
+/// snapshot has no text for (kept for next time once the caller saves the
+/// snapshot: `BoardLoader.Snapshot.saveCache`).
 public struct RunJSONRenderer {
     let repository: KanbotsRepository
     let snapshot: BoardLoader.Snapshot
     /// Renderings are valid for one clone (`origin.this_clone`) and one
     /// build of the renderer: a new binary renders afresh.
     let tag: String
+    /// One loader for every run rendered (it reads the clone's tag once).
+    let loader: BoardLoader
 
     public init(_ repository: KanbotsRepository, snapshot: BoardLoader.Snapshot) {
         self.repository = repository
         self.snapshot = snapshot
+        loader = BoardLoader(repository)
         var info = stat()
         let executable = stat(ProcessLauncher.kanbotsExecutable, &info) == 0
             ? "\(info.st_size)-\(info.st_ino)-\(Self.modified(info))" : "unknown"
-        tag = "run-json-1 \(BoardLoader(repository).cloneTag?.value ?? "-") \(executable)"
+        tag = "run-json-1 \(loader.cloneTag?.value ?? "-") \(executable)"
     }
 
     /// Runs with a verdict (`BoardReadiness`) carry it; settled runs never
@@ -58,15 +64,12 @@ public struct RunJSONRenderer {
         }
     }
 
-    /// Saves renderings made meanwhile.
-    public func finish() { snapshot.cache?.save() }
-
     private func rendered(_ run: SettledRun) throws -> RunSnapshot.Blob {
         let ref = KanbotsRepository.runsRefPrefix + run.id.description
         guard let cache = snapshot.cache else { throw KanbotsError.io("the board was loaded without its run snapshot") }
         if let text = cache.rendered(ref: ref, tag: tag) { return text }
         let text = try JSONOutput.encode(
-            RunJSON(BoardLoader(repository).view(of: .settled(run), in: snapshot)), depth: RunJSONEntry.renderedDepth)
+            RunJSON(loader.view(of: .settled(run), in: snapshot)), depth: RunJSONEntry.renderedDepth)
         cache.setRendered(text, ref: ref, tag: tag)
         return .owned(text)
     }

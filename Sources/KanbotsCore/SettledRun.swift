@@ -38,7 +38,9 @@ public struct SettledRun: Sendable, Equatable {
 /// A run in the board's order, whether the board holds its full view or
 /// only its summary.
 public enum BoardRun: Sendable {
-    case view(RunView)
+    /// Boxed: a run's view is hundreds of bytes, and a board of ten
+    /// thousand runs, mostly settled, would otherwise copy that much per run.
+    indirect case view(RunView)
     case settled(SettledRun)
 
     public var isActive: Bool {

@@ -5,10 +5,6 @@ import FoundationEssentials
 import Foundation
 #endif
 
-let libgit2Initialized: Bool = {
-    git_libgit2_init()
-    return true
-}()
 
 /// An open git repository (or one of its worktrees).
 ///

@@ -6,10 +6,10 @@ extension BoardLoader {
     /// cannot read (named as unreadable) and run branches whose record is
     /// lost (shown on their card as `orphaned`, In review).
     func hiddenRuns(
-        listed: Set<String>, readable: Set<RunID>, branchTips: [String: ObjectID]
+        listed: Set<String>, looseNames: [String]?, readable: Set<RunID>, branchTips: [String: ObjectID]
     ) -> (orphans: [(RunRecord, RunObservation)], unreadable: [KanbotsError]) {
         let hidden = HiddenRuns(repository)
-        let unlisted = hidden.unlistedRunRefs(listed: listed).map(\.error)
+        let unlisted = hidden.unlistedRunRefs(listed: listed, looseNames: looseNames).map(\.error)
         let runBranches = branchTips.filter { $0.key.hasPrefix("refs/heads/kanbots/issue-") }
         let orphans = hidden.orphanedBranches(branchTips: runBranches, readable: readable).map { run in
             var observation = RunObservation(

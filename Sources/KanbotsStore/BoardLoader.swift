@@ -21,12 +21,23 @@ public struct BoardLoader {
         /// The run snapshot the board was read through: renderings of
         /// settled runs live there (nil when loaded without it).
         public var cache: RunSnapshot?
+
+        /// Writes what the board learned into the run snapshot (nothing
+        /// when nothing changed).
+        public func saveCache() { cache?.save() }
+
+        /// `saveCache()` on another thread, while the caller prints; wait
+        /// for it before the process ends.
+        public func startSavingCache() -> BackgroundWork<Void>? { cache?.startSaving() }
     }
 
     /// - Parameter summarizingSettled: leave settled runs (finished, branch
     ///   gone) as summaries in `board.settled` instead of full views, except
     ///   each card's latest. What `board` and `status` print is the same
-    ///   either way; only callers that render runs from `cache` ask for it.
+    ///   either way; only callers that render runs from `cache` ask for it,
+    ///   and they save the cache once they rendered (`saveCache()`, or
+    ///   `startSavingCache()` while printing), so a first build of the
+    ///   snapshot is written once, renderings included.
     public func load(summarizingSettled: Bool = false) throws -> Snapshot {
         let (cards, unreadableCards) = try CardStore(repository).all()
         let index = RunIndex(repository)
@@ -60,10 +71,11 @@ public struct BoardLoader {
             let run = settled.remove(at: position)
             observed.append(try settledView(of: run, in: scan.snapshot))
         }
-        scan.snapshot.save()
+        if !summarizingSettled { scan.snapshot.save() }
         // Every listed ref (readable or not) counts as listed; summaries name the readable runs.
         let hidden = hiddenRuns(
-            listed: Set(scan.runs.map(\.ref)), readable: Set(scan.runs.compactMap(\.summary?.id)), branchTips: branchTips)
+            listed: Set(scan.runs.map(\.ref)), looseNames: scan.looseNames,
+            readable: Set(scan.runs.compactMap(\.summary?.id)), branchTips: branchTips)
         return Snapshot(
             board: BoardProjection.board(cards: cards, runs: observed + hidden.orphans, settled: settled),
             unreadable: unreadableCards + unreadable + hidden.unreadable, cache: scan.snapshot)
@@ -158,6 +170,9 @@ public struct RunIndex {
     struct Scan {
         var runs: [ScannedRun]
         var snapshot: RunSnapshot
+        /// The run folder's loose ref files, when read on the way (nil: not
+        /// read, or it holds more than files).
+        var looseNames: [String]?
     }
 
     public func records() throws -> (records: [RunRecord], unreadable: [KanbotsError]) {
@@ -179,16 +194,34 @@ public struct RunIndex {
     func scan() throws -> Scan {
         let snapshot = RunSnapshot(stateDirectory: repository.stateDirectory)
         let prefix = KanbotsRepository.runsRefPrefix
-        let fingerprint = snapshot.isEnabled
+        let reading = snapshot.isEnabled
             ? RefsFingerprint.current(commonDirectory: repository.commonDirectory, prefix: prefix) : nil
-        let listing = try snapshot.listing(ifFingerprint: fingerprint)
-            ?? repository.git.references(matching: prefix + "*").map { ($0.name, $0.target.hex) }
-        var entries: [RunSnapshot.Entry] = []
         var runs: [ScannedRun] = []
+        if snapshot.isCurrent(fingerprint: reading?.value) {
+            // No ref file changed: every entry is still at its ref's tip.
+            runs.reserveCapacity(snapshot.entries.count)
+            snapshot.updateEntries { entries in
+                var learned = false
+                for index in entries.indices {
+                    if entries[index].summary == nil || entries[index].message == nil {
+                        // Unreadable last time: read again, and reported again if still so.
+                        runs.append(read(&entries[index]))
+                        learned = learned || entries[index].summary != nil
+                    } else {
+                        runs.append(ScannedRun(ref: entries[index].ref, tip: entries[index].tip, summary: entries[index].summary))
+                    }
+                }
+                return learned
+            }
+            return Scan(runs: runs, snapshot: snapshot, looseNames: reading?.looseNames)
+        }
+        let listing = try repository.git.references(matching: prefix + "*")
+        var entries: [RunSnapshot.Entry] = []
         var changed = false
         entries.reserveCapacity(listing.count)
         runs.reserveCapacity(listing.count)
-        for (ref, tip) in listing {
+        for (ref, target) in listing {
+            let tip = target.hex
             if let known = snapshot.entry(ref: ref, tip: tip), known.summary != nil, known.message != nil {
                 entries.append(known)
                 runs.append(ScannedRun(ref: ref, tip: tip, summary: known.summary))
@@ -196,24 +229,32 @@ public struct RunIndex {
             }
             changed = true
             var entry = RunSnapshot.Entry(ref: ref, tip: tip)
-            var run = ScannedRun(ref: ref, tip: tip)
-            do {
-                guard let commit = ObjectID(hex: tip) else { throw KanbotsError.corruptRecord(ref: ref, reason: "bad id \(tip)") }
-                let message = try repository.git.commitMessage(commit)
-                let record = try Self.parse(message, ref: ref)
-                entry.message = .owned(Array(message.utf8))
-                entry.summary = RunSnapshot.Summary(record)
-                run.summary = entry.summary
-            } catch let error as KanbotsError {
-                run.problem = error
-            } catch {
-                run.problem = .corruptRecord(ref: ref, reason: "\(error)")
-            }
+            runs.append(read(&entry))
             entries.append(entry)
-            runs.append(run)
         }
-        snapshot.replace(with: entries, fingerprint: fingerprint ?? 0, changed: changed)
-        return Scan(runs: runs, snapshot: snapshot)
+        snapshot.replace(with: entries, fingerprint: reading?.value ?? 0, changed: changed)
+        return Scan(runs: runs, snapshot: snapshot, looseNames: reading?.looseNames)
+    }
+
+    /// Reads the record at an entry's tip into it.
+    private func read(_ entry: inout RunSnapshot.Entry) -> ScannedRun {
+        var run = ScannedRun(ref: entry.ref, tip: entry.tip)
+        do {
+            guard let commit = ObjectID(hex: entry.tip) else {
+                throw KanbotsError.corruptRecord(ref: entry.ref, reason: "bad id \(entry.tip)")
+            }
+            let message = try repository.git.commitMessage(commit)
+            let record = try Self.parse(message, ref: entry.ref)
+            entry.message = .owned(Array(message.utf8))
+            entry.summary = RunSnapshot.Summary(record)
+            entry.record = record
+            run.summary = entry.summary
+        } catch let error as KanbotsError {
+            run.problem = error
+        } catch {
+            run.problem = .corruptRecord(ref: entry.ref, reason: "\(error)")
+        }
+        return run
     }
 
     func record(of run: ScannedRun, in snapshot: RunSnapshot) -> Result<RunRecord, KanbotsError> {
@@ -227,6 +268,7 @@ public struct RunIndex {
     func record(ref: String, in snapshot: RunSnapshot) throws -> RunRecord {
         guard let position = snapshot.position(of: ref) else { throw KanbotsError.corruptRecord(ref: ref, reason: "not listed") }
         let entry = snapshot.entries[position]
+        if let record = entry.record { return record }
         if let message = entry.message { return try Self.parse(message.text, ref: ref) }
         guard let commit = ObjectID(hex: entry.tip) else { throw KanbotsError.corruptRecord(ref: ref, reason: "bad id \(entry.tip)") }
         return try Self.parse(try repository.git.commitMessage(commit), ref: ref)

@@ -9,7 +9,7 @@ import KanbotsSystem
 /// libgit2 would need us to re-implement callback by callback. Only the
 /// transfer goes through `git`; every local ref write (the merging) is ours,
 /// a compare-and-swap through libgit2.
-public struct GitTransport {
+public struct GitTransport: Sendable {
     let workingDirectory: String
     let scratchDirectory: String
 

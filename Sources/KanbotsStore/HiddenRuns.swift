@@ -25,16 +25,27 @@ public struct HiddenRuns {
     /// listing returned) and still do not resolve: a ref created after the
     /// listing resolves and is left out, so a concurrent dispatch is never
     /// mistaken for damage.
-    public func unlistedRunRefs(listed: Set<String>) -> [UnlistedRef] {
+    ///
+    /// - Parameter looseNames: the run folder's file names, when the caller
+    ///   has just read them (`RefsFingerprint`) and it holds no subfolder:
+    ///   the folder is then not read again.
+    public func unlistedRunRefs(listed: Set<String>, looseNames: [String]? = nil) -> [UnlistedRef] {
         var found: [UnlistedRef] = []
         let prefix = String(KanbotsRepository.runsRefPrefix.dropLast())
-        Self.walk(repository.commonDirectory + "/" + prefix, name: prefix) { path, name in
+        let folder = repository.commonDirectory + "/" + prefix
+        func visit(path: @autoclosure () -> String, name: String) {
             guard !listed.contains(name), !name.hasSuffix(".lock") else { return }
+            let path = path()
             if let symbolic = try? repository.git.symbolicTarget(name) {
                 found.append(UnlistedRef(name: name, path: path, reason: "a symbolic ref to \(symbolic), not a run record"))
             } else if (try? repository.git.referenceTarget(name)) == nil {
                 found.append(UnlistedRef(name: name, path: path, reason: Self.describe(fileAt: path)))
             }
+        }
+        if let looseNames {
+            for name in looseNames { visit(path: folder + "/" + name, name: prefix + "/" + name) }
+        } else {
+            Self.walk(folder, name: prefix) { visit(path: $0, name: $1) }
         }
         return found.sorted { $0.name < $1.name }
     }

@@ -14,38 +14,68 @@ import KanbotsCore
 enum RefsFingerprint {
     static let racyWindow: TimeInterval = 2
 
-    static func current(commonDirectory: String, prefix: String, now: Date = Date()) -> UInt64? {
+    /// One look at the ref files.
+    struct Reading {
+        /// Nil when some file is too fresh to trust, or not a plain file.
+        var value: UInt64?
+        /// The loose ref files' names in the runs folder (not full ref
+        /// names), or nil when the folder also holds something else (a
+        /// subfolder): then only a full walk finds every ref.
+        var looseNames: [String]?
+    }
+
+    static func current(commonDirectory: String, prefix: String, now: Date = Date()) -> Reading {
         var hash = Hasher64()
         let limit = now.timeIntervalSince1970 - racyWindow
-        guard add(commonDirectory + "/packed-refs", to: &hash, notAfter: limit, missingIsFine: true) else { return nil }
+        var usable = add(commonDirectory + "/packed-refs", at: nil, to: &hash, notAfter: limit, missingIsFine: true)
         let folder = commonDirectory + "/" + prefix.trimming(charactersIn: "/")
-        guard add(folder, to: &hash, notAfter: limit, missingIsFine: true) else { return nil }
-        guard let directory = opendir(folder) else { return errno == ENOENT ? hash.value : nil }
+        usable = add(folder, at: nil, to: &hash, notAfter: limit, missingIsFine: true) && usable
+        guard let directory = opendir(folder) else {
+            let missing = errno == ENOENT
+            return Reading(value: usable && missing ? hash.value : nil, looseNames: missing ? [] : nil)
+        }
         defer { closedir(directory) }
         var names: [String] = []
+        var onlyFiles = true, sawUntyped = false
         while let item = readdir(directory) {
             let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name != ".", name != ".." { names.append(name) }
+            guard name != ".", name != ".." else { continue }
+            switch Int32(item.pointee.d_type) {
+            case Int32(DT_REG): break
+            case Int32(DT_UNKNOWN): sawUntyped = true
+            default: onlyFiles = false
+            }
+            names.append(name)
         }
         // readdir's order is the file system's; the fingerprint must not be.
-        for name in names.sorted() {
+        names.sort()
+        // Each file is looked up from the open folder: one path component
+        // instead of the whole path, ten thousand times.
+        let folderDescriptor = dirfd(directory)
+        for name in names {
             hash.add(Array(name.utf8))
-            guard add(folder + "/" + name, to: &hash, notAfter: limit, missingIsFine: false, fileOnly: true) else {
-                return nil
+            guard add(name, at: folderDescriptor, to: &hash, notAfter: limit, missingIsFine: false, fileOnly: true) else {
+                usable = false
+                break
             }
         }
-        return hash.value == 0 ? 1 : hash.value
+        // Names readdir gave no type for were checked only up to the first
+        // file that stopped the loop.
+        let complete = onlyFiles && (usable || !sawUntyped)
+        return Reading(value: usable ? (hash.value == 0 ? 1 : hash.value) : nil, looseNames: complete ? names : nil)
     }
 
     /// Adds one file's identity; false when it is too fresh to trust, a
-    /// folder where a file was expected, or unreadable.
+    /// folder where a file was expected, or unreadable. `path` is relative
+    /// to `folder` when one is given.
     private static func add(
-        _ path: String, to hash: inout Hasher64, notAfter limit: TimeInterval, missingIsFine: Bool, fileOnly: Bool = false
+        _ path: String, at folder: Int32?, to hash: inout Hasher64, notAfter limit: TimeInterval, missingIsFine: Bool,
+        fileOnly: Bool = false
     ) -> Bool {
         var info = stat()
-        guard lstat(path, &info) == 0 else {
+        guard fstatat(folder ?? AT_FDCWD, path, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
             hash.add([0])
             return missingIsFine && errno == ENOENT
         }

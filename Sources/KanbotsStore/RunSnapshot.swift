@@ -43,6 +43,9 @@ public final class RunSnapshot {
         var summary: Summary?
         var message: Blob?
         var rendered: Blob?
+        /// The record parsed from `message` by this process (never saved):
+        /// a run read afresh is not parsed twice.
+        var record: RunRecord?
     }
 
     /// Bytes in the mapped file, or bytes made by this process.
@@ -105,11 +108,17 @@ public final class RunSnapshot {
         }
     }
 
-    /// The listing as last seen, when `current` (a fresh fingerprint of the
-    /// ref files) matches the one it was seen under.
-    func listing(ifFingerprint current: UInt64?) -> [(ref: String, tip: String)]? {
-        guard let current, current != 0, current == fingerprint, !entries.isEmpty else { return nil }
-        return entries.map { ($0.ref, $0.tip) }
+    /// Whether the entries are the listing as it is now: `current` (a fresh
+    /// fingerprint of the ref files) matches the one they were seen under.
+    func isCurrent(fingerprint current: UInt64?) -> Bool {
+        guard let current, current != 0, current == fingerprint, !entries.isEmpty else { return false }
+        return true
+    }
+
+    /// Updates entries in place (same refs, same tips); `body` says whether
+    /// it learned something worth writing.
+    func updateEntries(_ body: (inout [Entry]) -> Bool) {
+        if body(&entries) { isDirty = true }
     }
 
     func position(of ref: String) -> Int? { positions[ref] }
@@ -157,20 +166,20 @@ public final class RunSnapshot {
     ///
     /// Layout: the index (one fixed-order record per ref) first, then the
     /// blobs it points into, so a reader maps the file and touches only the
-    /// index and the blobs it uses.
+    /// index and the blobs it uses. Blobs go from where they are (the old
+    /// mapping, or this process's memory) straight to the file, through one
+    /// reused buffer: tens of megabytes are never gathered in memory.
     public func save() {
         guard isEnabled, isDirty else { return }
         var index = ByteWriter()
-        var blobs = ByteWriter()
         index.bytes.reserveCapacity(entries.count * 128)
-        blobs.bytes.reserveCapacity(entries.count * 1600)
+        var blobBytes = 0
         func place(_ blob: Blob?) {
             guard let blob else { return }
-            blob.withBytes { bytes in
-                index.u64(UInt64(blobs.bytes.count))
-                index.u32(bytes.count)
-                blobs.bytes.append(contentsOf: bytes)
-            }
+            let count = blob.withBytes(\.count)
+            index.u64(UInt64(blobBytes))
+            index.u32(count)
+            blobBytes += count
         }
         for entry in entries {
             index.text16(entry.ref)
@@ -193,7 +202,7 @@ public final class RunSnapshot {
             place(entry.rendered)
         }
         var out = ByteWriter()
-        out.bytes.reserveCapacity(index.bytes.count + blobs.bytes.count + 256)
+        out.bytes.reserveCapacity(index.bytes.count + 256)
         out.bytes += Self.magic
         out.u64(fingerprint)
         out.text16(renderTag)
@@ -203,14 +212,32 @@ public final class RunSnapshot {
         checksum.add(index.bytes)
         out.u64(checksum.value)
         out.bytes += index.bytes
-        out.bytes += blobs.bytes
-        out.bytes += Self.trailer
-        let folder = PathName.parent(of: path)
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let temporary = folder + "/.\(Self.fileName)-\(getpid())-\(UUID().uuidString.prefix(8))"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(out.bytes)) else { return }
-        if rename(temporary, path) != 0 { unlink(temporary) }
+        index = ByteWriter()
+
+        let folder = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        for made in [String(folder[..<(folder.lastIndex(of: "/") ?? folder.startIndex)]), folder] { mkdir(made, 0o777) }
+        let temporary = folder + "/.\(Self.fileName)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        var file = ChunkedFileWriter(descriptor: descriptor, pending: out.bytes)
+        for entry in entries {
+            entry.message?.withBytes { file.append($0) }
+            entry.rendered?.withBytes { file.append($0) }
+        }
+        Self.trailer.withUnsafeBytes { file.append($0) }
+        let written = file.finish()
+        guard close(descriptor) == 0, written, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            return
+        }
         isDirty = false
+    }
+
+    /// `save()` on another thread, so a command prints while the snapshot
+    /// is written; nothing may change the snapshot until `wait()` returns.
+    public func startSaving() -> BackgroundWork<Void> {
+        let snapshot = UncheckedSendable(value: self)
+        return BackgroundWork { snapshot.value.save() }
     }
 
     /// False when the bytes are not one complete snapshot of this version.
@@ -291,6 +318,49 @@ struct ByteWriter {
         bytes += utf8
     }
 
+}
+
+/// Writes bytes to a file descriptor through one buffer of about a
+/// megabyte; remembers whether every write succeeded.
+struct ChunkedFileWriter {
+    let descriptor: Int32
+    var pending: [UInt8]
+    private var failed = false
+    static let chunkSize = 1 << 20
+
+    init(descriptor: Int32, pending: [UInt8]) {
+        self.descriptor = descriptor
+        self.pending = pending
+        self.pending.reserveCapacity(max(pending.count, Self.chunkSize) + Self.chunkSize)
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        pending.append(contentsOf: bytes)
+        if pending.count >= Self.chunkSize { flush() }
+    }
+
+    /// Flushes what is left; true when every byte reached the file.
+    mutating func finish() -> Bool {
+        flush()
+        return !failed
+    }
+
+    private mutating func flush() {
+        defer { pending.removeAll(keepingCapacity: true) }
+        guard !failed else { return }
+        pending.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let count = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else {
+                    failed = true
+                    return
+                }
+                offset += count
+            }
+        }
+    }
 }
 
 /// Reads what `ByteWriter` wrote; every read is nil past the end.

@@ -92,8 +92,13 @@ public final class Synchronizer {
         var report = Report(remote: remote)
         for round in 1...Self.maxRounds {
             report.rounds = round
-            try transport.fetch(remote: remote, refspecs: fetchRefspecs)
-            let tips = try merge(into: &report)
+            // The fetch writes only the tracking namespace: the local refs
+            // are listed meanwhile, on this thread, while git runs.
+            let (transport, remote, refspecs) = (transport, remote, fetchRefspecs)
+            let fetch = BackgroundWork { try transport.fetch(remote: remote, refspecs: refspecs) }
+            let locals = Result { try listLocals() }
+            try fetch.wait()
+            let tips = try merge(into: &report, localTips: try locals.get())
             guard push else { break }
             // Only what the remote lacks, judged against the tips just fetched:
             // with nothing new on either side, nothing is pushed at all.
@@ -115,18 +120,26 @@ public final class Synchronizer {
         return report
     }
 
+    /// Every local ref under `refs/kanbots/` and its tip.
+    func listLocals() throws -> [String: ObjectID] {
+        Dictionary(try git.references(matching: Self.kanbotsPrefix + "*").map { ($0.name, $0.target) },
+                   uniquingKeysWith: { first, _ in first })
+    }
+
     /// Merges whatever the tracking namespace holds into the local refs, in
     /// memory from one listing of each side, then writes every changed ref
     /// in one transaction. Returns the tracking tips it read and the local
     /// tips after the merge.
-    func merge(into report: inout Report) throws -> (tracked: [String: ObjectID], locals: [String: ObjectID]) {
+    ///
+    /// - Parameter localTips: the local refs as listed before the merge.
+    ///   Every write is compared with these, so a listing that went stale
+    ///   meanwhile costs a retry, never a record.
+    func merge(
+        into report: inout Report, localTips listed: [String: ObjectID]
+    ) throws -> (tracked: [String: ObjectID], locals: [String: ObjectID]) {
         let merger = RefMerger(git: git)
         let fetched = try git.references(matching: trackingPrefix + "kanbots/*")
-        func listLocals() throws -> [String: ObjectID] {
-            Dictionary(try git.references(matching: Self.kanbotsPrefix + "*").map { ($0.name, $0.target) },
-                       uniquingKeysWith: { first, _ in first })
-        }
-        var localTips = try listLocals()
+        var localTips = listed
         func kind(_ ref: String) -> String { String(ref.dropFirst(Self.kanbotsPrefix.count).prefix { $0 != "/" }) }
         // Cards first: renumbering a card rewrites this clone's runs of it.
         let cards = fetched.filter { kind(local($0.name)) == "cards" }

@@ -69,6 +69,7 @@ public struct Reconciler {
         let snapshot = try loader.load(summarizingSettled: summarizingSettled)
         let lost = snapshot.board.runs.filter { $0.isLost && !$0.observation.agentAlive }.map(\.record)
         guard !lost.isEmpty, !(try reconcile(adoptingOrphans: false, among: lost)).isEmpty else { return snapshot }
+        snapshot.saveCache()
         return try loader.load(summarizingSettled: summarizingSettled)
     }
 

@@ -95,7 +95,9 @@ struct API: Sendable {
         do {
             let bytes = try await Blocking.read {
                 try cache.board(version: version) {
-                    var bytes = try JSONOutput.encode(try BoardQuery(try openInitializedRepository(at: path)).load().json())
+                    let board = try BoardQuery(try openInitializedRepository(at: path)).load()
+                    var bytes = try JSONOutput.encode(try board.json())
+                    board.snapshot.saveCache()
                     bytes.append(UInt8(ascii: "\n"))
                     return bytes
                 }

@@ -34,11 +34,18 @@ struct BoardCommand: ParsableCommand {
         repeat {
             let result = try BoardQuery(repository).load()
             let (snapshot, sessions, readiness) = (result.snapshot, result.sessions, result.readiness)
+            if !watch { keepUntilExit(result) }
             if json {
-                try printJSON(result.json())
+                let document = try result.json()
+                // The snapshot (renderings made just now) is written while the board prints.
+                let saving = snapshot.startSavingCache()
+                try printJSON(document)
+                try saving?.wait()
+                if !watch { keepUntilExit(document) }
             } else {
                 if watch { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(BoardText.render(snapshot.board, all: all, readiness: readiness))
+                snapshot.saveCache()
                 // Sessions still going (or lost) get a line; finished ones are in `autopilot status --all`.
                 for session in sessions where session.session.state.isActive { print(SessionText.line(session)) }
             }

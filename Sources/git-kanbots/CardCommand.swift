@@ -13,6 +13,7 @@ struct CardCommand: ParsableCommand {
 
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "new",
             abstract: "File a new card and print its number.",
             discussion: "Numbers are claimed atomically and never reused, even by concurrent commands.")
 
@@ -35,7 +36,8 @@ struct CardCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the cards.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the cards.")
         @Flag(help: "Include closed cards.") var all = false
         @Flag(help: "Print JSON.") var json = false
 
@@ -62,7 +64,8 @@ struct CardCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one card and its runs.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show one card and its runs.")
         @Argument(help: "Card number.") var card: String
         @Flag(help: "Print JSON.") var json = false
 
@@ -97,7 +100,8 @@ struct CardCommand: ParsableCommand {
     }
 
     struct Edit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a card's title, description, lane or dependencies.")
+        static let configuration = CommandConfiguration(
+            commandName: "edit", abstract: "Change a card's title, description, lane or dependencies.")
         @Argument(help: "Card number.") var card: String
         @Option(help: "New title.") var title: String?
         @Option(help: "New description.") var body: String?
@@ -131,7 +135,8 @@ struct CardCommand: ParsableCommand {
     }
 
     struct Close: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Close a card (it moves to Done; its number stays taken).")
+        static let configuration = CommandConfiguration(
+            commandName: "close", abstract: "Close a card (it moves to Done; its number stays taken).")
         @Argument(help: "Card number.") var card: String
 
         func run() throws {

@@ -7,6 +7,7 @@ import KanbotsStore
 extension CardCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "import",
             abstract: "Import GitHub issues as cards (title, body, labels and number are kept for offline use).",
             discussion: """
                 Reads the issues of `git config kanbots.github.repo` (else the GitHub repository of \

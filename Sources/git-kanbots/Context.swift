@@ -7,6 +7,14 @@ func printJSON<T: Encodable>(_ value: T) throws {
     try JSONOutput.write(value, to: STDOUT_FILENO)
 }
 
+/// Values kept until the process exits; see `keepUntilExit`.
+nonisolated(unsafe) private var keptUntilExit: [Any] = []
+
+/// Keeps a large value alive until the process exits, as git's `UNLEAK`
+/// does: freeing a board of ten thousand runs object by object takes
+/// milliseconds, and a read command ends right after printing it anyway.
+func keepUntilExit(_ value: Any) { keptUntilExit.append(value) }
+
 /// Pads or cuts text to a column width, counting characters.
 func column(_ text: String, _ width: Int) -> String {
     text.count > width ? String(text.prefix(width - 1)) + "…" : text + String(repeating: " ", count: width - text.count)

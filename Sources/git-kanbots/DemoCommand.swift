@@ -54,6 +54,7 @@ struct DemoCommand: ParsableCommand {
         }
         _ = try Reconciler(repository).reconcile(adoptingOrphans: true)
         let board = try BoardQuery(repository).load()
+        board.snapshot.saveCache()
         print("")
         print(BoardText.render(board.board, all: true, readiness: board.readiness))
         print("")

@@ -6,6 +6,9 @@ import KanbotsStore
 
 @main
 struct GitKanbots: ParsableCommand {
+    // Every command here names itself (`commandName:`): a name derived from
+    // the type costs a scan of every protocol conformance in the binary,
+    // at every start of every command.
     static let configuration = CommandConfiguration(
         commandName: "git-kanbots",
         abstract: "Run many AI coding agents on one repository, each in its own worktree, with git as the database.",

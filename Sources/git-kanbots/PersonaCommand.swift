@@ -19,7 +19,8 @@ struct PersonaCommand: ParsableCommand {
     )
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the personas and where each comes from.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the personas and where each comes from.")
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
@@ -39,7 +40,8 @@ struct PersonaCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the text an agent gets for a persona.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Print the text an agent gets for a persona.")
         @Argument(help: "Persona name.") var name: String
 
         func run() throws {
@@ -53,7 +55,8 @@ struct PersonaCommand: ParsableCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add or replace a persona shared in git.")
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Add or replace a persona shared in git.")
         @Argument(help: "Persona name (letters, digits, '-').") var name: String
         @Option(help: "The persona's instructions.") var text: String?
         @Option(name: .customLong("file"), help: "Read the instructions from a file (- for standard input).")
@@ -84,7 +87,8 @@ struct PersonaCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a shared persona (built-in ones stay).")
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove a shared persona (built-in ones stay).")
         @Argument(help: "Persona name.") var name: String
 
         func run() throws {

@@ -27,15 +27,20 @@ struct StatusCommand: ParsableCommand {
             let others = selected.filter { !$0.isActive }.suffix(20)
             selected = (active + others).sorted { $0.createdAt < $1.createdAt }
         }
+        keepUntilExit(snapshot)
         if json {
             let renderer = RunJSONRenderer(repository, snapshot: snapshot)
-            try printJSON(renderer.entries(selected, readiness: BoardReadiness.of(snapshot.board, in: repository)))
-            renderer.finish()
+            let entries = try renderer.entries(selected, readiness: BoardReadiness.of(snapshot.board, in: repository))
+            let saving = snapshot.startSavingCache()
+            try printJSON(entries)
+            try saving?.wait()
+            keepUntilExit(entries)
             reportUnreadable(snapshot.unreadable)
             return
         }
         let loader = BoardLoader(repository)
         let runs = try selected.map { try loader.view(of: $0, in: snapshot) }
+        snapshot.saveCache()
         if runs.isEmpty {
             print("No runs yet. Start one with `git kanbots dispatch <card>`.")
         } else {

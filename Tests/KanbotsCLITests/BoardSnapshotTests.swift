@@ -71,6 +71,31 @@ import Testing
         }
     }
 
+    /// The warm path reuses the last listing while no ref file changed, and
+    /// reads the run folder once for both the fingerprint and the check for
+    /// unlisted refs: garbage written in place into a loose ref, once it is
+    /// old enough to be trusted, is still named, like the uncached path does.
+    @Test func garbageWrittenIntoAReusedListingIsNamed() throws {
+        try Sandbox.with(cards: ["One", "Two"]) { sandbox in
+            var history = RunHistory(sandbox: sandbox, seed: 5)
+            try history.addRuns(12)
+            Thread.sleep(forTimeInterval: 2.2)
+            try expectSameOutput(sandbox, "listing reused")
+            let damaged = "refs/kanbots/runs/\(history.ids[3])"
+            try sandbox.write(".git/" + damaged, "not a commit id\n")
+            try expectSameOutput(sandbox, "garbage just written")
+            Thread.sleep(forTimeInterval: 2.2)
+            try expectSameOutput(sandbox, "garbage old enough to trust the fingerprint")
+            let result = try sandbox.kanbots("board", "--json")
+            #expect(result.stdout.contains(damaged), "the damaged ref is not named: \(result.stdout.suffix(400))")
+            // A folder among the run refs: the full walk finds what is in it.
+            try sandbox.write(".git/refs/kanbots/runs/nested/\(history.ids[4])", "garbage\n")
+            Thread.sleep(forTimeInterval: 2.2)
+            try expectSameOutput(sandbox, "a folder among the run refs")
+            #expect(try sandbox.kanbots("board", "--json").stdout.contains("refs/kanbots/runs/nested/"))
+        }
+    }
+
     /// Every read shape, cold (first call) and warm, against the uncached path.
     private func expectSameOutput(_ sandbox: Sandbox, _ situation: String,
                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
