@@ -67,9 +67,10 @@ public struct AgentConfinement: Sendable {
         #endif
     }
 
-    /// Folders the private `/tmp` replaces. What the agent must still read
+    /// Folders the sandbox replaces: the private `/tmp`, and `/dev/shm`,
+    /// which the fresh `/dev` leaves empty. What the agent must still read
     /// there (`readable`) is bound again, read-only; elsewhere it is visible.
-    static let maskedFolders = ["/tmp"]
+    static let maskedFolders = ["/tmp", "/dev/shm"]
 
     /// `command` run by bwrap with the run's writable places.
     /// - Parameters:

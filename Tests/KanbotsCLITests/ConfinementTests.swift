@@ -145,6 +145,33 @@ extension ConfinementTests {
             #expect(!FileManager.default.fileExists(atPath: scratch), "the agent wrote into the real /tmp")
         }
     }
+
+    /// The fresh /dev the sandbox gives hides /dev/shm: an agent installed
+    /// there is bound back, read-only, like one in /tmp.
+    @Test func anAgentInDevShmStillRunsAndCannotWriteThere() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/shm") else { return }
+        try Sandbox.with(cards: ["Shared memory"]) { sandbox in
+            try sandbox.gitOK("config", "kanbots.sandbox", "on")
+            let folder = "/dev/shm/kanbots-agent-\(UUID().uuidString.prefix(8).lowercased())"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let agent = folder + "/agent"
+            try """
+                #!/bin/sh
+                echo changed > \(folder)/written.txt 2>/dev/null
+                echo ran > ran.txt
+                echo '{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.001}'
+
+                """.write(toFile: agent, atomically: true, encoding: .utf8)
+            chmod(agent, 0o755)
+            try sandbox.gitOK("config", "kanbots.agent.claude.path", agent)
+            let run = try sandbox.dispatch(1, ["--agent", "claude"])
+            let info = try sandbox.finishedRun(run.id)
+            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+            #expect(try sandbox.gitOK("show", "\(run.branch):ran.txt") == "ran")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/written.txt"), "the agent wrote beside its program")
+        }
+    }
 }
 
 /// ACP agents and Aider run behind our clients (acp-client, aider-client),
