@@ -13,6 +13,8 @@ public struct CheckRunner {
     public var shouldStop: () -> Bool = { false }
     /// Seconds between SIGTERM and SIGKILL for a check that must end.
     public var gracePeriod: TimeInterval = 3
+    /// Added to each command's environment.
+    public var extraEnvironment: [String: String] = [:]
     /// Told each command (its position and the command) as it starts.
     public var onStart: (_ index: Int, _ command: String) -> Void = { _, _ in }
 
@@ -65,7 +67,8 @@ public struct CheckRunner {
     }
 
     private func runOne(_ command: String, in folder: String, logPath: String, deadline: Date) -> Outcome {
-        var spec = ProcessSpec(executable: "/bin/sh", arguments: ["-c", command], environment: Self.environment())
+        let environment = Self.environment().merging(extraEnvironment) { _, extra in extra }
+        var spec = ProcessSpec(executable: "/bin/sh", arguments: ["-c", command], environment: environment)
         spec.standardOutput = .appending(logPath)
         spec.standardError = .appending(logPath)
         spec.newProcessGroup = true

@@ -56,6 +56,9 @@ public struct Reconciler {
                 return true
             }
             guard updated.state == .failed, updated.reason?.hasPrefix(reason) == true else { continue }
+            // Checks the lost supervisor was running would go on for up to
+            // their timeout, using the machine and the worktree: end them.
+            ProcessProbe.endGroups(markedWith: "\(RunChecks.runVariable)=\(record.id)")
             if interrupted, orphan == nil { cleanUpInterruptedDispatch(updated) }
             outcomes.append(Outcome(id: record.id, state: .failed, reason: reason, orphanedAgentPID: orphan))
         }

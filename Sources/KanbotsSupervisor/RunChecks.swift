@@ -31,6 +31,11 @@ public struct RunChecks {
 
     /// Runs `commands` in the run's worktree on `commit` (its branch tip).
     /// The caller attaches the log with `record(_:of:)` and removes it.
+    /// Set in a run's checks' environment to the run's id, so that the
+    /// checks of a run whose supervisor was killed can be found and ended
+    /// (`Reconciler`), and so a check can tell which run it checks.
+    public static let runVariable = "KANBOTS_CHECK_RUN"
+
     public func run(_ commands: [String], for record: RunRecord, commit: String, timeout: TimeInterval,
                     shouldStop: @escaping () -> Bool = { false },
                     onStart: @escaping (Int, String) -> Void = { _, _ in }) -> Outcome {
@@ -41,6 +46,7 @@ public struct RunChecks {
         unlink(rawLog)
         defer { unlink(rawLog) }
         var runner = CheckRunner(commands: commands, timeout: timeout)
+        runner.extraEnvironment = [Self.runVariable: record.id.description]
         runner.shouldStop = shouldStop
         runner.onStart = onStart
         let result = runner.run(in: repository.absolutePath(record.worktree), logPath: rawLog, commit: commit)

@@ -195,6 +195,27 @@ struct ReviewedRun: Decodable {
         }
     }
 
+    @Test func checksOrphanedByAKilledSupervisorAreEndedWhenTheRunIsReconciled() throws {
+        try Sandbox.with(cards: ["Supervisor killed while checking"]) { sandbox in
+            let pidFile = sandbox.root + "/check.pid"
+            try sandbox.gitOK("config", "--add", "kanbots.check", "echo $$ > \(shellQuoted(pidFile)); sleep 300 & wait")
+            try sandbox.installFakeAgent("claude", script: ReviewAgent.script())
+            let run = try sandbox.dispatch(1, ["--agent", "claude"])
+            let deadline = Date().addingTimeInterval(60)
+            while sandbox.recordedPID(pidFile) == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            let check = try #require(sandbox.recordedPID(pidFile), "the check never started")
+            let supervisor = try #require(try sandbox.record(run.id)["Supervisor-PID"].flatMap { Int32($0) })
+            kill(supervisor, SIGKILL)
+            #expect(ProcessProbe.waitUntil(timeout: 10) { kill(supervisor, 0) != 0 }, "the supervisor survived kill -9")
+            #expect(kill(check, 0) == 0, "the check ended with its supervisor: nothing to reconcile")
+
+            expectSuccess(try sandbox.kanbots("reconcile"))
+            #expect(ProcessProbe.waitUntil(timeout: 10) { kill(check, 0) != 0 }, "the orphaned check \(check) is still running")
+            let info = try sandbox.finishedRun(run.id)
+            #expect(info.state == "failed" && info.reason?.hasPrefix("supervisor_lost") == true, "\(info.state) \(info.reason ?? "")")
+        }
+    }
+
     @Test func checkRerunsOnDemandInARestoredWorktreeAndRecordsTheNewResult() throws {
         try Sandbox.with(cards: ["Fix it"]) { sandbox in
             let flag = sandbox.root + "/fixed"
