@@ -177,15 +177,21 @@ struct ReviewedRun: Decodable {
         }
     }
 
+    /// Dispatches card 1 to an agent that commits, with a check that runs
+    /// for five minutes; returns once the check runs, with its pid.
+    static func dispatchUntilItsCheckRuns(_ sandbox: Sandbox) throws -> (run: DispatchedRun, check: Int32) {
+        let pidFile = sandbox.root + "/check.pid"
+        try sandbox.gitOK("config", "--add", "kanbots.check", "echo $$ > \(shellQuoted(pidFile)); exec sleep 300")
+        try sandbox.installFakeAgent("claude", script: ReviewAgent.script())
+        let run = try sandbox.dispatch(1, ["--agent", "claude"])
+        let deadline = Date().addingTimeInterval(60)
+        while sandbox.recordedPID(pidFile) == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        return (run, try #require(sandbox.recordedPID(pidFile), "the check never started"))
+    }
+
     @Test func stoppingARunWhileItsChecksRunEndsTheChecks() throws {
         try Sandbox.with(cards: ["Stopped while checking"]) { sandbox in
-            let pidFile = sandbox.root + "/check.pid"
-            try sandbox.gitOK("config", "--add", "kanbots.check", "echo $$ > \(shellQuoted(pidFile)); exec sleep 300")
-            try sandbox.installFakeAgent("claude", script: ReviewAgent.script())
-            let run = try sandbox.dispatch(1, ["--agent", "claude"])
-            let deadline = Date().addingTimeInterval(60)
-            while sandbox.recordedPID(pidFile) == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            let pid = try #require(sandbox.recordedPID(pidFile), "the check never started")
+            let (run, pid) = try Self.dispatchUntilItsCheckRuns(sandbox)
 
             expectSuccess(try sandbox.kanbots("stop", run.id))
             let info = try sandbox.finishedRun(run.id)
@@ -197,13 +203,7 @@ struct ReviewedRun: Decodable {
 
     @Test func checksOrphanedByAKilledSupervisorAreEndedWhenTheRunIsReconciled() throws {
         try Sandbox.with(cards: ["Supervisor killed while checking"]) { sandbox in
-            let pidFile = sandbox.root + "/check.pid"
-            try sandbox.gitOK("config", "--add", "kanbots.check", "echo $$ > \(shellQuoted(pidFile)); sleep 300 & wait")
-            try sandbox.installFakeAgent("claude", script: ReviewAgent.script())
-            let run = try sandbox.dispatch(1, ["--agent", "claude"])
-            let deadline = Date().addingTimeInterval(60)
-            while sandbox.recordedPID(pidFile) == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-            let check = try #require(sandbox.recordedPID(pidFile), "the check never started")
+            let (run, check) = try Self.dispatchUntilItsCheckRuns(sandbox)
             let supervisor = try #require(try sandbox.record(run.id)["Supervisor-PID"].flatMap { Int32($0) })
             kill(supervisor, SIGKILL)
             #expect(ProcessProbe.waitUntil(timeout: 10) { kill(supervisor, 0) != 0 }, "the supervisor survived kill -9")
