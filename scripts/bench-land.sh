@@ -6,8 +6,8 @@
 # a fresh copy of the prepared repository (copying is not timed).
 #
 # Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (5),
-#      BENCH_FILES (5000), BENCH_RUNS (20), BENCH_DIR (where to build the
-#      repositories; default a temp dir: use /dev/shm to keep the disk out).
+#      BENCH_FILES (5000), BENCH_RUNS (20), BENCH_DIR or TMPDIR (where to build the
+#      repositories; default /tmp: use /dev/shm to keep the disk out).
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
 source "$(dirname "$0")/bench-review-lib.sh"
@@ -15,8 +15,7 @@ source "$(dirname "$0")/bench-review-lib.sh"
 N=${BENCH_N:-5}
 FILES=${BENCH_FILES:-5000}
 RUNS=${BENCH_RUNS:-20}
-WHERE=${BENCH_DIR:-$BENCH_TMP}
-work=$(mktemp -d "$WHERE/kanbots-bench-land.XXXXXX")
+work=$(mktemp -d "$BENCH_TMP/kanbots-bench-land.XXXXXX")
 trap '[ -n "${BENCH_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"; bench_cleanup' EXIT
 
 bench_log "generating $FILES files and $RUNS compatible runs in review in $work ..."
@@ -46,7 +45,7 @@ land=$(bench_py stats "${land_samples[@]}")
 merge=$(bench_py stats "${merge_samples[@]}")
 read -r l l_lo l_hi <<<"$land"; read -r m m_lo m_hi <<<"$merge"
 echo
-echo "bench-land: $RUNS compatible runs, $FILES files, repos in $WHERE, median of N=$N (ms), $(git --version)"
+echo "bench-land: $RUNS compatible runs, $FILES files, repos in $BENCH_TMP, median of N=$N (ms), $(git --version)"
 echo "both end on the same tree (checked every sample)"
 bench_row "measurement" median min max "x git merge loop"
 bench_row "git merge --no-edit loop ($RUNS branches)" "$m" "$m_lo" "$m_hi" "1.00"

@@ -29,7 +29,9 @@ fi
 export KB
 
 # --- temp dir, isolation, cleanup ---------------------------------------------
-BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kanbots-bench.XXXXXX")
+# Where: BENCH_DIR, else TMPDIR, else /tmp. Every benchmark builds its
+# repositories in here (/dev/shm keeps the disk out).
+BENCH_TMP=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/kanbots-bench.XXXXXX")
 export BENCH_TMP
 
 # Waits (bounded) for supervisors started in the temp dir to let go of their

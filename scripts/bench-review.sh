@@ -9,8 +9,8 @@
 # `kanbots.review.board false` (no readiness).
 #
 # Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (7),
-#      BENCH_FILES (5000), BENCH_RUNS (50), BENCH_DIR (where to build the
-#      repository; default a temp dir: use /dev/shm to keep the disk out).
+#      BENCH_FILES (5000), BENCH_RUNS (50), BENCH_DIR or TMPDIR (where to build the
+#      repository; default /tmp: use /dev/shm to keep the disk out).
 # Targets: warm under 150 ms, cold under 2 s; board no slower than 1.2x.
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
@@ -19,8 +19,7 @@ source "$(dirname "$0")/bench-review-lib.sh"
 N=${BENCH_N:-7}
 FILES=${BENCH_FILES:-5000}
 RUNS=${BENCH_RUNS:-50}
-WHERE=${BENCH_DIR:-$BENCH_TMP}
-repo=$(mktemp -d "$WHERE/kanbots-bench-review.XXXXXX")
+repo=$(mktemp -d "$BENCH_TMP/kanbots-bench-review.XXXXXX")
 trap '[ -n "${BENCH_KEEP:-}" ] && echo "kept $repo" >&2 || rm -rf "$repo"; bench_cleanup' EXIT
 
 bench_log "generating $FILES files and $RUNS runs in review in $repo ..."
@@ -75,7 +74,7 @@ board=$(bench_py stats "${board_samples[@]}")
 plain=$(bench_py stats "${plain_samples[@]}")
 
 echo
-echo "bench-review: $RUNS runs in review, $FILES files, $pairs overlapping pairs, repo in $WHERE, median of N=$N (ms), $(git --version)"
+echo "bench-review: $RUNS runs in review, $FILES files, $pairs overlapping pairs, repo in $BENCH_TMP, median of N=$N (ms), $(git --version)"
 bench_row "measurement" median min max "ratio"
 # (bench_row's loop variable is `c`: keep clear of short names here.)
 read -r base_ms base_lo base_hi <<<"$base"; read -r cold_ms cold_lo cold_hi <<<"$cold"
