@@ -162,12 +162,12 @@ private func scanString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) ->
             scan.endsWithNewline = false
             index += 2
         case UInt8(ascii: "u"):
-            guard let unit = hexUnit(bytes, at: index + 2) else { return nil }
+            guard let unit = DynamicJSON.escapedUnit(in: bytes, at: index + 2) else { return nil }
             index += 6
             scan.endsWithNewline = unit == 0x0A
             if unit == 0x0A { scan.newlineCount += 1 }
             if (0xD800...0xDBFF).contains(unit), index + 5 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                bytes[index + 1] == UInt8(ascii: "u"), let low = hexUnit(bytes, at: index + 2), (0xDC00...0xDFFF).contains(low)
+                bytes[index + 1] == UInt8(ascii: "u"), let low = DynamicJSON.escapedUnit(in: bytes, at: index + 2), (0xDC00...0xDFFF).contains(low)
             {
                 scan.decodedByteCount += 4
                 index += 6
@@ -180,23 +180,6 @@ private func scanString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) ->
         }
     }
     return nil  // Unterminated: a truncated line.
-}
-
-private func hexUnit(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
-    guard start + 4 <= bytes.count else { return nil }
-    var value = 0
-    for index in start..<start + 4 {
-        let byte = bytes[index]
-        let digit: UInt8
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-        value = value << 4 | Int(digit)
-    }
-    return value
 }
 
 /// Whether the next non-blank byte is ":", i.e. the string was an object key.

@@ -91,6 +91,26 @@ public enum DynamicJSON {
     }
 }
 
+extension DynamicJSON {
+    /// The UTF-16 unit of the four hex digits of a `\uXXXX` escape
+    /// starting at `start`, or nil when they are not four hex digits.
+    public static func escapedUnit(in bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int? {
+        guard start >= 0, start + 4 <= bytes.count else { return nil }
+        var value = 0
+        for byte in bytes[start..<start + 4] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | Int(digit)
+        }
+        return value
+    }
+}
+
 /// A recursive-descent reader over UTF-8 bytes.
 private struct Reader {
     let bytes: UnsafeBufferPointer<UInt8>
@@ -255,20 +275,8 @@ private struct Reader {
     }
 
     mutating func hexQuad() throws -> UInt32 {
-        guard index + 4 <= bytes.count else { throw failure() }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw failure()
-            }
-            value = value << 4 | UInt32(digit)
-            index += 1
-        }
-        return value
+        guard let unit = DynamicJSON.escapedUnit(in: bytes, at: index) else { throw failure() }
+        index += 4
+        return UInt32(unit)
     }
 }

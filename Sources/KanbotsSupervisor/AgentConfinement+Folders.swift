@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsSystem
 import KanbotsStore
 
 /// What each agent must read and write inside the sandbox (docs/agents.md,
@@ -44,7 +45,7 @@ extension AgentConfinement {
         case "aider": state.folders = [home + "/.aider"]
         case "demo": break
         default:
-            for name in Set([lastComponent(program), lastComponent(resolvedPath(program))]) {
+            for name in Set([PathName.lastComponent(of: program), PathName.lastComponent(of: resolvedPath(program))]) {
                 let known = knownACPState(program: name, home: home, environment: environment)
                 state.folders += known.folders
                 state.files += known.files
@@ -99,12 +100,12 @@ extension AgentConfinement {
         var folders: [String] = []
         // Never a masked folder itself: binding all of /tmp would undo the private one.
         func container(of path: String) -> String {
-            let folder = parentFolder(path)
+            let folder = PathName.parent(of: path)
             return maskedFolders.contains(folder) ? path : folder
         }
         for path in [command.executable, resolvedPath(command.executable)] {
             let folder = container(of: path)
-            folders.append(["bin", ".bin"].contains(lastComponent(folder)) ? parentFolder(folder) : folder)
+            folders.append(["bin", ".bin"].contains(PathName.lastComponent(of: folder)) ? PathName.parent(of: folder) : folder)
         }
         // A prompt is an argument too, but spans lines; a path does not.
         for argument in command.arguments where !argument.contains("\n") {
@@ -118,8 +119,9 @@ extension AgentConfinement {
         return folders
     }
 
+    /// The agent's home: its environment's `HOME`, else ours.
     static func homeFolder(_ environment: [String: String]) -> String {
-        environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
+        environment["HOME"] ?? PathName.home
     }
 
     /// `path` with its symlinks resolved; `path` itself when it cannot be.
@@ -127,14 +129,5 @@ extension AgentConfinement {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
-    }
-
-    static func parentFolder(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    static func lastComponent(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
     }
 }

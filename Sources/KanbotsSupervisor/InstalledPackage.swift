@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsSystem
 
 /// The package an agent's program was installed from, for `agents` when the
 /// program prints no `--version` (claude-code-acp starts a session instead):
@@ -9,7 +10,7 @@ enum InstalledPackage {
     /// `NAME VERSION (PyPI)` or `NAME VERSION (npm)`; nil when neither is found.
     static func describe(program: String) -> String? {
         let resolved = AgentConfinement.resolvedPath(program)
-        let name = AgentConfinement.lastComponent(program)
+        let name = PathName.lastComponent(of: program)
         for path in Set([program, resolved]) {
             if let version = pythonVersion(name: name, program: path) { return "\(name) \(version) (PyPI)" }
         }
@@ -19,9 +20,9 @@ enum InstalledPackage {
     /// The version in `PREFIX/lib/python3.*/site-packages/NAME-VERSION.dist-info`,
     /// with PREFIX the folder above the program's `bin/`.
     static func pythonVersion(name: String, program: String) -> String? {
-        let bin = AgentConfinement.parentFolder(program)
-        guard AgentConfinement.lastComponent(bin) == "bin" else { return nil }
-        let library = AgentConfinement.parentFolder(bin) + "/lib"
+        let bin = PathName.parent(of: program)
+        guard PathName.lastComponent(of: bin) == "bin" else { return nil }
+        let library = PathName.parent(of: bin) + "/lib"
         let manager = FileManager.default
         let wanted = normalized(name)
         for python in (try? manager.contentsOfDirectory(atPath: library)) ?? [] where python.hasPrefix("python") {
@@ -40,14 +41,14 @@ enum InstalledPackage {
         struct Package: Decodable { var name: String?; var version: String? }
         // Anywhere else, the nearest package.json is some project's, not the program's.
         guard resolvedProgram.contains("/node_modules/") else { return nil }
-        var folder = AgentConfinement.parentFolder(resolvedProgram)
+        var folder = PathName.parent(of: resolvedProgram)
         for _ in 0..<4 where folder != "/" {
             if let data = FileManager.default.contents(atPath: folder + "/package.json") {
                 guard let package = try? JSONDecoder().decode(Package.self, from: data),
                       let name = package.name, let version = package.version else { return nil }
                 return "\(name) \(version) (npm)"
             }
-            folder = AgentConfinement.parentFolder(folder)
+            folder = PathName.parent(of: folder)
         }
         return nil
     }

@@ -33,7 +33,7 @@ extension Supervisor {
             }
         }
         let readable = [AgentConfinement.homeFolder(environment), repository.workingDirectory, repository.commonDirectory,
-                        AgentConfinement.parentFolder(ProcessLauncher.kanbotsExecutable)]
+                        PathName.parent(of: ProcessLauncher.kanbotsExecutable)]
             + AgentConfinement.readableFolders(for: command, environment: environment)
         return confinement.wrap(command, worktree: repository.absolutePath(record.worktree), writable: writable,
                                 readable: readable)

@@ -128,22 +128,27 @@ extension ConfinementTests {
             let scratch = "/tmp/kanbots-scratch-\(tag)"
             try "visible only outside".write(toFile: marker, atomically: true, encoding: .utf8)
             defer { unlink(marker); unlink(agent); unlink(scratch) }
-            try """
-                #!/bin/sh
+            let run = try Self.runConfined(sandbox, agentAt: agent, doing: """
                 [ -e \(marker) ] && echo leaked > tmp-leaked.txt
                 echo scratch > \(scratch) && cp \(scratch) mine.txt
-                echo '{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.001}'
-
-                """.write(toFile: agent, atomically: true, encoding: .utf8)
-            chmod(agent, 0o755)
-            try sandbox.gitOK("config", "kanbots.agent.claude.path", agent)
-            let run = try sandbox.dispatch(1, ["--agent", "claude"])
-            let info = try sandbox.finishedRun(run.id)
-            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+                """)
             #expect(try sandbox.gitOK("show", "\(run.branch):mine.txt") == "scratch")
             #expect(!(try sandbox.git("show", "\(run.branch):tmp-leaked.txt").succeeded), "the real /tmp was visible")
             #expect(!FileManager.default.fileExists(atPath: scratch), "the agent wrote into the real /tmp")
         }
+    }
+
+    /// Installs at `path` an agent that runs `script` and reports success,
+    /// dispatches card 1 to it, and returns the run once it completed.
+    static func runConfined(_ sandbox: Sandbox, agentAt path: String, doing script: String) throws -> DispatchedRun {
+        let result = #"echo '{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.001}'"#
+        try "#!/bin/sh\n\(script)\n\(result)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        try sandbox.gitOK("config", "kanbots.agent.claude.path", path)
+        let run = try sandbox.dispatch(1, ["--agent", "claude"])
+        let info = try sandbox.finishedRun(run.id)
+        #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+        return run
     }
 
     /// The fresh /dev the sandbox gives hides /dev/shm: an agent installed
@@ -156,18 +161,10 @@ extension ConfinementTests {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: folder) }
             let agent = folder + "/agent"
-            try """
-                #!/bin/sh
+            let run = try Self.runConfined(sandbox, agentAt: agent, doing: """
                 echo changed > \(folder)/written.txt 2>/dev/null
                 echo ran > ran.txt
-                echo '{"type":"result","subtype":"success","is_error":false,"total_cost_usd":0.001}'
-
-                """.write(toFile: agent, atomically: true, encoding: .utf8)
-            chmod(agent, 0o755)
-            try sandbox.gitOK("config", "kanbots.agent.claude.path", agent)
-            let run = try sandbox.dispatch(1, ["--agent", "claude"])
-            let info = try sandbox.finishedRun(run.id)
-            #expect(info.state == "completed", "\(info.state) \(info.reason ?? "")")
+                """)
             #expect(try sandbox.gitOK("show", "\(run.branch):ran.txt") == "ran")
             #expect(!FileManager.default.fileExists(atPath: folder + "/written.txt"), "the agent wrote beside its program")
         }
