@@ -16,8 +16,9 @@ func superviseRun(_ runID: String, repository path: String, reattach: Bool) thro
     Supervisor.detach()
     let repository = try KanbotsRepository(discoveringFrom: path)
     guard let id = RunID(runID) else { throw KanbotsError.unknownRun(runID) }
-    let lock = try inheritedLock(at: repository.supervisorLockPath(id), holder: "run \(id)", kind: "supervisor")
+    // Read first: an unknown run is named as such, not as a missing lock file.
     let record = try RunStore(repository).record(id)
+    let lock = try inheritedLock(at: repository.supervisorLockPath(id), holder: "run \(id)", kind: "supervisor")
     let settings = Settings(repository)
     let prices = try AgentStreamMonitor.prices(settings: settings, repository: repository)
     let monitor = AgentStreamMonitor(
