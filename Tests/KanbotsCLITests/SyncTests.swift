@@ -294,6 +294,59 @@ extension HeavySuites {
             }
         }
 
+        /// Many runs at once (past `Synchronizer.packingThreshold`) arrive in
+        /// `packed-refs`, with the tracking refs the fetch wrote: no loose ref
+        /// file is left, git reads them all, and the boards agree. A few
+        /// runs later still arrive loose, beside the packed ones.
+        @Test func manyNewRunsArrivePacked() throws {
+            try Sandbox.with { sandbox in
+                let world = try SyncWorld(sandbox, cards: ["Add CSV export"], clones: 2)
+                let (source, target) = (world.clones[0], world.clones[1])
+                let original = try world.dispatchAndFinish(1, in: source)
+                // 80 copies of that record under new ids of the same clone.
+                let message = try sandbox.gitOK("log", "-1", "--format=%B", "refs/kanbots/runs/\(original)", in: source)
+                let tree = try sandbox.gitOK("rev-parse", "refs/kanbots/runs/\(original)^{tree}", in: source)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let tag = original.split(separator: "-").last.map(String.init) ?? ""
+                var creations = ""
+                for number in 1001...1080 {
+                    let id = "\(number)-\(tag)"
+                    let commit = try sandbox.gitOK("commit-tree", tree, "-m",
+                                                   message.replacingOccurrences(of: original, with: id), in: source)
+                    creations += "create refs/kanbots/runs/\(id) \(commit.trimmingCharacters(in: .whitespacesAndNewlines))\n"
+                }
+                try sandbox.write(sandbox.root + "/creations.txt", creations)
+                expectSuccess(try sandbox.run("/bin/sh", ["-c", "git update-ref --stdin < ../creations.txt"], in: source))
+                try world.sync(source)
+
+                let arrived = try world.sync(target)
+                #expect(arrived.output.contains("81 new"), "\(arrived)")
+                #expect(try sandbox.gitOK("for-each-ref", "refs/kanbots/runs/", in: target).split(separator: "\n").count == 81)
+                let gitDir = target + "/.git"
+                let looseRuns = (try? FileManager.default.subpathsOfDirectory(atPath: gitDir + "/refs/kanbots/runs")) ?? []
+                let looseTracking = (try? FileManager.default.subpathsOfDirectory(atPath: gitDir + "/refs/kanbots-remotes/origin/kanbots/runs")) ?? []
+                #expect(looseRuns.isEmpty && looseTracking.isEmpty, "loose: \(looseRuns.prefix(3)) \(looseTracking.prefix(3))")
+                let packed = try String(contentsOfFile: gitDir + "/packed-refs", encoding: .utf8)
+                #expect(packed.contains(" refs/kanbots/runs/1080-\(tag)\n") && packed.contains(" refs/kanbots-remotes/origin/kanbots/runs/1080-\(tag)\n"))
+                expectSuccess(try sandbox.git("fsck", "--no-dangling", in: target))
+                #expect(try world.sharedRefs(source) == world.sharedRefs(target))
+                // Every run on both boards, none unreadable. (Their columns differ: the
+                // copies have no branch, which means discarded only where they were made.)
+                let (sourceRuns, targetRuns) = (try world.portableBoard(source).runs, try world.portableBoard(target).runs)
+                #expect(targetRuns.count == 81 && Set(sourceRuns.keys) == Set(targetRuns.keys))
+                let before = try world.allRefs(target)
+                try world.sync(target)
+                #expect(try world.allRefs(target) == before, "a sync with nothing new changed refs")
+
+                // One more run: below the threshold, written loose as before.
+                let later = try world.dispatchAndFinish(1, in: source)
+                try world.sync(source)
+                try world.sync(target)
+                #expect(FileManager.default.fileExists(atPath: gitDir + "/refs/kanbots/runs/\(later)"))
+                #expect(try world.portableBoard(target).runs[later] == world.portableBoard(source).runs[later])
+            }
+        }
+
         @Test func syncNamesAMissingRemoteInOneLine() throws {
             try Sandbox.with { sandbox in
                 try expectStateUnchanged(sandbox) {
