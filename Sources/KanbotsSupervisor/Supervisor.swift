@@ -167,6 +167,10 @@ public final class Supervisor {
     /// status, checkpoint now and then, stop the agent on a cap or a stop
     /// request.
     func follow(_ agent: AgentProcess, record: RunRecord) -> Ending {
+        // Start-up is over and the agent runs: the code that got it here can
+        // go. Not earlier: reading /proc/self/smaps takes milliseconds, and
+        // before the spawn they would be the agent's.
+        CodeResidency.release()
         let runDirectory = repository.runDirectory(id)
         let tail = TranscriptTail(path: repository.transcriptPath(id))
         let checkpointEvery = (Settings(repository).string("kanbots.checkpoint-minutes").flatMap(Double.init) ?? 10) * 60

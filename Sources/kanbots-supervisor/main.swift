@@ -27,11 +27,15 @@ do {
         StandardError.write(usage)
         exit(64)
     }
-    // Start-up (the loader, the runtime) is done: its code can go.
-    CodeResidency.release()
     switch invocation.role {
-    case .supervisor(let reattach): try superviseRun(invocation.name, repository: invocation.repository, reattach: reattach)
-    case .orchestrator: try orchestrateSession(invocation.name, repository: invocation.repository)
+    case .supervisor(let reattach):
+        // The supervisor gives back its start-up code once the agent runs
+        // (`Supervisor.follow`): doing it here would delay the agent's start.
+        try superviseRun(invocation.name, repository: invocation.repository, reattach: reattach)
+    case .orchestrator:
+        // Start-up (the loader, the runtime) is done: its code can go.
+        CodeResidency.release()
+        try orchestrateSession(invocation.name, repository: invocation.repository)
     }
 } catch {
     StandardError.write("kanbots-supervisor: \(error)")
