@@ -92,7 +92,7 @@ let package = Package(
             // Lets KanbotsGit stand in for mbed TLS's CA bundle parse while
             // libgit2 starts (LibGit2Startup.swift): 4 ms off every command.
             linkerSettings: [
-                .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file"], .when(platforms: [.linux])),
+                .unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file"], .when(platforms: [.linux])),
             ]
         ),
         // The long-lived processes (a supervisor per run, an orchestrator per
@@ -105,7 +105,7 @@ let package = Package(
             // As for git-kanbots: no CA bundle parsed at start-up, which also
             // keeps the certificates out of every supervisor's memory.
             linkerSettings: [
-                .unsafeFlags(["-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file"], .when(platforms: [.linux])),
+                .unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xlinker", "--export-dynamic-symbol=mbedtls_x509_crt_parse_file"], .when(platforms: [.linux])),
             ]
         ),
         .testTarget(name: "KanbotsCoreTests", dependencies: ["KanbotsCore"]),
