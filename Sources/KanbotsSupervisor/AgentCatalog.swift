@@ -44,7 +44,8 @@ public enum AgentCatalog {
     /// run later.
     public static func locate(_ agent: String, settings: Settings) throws -> String {
         if !names.contains(agent) { return try locateConfigured(definition(agent, settings: settings)) }
-        guard let binary = binaryName(agent) else { return ProcessLauncher.kanbotsExecutable }
+        // The demo agent is built into the lean executable (it starts faster there).
+        guard let binary = binaryName(agent) else { return ProcessLauncher.supervisorExecutable }
         let key = "kanbots.agent.\(agent).path"
         if let configured = settings.string(key) {
             guard let found = ProcessLauncher.locate(configured) else {

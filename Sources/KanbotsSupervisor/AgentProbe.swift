@@ -28,7 +28,7 @@ public enum AgentProbe {
         // whose handles are not shared between threads.
         var statuses = definitions.map { definition -> AgentStatus in
             guard definition.program != nil else {
-                return AgentStatus(definition: definition, path: ProcessLauncher.kanbotsExecutable,
+                return AgentStatus(definition: definition, path: ProcessLauncher.supervisorExecutable,
                                    version: "built in", package: nil, problem: nil)
             }
             do {

@@ -100,8 +100,24 @@ private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) 
 
 /// The process's standard error, for the one-line logs of our detached processes.
 public enum StandardError {
-    public static func write(_ line: String) {
-        var text = line.hasSuffix("\n") ? line : line + "\n"
-        text.withUTF8 { _ = systemWrite(2, $0.baseAddress!, $0.count) }
+    public static func write(_ line: String) { writeLine(line, to: 2) }
+}
+
+/// The process's standard output, a line at a time (the demo agent's stream).
+public enum StandardOutput {
+    public static func write(_ line: String) { writeLine(line, to: 1) }
+}
+
+/// Writes `line` and a newline, whole (a pipe may take it in pieces).
+private func writeLine(_ line: String, to descriptor: Int32) {
+    var text = line.hasSuffix("\n") ? line : line + "\n"
+    text.withUTF8 { buffer in
+        var written = 0
+        while written < buffer.count {
+            let count = systemWrite(descriptor, buffer.baseAddress! + written, buffer.count - written)
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { return }
+            written += count
+        }
     }
 }

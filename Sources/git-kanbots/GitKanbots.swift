@@ -29,7 +29,7 @@ struct GitKanbots: ParsableCommand {
             GCCommand.self, PoolCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self, ServeCommand.self,
             AutopilotCommand.self, PersonaCommand.self, AgentsCommand.self,
             // Started by git-kanbots itself, hidden from help.
-            DemoAgentCommand.self, McpCommand.self, ACPClientCommand.self, AiderClientCommand.self,
+            McpCommand.self, ACPClientCommand.self, AiderClientCommand.self,
         ]
     )
 

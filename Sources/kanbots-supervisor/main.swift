@@ -1,4 +1,5 @@
-// kanbots-supervisor: the long-lived processes of git-kanbots, kept lean.
+// kanbots-supervisor: the long-lived processes of git-kanbots, kept lean
+// (and the demo agent, which starts faster from here).
 //
 // `dispatch` starts one supervisor per run and `autopilot start` one
 // orchestrator per session; they live for hours, so they are this small
@@ -19,8 +20,17 @@ import KanbotsSystem
 let usage = """
     usage: kanbots-supervisor run RUN --repository PATH [--reattach]
            kanbots-supervisor orchestrate SESSION --repository PATH
+           kanbots-supervisor demo-agent --prompt TEXT [--model NAME]
     (started by git-kanbots dispatch and autopilot; not for direct use)
     """
+
+if CommandLine.arguments.dropFirst().first == "demo-agent" {
+    guard let agent = DemoAgent(CommandLine.arguments.dropFirst(2)) else {
+        StandardError.write(usage)
+        exit(64)
+    }
+    agent.run()
+}
 
 do {
     guard let invocation = LeanInvocation(CommandLine.arguments.dropFirst()) else {

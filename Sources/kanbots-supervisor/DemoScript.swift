@@ -1,4 +1,10 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import KanbotsCore
+import KanbotsSystem
 
 /// Writes Claude Code stream-json events (one JSON object per line) with
 /// token counts priced like the model, so a cost meter has real work to do.
@@ -27,9 +33,9 @@ struct DemoScript {
     }
 
     func emit(_ object: [String: Any]) {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
-        FileHandle.standardOutput.write(data + Data("\n".utf8))
-        if step > 0 { Thread.sleep(forTimeInterval: step) }
+        guard let line = DynamicJSON.serialize(object) else { return }
+        StandardOutput.write(line)
+        if step > 0 { sleepThread(seconds: step) }
     }
 
     mutating func start() {
@@ -43,9 +49,9 @@ struct DemoScript {
         turns += 1
         inputTokens += input
         outputTokens += output
-        emit(["type": "assistant", "session_id": session, "parent_tool_use_id": NSNull(),
+        emit(["type": "assistant", "session_id": session, "parent_tool_use_id": DynamicJSON.null,
               "message": ["id": "msg_demo_\(session.prefix(8))_\(messageNumber)", "type": "message", "role": "assistant",
-                          "model": model, "content": [block], "stop_reason": NSNull(),
+                          "model": model, "content": [block], "stop_reason": DynamicJSON.null,
                           "usage": ["input_tokens": input, "output_tokens": output,
                                     "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0]]])
     }
@@ -59,7 +65,7 @@ struct DemoScript {
         let id = "toolu_demo_\(toolNumber)"
         assistant(["type": "tool_use", "id": id, "name": name, "input": input], input: 1_500, output: 120)
         let result = perform()
-        emit(["type": "user", "session_id": session, "parent_tool_use_id": NSNull(),
+        emit(["type": "user", "session_id": session, "parent_tool_use_id": DynamicJSON.null,
               "message": ["role": "user", "content": [["type": "tool_result", "tool_use_id": id, "content": result]]]])
     }
 

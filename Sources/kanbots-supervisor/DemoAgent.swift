@@ -1,27 +1,49 @@
-import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
-import KanbotsSupervisor
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import KanbotsSystem
 
-/// The built-in scripted agent: it edits a file, commits, and narrates in
-/// Claude Code's stream-json format, so everything downstream (supervisor,
-/// cost meter, log) runs on it exactly as on the real thing.
-struct DemoAgentCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "demo-agent",
-        abstract: "The scripted demo agent (run by supervisors; not for direct use).",
-        discussion: """
-            Environment knobs for tests: KANBOTS_DEMO_STEP_SECONDS (pause between events, \
-            default 0.2), KANBOTS_DEMO_EXIT (exit status, default 0), KANBOTS_DEMO_TURNS (extra \
-            tool turns, default 0), KANBOTS_DEMO_NO_EDIT=1 (change nothing).
-            """,
-        shouldDisplay: false
-    )
+/// The built-in scripted agent (`kanbots-supervisor demo-agent --prompt P
+/// [--model M]`): it edits a file, commits, and narrates in Claude Code's
+/// stream-json format, so everything downstream (supervisor, cost meter,
+/// log) runs on it exactly as on the real thing.
+///
+/// It lives in the lean executable because it stands in for an agent in the
+/// demo, the tests and the dispatch benchmark: from here it starts in about
+/// 4 ms, from git-kanbots in 11.
+///
+/// Environment knobs for tests: KANBOTS_DEMO_STEP_SECONDS (pause between
+/// events, default 0.2), KANBOTS_DEMO_EXIT (exit status, default 0),
+/// KANBOTS_DEMO_TURNS (extra tool turns, default 0), KANBOTS_DEMO_NO_EDIT=1
+/// (change nothing).
+struct DemoAgent {
+    var prompt: String
+    var model = "claude-haiku-4-5"
 
-    @Option var prompt: String
-    @Option var model: String = "claude-haiku-4-5"
+    /// `--prompt P [--model M]`, in any order; nil for anything else.
+    init?<Arguments: Collection>(_ arguments: Arguments) where Arguments.Element == String {
+        var words = Array(arguments)
+        var prompt: String?
+        while words.count >= 2 {
+            let (flag, value) = (words.removeFirst(), words.removeFirst())
+            switch flag {
+            case "--prompt": prompt = value
+            case "--model": model = value
+            default: return nil
+            }
+        }
+        guard words.isEmpty, let prompt else { return nil }
+        self.prompt = prompt
+    }
 
-    func run() throws {
+    func run() -> Never {
         let environment = ProcessInfo.processInfo.environment
         let step = environment["KANBOTS_DEMO_STEP_SECONDS"].flatMap(Double.init) ?? 0.2
         let exitStatus = environment["KANBOTS_DEMO_EXIT"].flatMap(Int32.init) ?? 0
@@ -50,7 +72,7 @@ struct DemoAgentCommand: ParsableCommand {
         }
         script.say("Done: \(edits ? file + " is committed" : "nothing needed changing").")
         script.finish(isError: exitStatus != 0)
-        Foundation.exit(exitStatus)
+        exit(exitStatus)
     }
 
     /// Commits like a real agent would: with the git on PATH.
