@@ -112,8 +112,10 @@ public final class Synchronizer {
                 pushed.append(ReferenceUpdate(name: tracking(update.ref), target: update.to, expected: update.tracked))
                 report.pushed.append(update.ref)
             }
-            // Remember what the remote has now, so the next sync fetches nothing new.
-            try? git.updateReferences(pushed, message: "kanbots sync: pushed", signature: git.defaultSignature())
+            // Remember what the remote has now, so the next sync fetches
+            // nothing new (a first push of many runs: packed, as in `merge`).
+            let loose = writePacked(pushed.filter { $0.expected == nil }) + pushed.filter { $0.expected != nil }
+            try? git.updateReferences(loose, message: "kanbots sync: pushed", signature: git.defaultSignature())
             report.rejected = results.filter { !$0.accepted }
             if report.rejected.isEmpty { break }
         }
@@ -207,18 +209,19 @@ public final class Synchronizer {
     /// From this many loose refs on, a sync writes packed (see `writePacked`).
     static let packingThreshold = 64
 
-    /// Creates new local refs straight in `packed-refs`, and folds in the
-    /// loose tracking refs the fetch wrote, once there are enough of them to
-    /// matter; returns the creations still to write. Every later listing,
+    /// Creates new refs (local ones after a merge, tracking ones after a
+    /// push) straight in `packed-refs`, and folds in the loose tracking refs
+    /// the fetch wrote, once there are enough of them to matter; returns the
+    /// creations still to write. Every later listing,
     /// ours and each `git fetch`'s, then reads one file instead of a
     /// thousand: a first sync of 1,000 runs leaves 2,000 refs behind. Below
     /// the threshold, or when `packed-refs` is busy, everything is written
     /// loose as before.
-    func writePacked(_ creations: [ReferenceUpdate], fetched: [(name: String, target: ObjectID)]) -> [ReferenceUpdate] {
-        let looseNames = Set(git.looseReferenceNames(under: trackingPrefix))
-        guard creations.count + looseNames.count >= Self.packingThreshold else { return creations }
+    func writePacked(_ creations: [ReferenceUpdate], fetched: [(name: String, target: ObjectID)] = []) -> [ReferenceUpdate] {
+        let looseNames = fetched.isEmpty ? [] : Set(git.looseReferenceNames(under: trackingPrefix))
         let looseTracked = Dictionary(
             fetched.filter { looseNames.contains($0.name) }.map { ($0.name, $0.target) }, uniquingKeysWith: { first, _ in first })
+        guard creations.count + looseTracked.count >= Self.packingThreshold else { return creations }
         return (try? git.createPackedReferences(creations, absorbing: looseTracked)) ?? creations
     }
 

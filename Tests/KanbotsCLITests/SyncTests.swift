@@ -318,6 +318,12 @@ extension HeavySuites {
                 try sandbox.write(sandbox.root + "/creations.txt", creations)
                 expectSuccess(try sandbox.run("/bin/sh", ["-c", "git update-ref --stdin < ../creations.txt"], in: source))
                 try world.sync(source)
+                // What the push sent is remembered in packed tracking refs, too.
+                let pushedLoose = (try? FileManager.default.subpathsOfDirectory(
+                    atPath: source + "/.git/refs/kanbots-remotes/origin/kanbots/runs")) ?? []
+                #expect(pushedLoose.isEmpty, "\(pushedLoose.prefix(3))")
+                #expect(try sandbox.gitOK("for-each-ref", "refs/kanbots-remotes/origin/kanbots/runs/", in: source)
+                    .split(separator: "\n").count == 81)
 
                 let arrived = try world.sync(target)
                 #expect(arrived.output.contains("81 new"), "\(arrived)")
