@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import KanbotsGit
 
-/// `createPackedReferences`: new refs and loose ones go into `packed-refs`,
-/// under git's locks, and git reads the result as its own.
+/// `createPackedReferences`: new refs and loose ones go into `packed-refs`
+/// under `packed-refs.lock`, never over a ref that exists or is being
+/// written, and git reads the result as its own.
 @Suite struct PackedReferencesTests {
     struct Fixture {
         let scratch: ScratchRepo
