@@ -127,10 +127,7 @@ public final class Supervisor {
             $0.host = KanbotsRepository.hostName
             $0.sandbox = confinement == nil ? nil : "bwrap"
         }
-        // Only now, with the agent started: a refill checks files out, and
-        // on a busy machine it would compete with this run's start.
-        if WorktreePool(repository).size > 0 { PoolRefiller(repository).start(after: id) }
-        let ending = follow(.child(pid), record: record)
+        let ending = follow(.child(pid), record: record, refillingPool: WorktreePool(repository).size > 0)
         try finish(record: record, ending: ending)
     }
 
@@ -166,11 +163,21 @@ public final class Supervisor {
     /// The supervision loop: read the stream as it grows, keep the live
     /// status, checkpoint now and then, stop the agent on a cap or a stop
     /// request.
-    func follow(_ agent: AgentProcess, record: RunRecord) -> Ending {
+    ///
+    /// - Parameter refillingPool: start a refill of the worktree pool once
+    ///   the agent is up.
+    func follow(_ agent: AgentProcess, record: RunRecord, refillingPool: Bool = false) -> Ending {
         // Start-up is over and the agent runs: the code that got it here can
-        // go. Not earlier: reading /proc/self/smaps takes milliseconds, and
-        // before the spawn they would be the agent's.
+        // go, now, before following faults other code in (it keeps the peak
+        // under 20 MB). Not before the spawn: reading /proc/self/smaps takes
+        // milliseconds the agent would wait for.
         CodeResidency.release()
+        // A refill starts a program and checks files out: it waits until the
+        // agent has spoken (or had a second to), so that on a small machine
+        // it does not compete with the agent's start.
+        var refillPending = refillingPool
+        let agentSettles = Date().addingTimeInterval(1)
+        defer { if refillPending { PoolRefiller(repository).start(after: id) } }
         let runDirectory = repository.runDirectory(id)
         let tail = TranscriptTail(path: repository.transcriptPath(id))
         let checkpointEvery = (Settings(repository).string("kanbots.checkpoint-minutes").flatMap(Double.init) ?? 10) * 60
@@ -191,6 +198,10 @@ public final class Supervisor {
         while true {
             let lines = tail.readLines()
             for line in lines { monitor.consume(line) }
+            if refillPending, !lines.isEmpty || Date() >= agentSettles {
+                refillPending = false
+                PoolRefiller(repository).start(after: id)
+            }
             codexRollout?.poll(thread: monitor.sessionID)
             if let status = agent.poll() {
                 for line in tail.readLines() { monitor.consume(line) }
