@@ -285,6 +285,7 @@ struct PackedRefsFile {
             prefix = prefix[..<slash]
             if entries[String(prefix)] != nil { return true }
         }
+        if foldersOfAdded.contains(name) { return true }
         if sortedNames == nil { sortedNames = Self.sorted(Array(entries.keys)) }
         let folder = name + "/"
         let folderBytes = Array(folder.utf8)
@@ -300,6 +301,8 @@ struct PackedRefsFile {
     /// The names as they were read, sorted; made the first time a
     /// conflict is looked for.
     private var sortedNames: [String]?
+    /// The folders of the names set since (`refs/a` for `refs/a/b`).
+    private var foldersOfAdded: Set<String> = []
 
     /// In byte order (`strcmp`'s), which is not always `String`'s order.
     static func sorted(_ names: [String]) -> [String] {
@@ -319,6 +322,11 @@ struct PackedRefsFile {
         guard entries[name]?.id != id || entries[name]?.peeled != nil else { return }
         entries[name] = (id, nil)
         changed = true
+        var folder = Substring(name)
+        while let slash = folder.lastIndex(of: "/") {
+            folder = folder[..<slash]
+            foldersOfAdded.insert(String(folder))
+        }
     }
 
     /// Sorted by the bytes of the names, as git reads them (its `sorted`

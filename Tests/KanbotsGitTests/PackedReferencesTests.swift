@@ -101,6 +101,15 @@ import Testing
             ReferenceUpdate(name: "refs/kanbots", target: f.second, expected: nil),
         ]).count == 2)
 
+        // Nor can two new refs of one batch be a ref and its folder, in either order.
+        let nested = try f.repo.createPackedReferences([
+            ReferenceUpdate(name: "refs/kanbots/sessions/a/b", target: f.second, expected: nil),
+            ReferenceUpdate(name: "refs/kanbots/sessions/a", target: f.second, expected: nil),
+            ReferenceUpdate(name: "refs/kanbots/personas/c", target: f.second, expected: nil),
+            ReferenceUpdate(name: "refs/kanbots/personas/c/d", target: f.second, expected: nil),
+        ])
+        #expect(nested.map(\.name) == ["refs/kanbots/sessions/a", "refs/kanbots/personas/c/d"])
+
         // packed-refs itself is busy: nothing is written, and it says so.
         FileManager.default.createFile(atPath: f.gitDir + "/packed-refs.lock", contents: nil)
         let busy = #expect(throws: GitError.self) {
