@@ -212,11 +212,13 @@ public final class Synchronizer {
     /// Creates new refs (local ones after a merge, tracking ones after a
     /// push) straight in `packed-refs`, and folds in the loose tracking refs
     /// the fetch wrote, once there are enough of them to matter; returns the
-    /// creations still to write. Every later listing,
-    /// ours and each `git fetch`'s, then reads one file instead of a
-    /// thousand: a first sync of 1,000 runs leaves 2,000 refs behind. Below
-    /// the threshold, or when `packed-refs` is busy, everything is written
-    /// loose as before.
+    /// creations still to write. Every later listing, ours and each `git
+    /// fetch`'s, then reads one file instead of a thousand: a first sync of
+    /// 1,000 runs leaves 2,000 refs behind. Below the threshold, or when
+    /// `packed-refs` is busy, everything is written loose as before. Only
+    /// creations and the tracking refs go this way (see
+    /// `createPackedReferences` on why those two are safe without a lock
+    /// per ref); cards never do, nor does a ref that moves.
     func writePacked(_ creations: [ReferenceUpdate], fetched: [(name: String, target: ObjectID)] = []) -> [ReferenceUpdate] {
         let looseNames = fetched.isEmpty ? [] : Set(git.looseReferenceNames(under: trackingPrefix))
         let looseTracked = Dictionary(
