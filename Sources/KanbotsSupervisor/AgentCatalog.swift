@@ -104,7 +104,7 @@ public enum AgentCatalog {
         "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GIT_ASKPASS", "SSH_ASKPASS", "GIT_SSH", "GIT_SSH_COMMAND",
         // Set by git when it runs us; the agent must discover its own worktree.
         "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_PREFIX", "GIT_OBJECT_DIRECTORY",
-        "KANBOTS_LOCK_FD",
+        "KANBOTS_LOCK_FD", "KANBOTS_START_FD",
     ]
 
     /// The agent's environment: ours minus credentials, plus the run's facts,

@@ -145,8 +145,14 @@ public struct Dispatcher {
             }
             // The supervisor keeps the reserve for its own last record.
             _ = rename(reserve, runReserve)
+            // Started before the worktree is in place, so that its start-up
+            // overlaps the checkout; it waits for the signal to go on, and
+            // leaves the run alone if the signal is withdrawn (below) or we die.
+            let signal = try StartSignal()
+            defer { signal.withdraw() }
+            try startSupervisor(for: record, holding: lock, waitingFor: signal)
             try prepareWorktree(record)
-            try startSupervisor(for: record, holding: lock)
+            signal.give()
             return record
         } catch {
             // Keep the history honest: the id stays claimed, the run is failed.
@@ -163,7 +169,7 @@ public struct Dispatcher {
         }
     }
 
-    func startSupervisor(for record: RunRecord, holding lock: FileLock) throws {
-        try SupervisorLauncher(repository).start(record.id, holding: lock, reattach: false)
+    func startSupervisor(for record: RunRecord, holding lock: FileLock, waitingFor signal: StartSignal) throws {
+        try SupervisorLauncher(repository).start(record.id, holding: lock, reattach: false, waitingFor: signal)
     }
 }

@@ -8,11 +8,13 @@ public struct SupervisorLauncher {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
-    public func start(_ id: RunID, holding lock: FileLock, reattach: Bool) throws {
+    /// - Parameter signal: when given, the supervisor starts up, then waits
+    ///   for it before it looks at the run's worktree (`StartSignal`).
+    public func start(_ id: RunID, holding lock: FileLock, reattach: Bool, waitingFor signal: StartSignal? = nil) throws {
         _ = try DetachedProcess.spawn(
             arguments: ["run", id.description, "--repository", repository.workingDirectory]
                 + (reattach ? ["--reattach"] : []),
-            log: repository.runDirectory(id) + "/supervisor.log", holding: lock)
+            log: repository.runDirectory(id) + "/supervisor.log", holding: lock, signal: signal)
     }
 }
 
@@ -22,12 +24,16 @@ public struct SupervisorLauncher {
 public enum DetachedProcess {
     /// Hands the child our already-locked descriptor as fd 3
     /// (`KANBOTS_LOCK_FD`), so the lock passes to it without ever being
-    /// released; its output goes to `log`. Returns its pid.
-    public static func spawn(arguments: [String], log: String, holding lock: FileLock) throws -> Int32 {
+    /// released, and a start signal's end as fd 4 (`KANBOTS_START_FD`); its
+    /// output goes to `log`. Returns its pid.
+    public static func spawn(arguments: [String], log: String, holding lock: FileLock,
+                             signal: StartSignal? = nil) throws -> Int32 {
         let executable = try requireProgram()
         let inheritedFD: Int32 = 3
-        // dup2 onto the same number would keep close-on-exec; avoid that case.
-        let source = lock.descriptor == inheritedFD ? fcntl(lock.descriptor, F_DUPFD_CLOEXEC, 10) : lock.descriptor
+        // dup2 onto the same number would keep close-on-exec, and onto fd 4
+        // would clobber it before it is copied: move such a descriptor away.
+        let source = lock.descriptor == inheritedFD || lock.descriptor == 4
+            ? fcntl(lock.descriptor, F_DUPFD_CLOEXEC, 10) : lock.descriptor
         defer { if source != lock.descriptor { close(source) } }
         var environment = ProcessInfo.processInfo.environment
         for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"] { environment[key] = nil }
@@ -36,6 +42,17 @@ public enum DetachedProcess {
         spec.standardOutput = .appending(log)
         spec.standardError = .appending(log)
         spec.inherited = [inheritedFD: source]
+        if let signal {
+            // Descriptors 3 and 4 are both taken by then, so no dup2 lands on itself.
+            let end = signal.readEnd <= 4 ? fcntl(signal.readEnd, F_DUPFD_CLOEXEC, 10) : signal.readEnd
+            spec.inherited[4] = end
+            environment["KANBOTS_START_FD"] = "4"
+            spec.environment = environment
+            defer { if end != signal.readEnd { close(end) } }
+            let pid = try ProcessLauncher.spawn(spec)
+            signal.closeReadEnd()
+            return pid
+        }
         return try ProcessLauncher.spawn(spec)
     }
 }
@@ -62,7 +79,9 @@ public struct PoolRefiller {
     ///   waits for its first output before checking files out.
     public func start(after run: RunID? = nil) {
         var environment = ProcessInfo.processInfo.environment
-        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "KANBOTS_LOCK_FD"] { environment[key] = nil }
+        for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "KANBOTS_LOCK_FD", "KANBOTS_START_FD"] {
+            environment[key] = nil
+        }
         var spec = ProcessSpec(
             executable: ProcessLauncher.kanbotsExecutable,
             arguments: ["pool", "refill", "--repository", repository.workingDirectory]

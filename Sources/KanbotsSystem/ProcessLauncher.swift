@@ -214,3 +214,64 @@ private func posix_spawn_file_actions_addchdir(
 private func posix_spawn_file_actions_addclosefrom(
     _ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
 #endif
+
+/// A one-time "go" from a process to a child it started ahead of time: the
+/// child does its own start-up meanwhile, then waits for the word.
+///
+/// Why: a dispatch starts the run's supervisor before the worktree is in
+/// place, so that the supervisor's start (a program to load, a repository
+/// to open) overlaps the checkout instead of following it. If the dispatch
+/// fails, or dies, first, the child reads the end of the pipe and leaves the
+/// run alone.
+public final class StartSignal {
+    /// The end the child inherits (see `ProcessSpec.inherited`).
+    public private(set) var readEnd: Int32
+    private var writeEnd: Int32
+
+    public init() throws {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw SpawnError(executable: "pipe", code: errno) }
+        // Neither end may leak into other children (an agent holding the
+        // write end would keep the supervisor waiting).
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        (readEnd, writeEnd) = (ends[0], ends[1])
+    }
+
+    deinit {
+        closeReadEnd()
+        if writeEnd >= 0 { close(writeEnd) }
+    }
+
+    /// Drops our copy of the child's end, once the child has it.
+    public func closeReadEnd() {
+        if readEnd >= 0 { close(readEnd) }
+        readEnd = -1
+    }
+
+    /// Tells the child to go on.
+    public func give() {
+        guard writeEnd >= 0 else { return }
+        var go = UInt8(ascii: "1")
+        _ = write(writeEnd, &go, 1)
+        close(writeEnd)
+        writeEnd = -1
+    }
+
+    /// Tells the child to stop: it reads the end of the pipe.
+    public func withdraw() {
+        if writeEnd >= 0 { close(writeEnd) }
+        writeEnd = -1
+    }
+
+    /// In the child: waits for the word on `descriptor`, then closes it.
+    /// True for "go"; false when every writer closed without it.
+    public static func wait(on descriptor: Int32) -> Bool {
+        defer { close(descriptor) }
+        var byte: UInt8 = 0
+        while true {
+            let count = read(descriptor, &byte, 1)
+            if count < 0, errno == EINTR { continue }
+            return count == 1 && byte == UInt8(ascii: "1")
+        }
+    }
+}

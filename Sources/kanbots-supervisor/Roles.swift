@@ -24,6 +24,15 @@ func superviseRun(_ runID: String, repository path: String, reattach: Bool) thro
     let monitor = AgentStreamMonitor(
         record: record, prices: prices, testCommands: settings.testCommands ?? AgentTestDetector.defaultTestCommands)
     let supervisor = Supervisor(repository: repository, id: id, lock: lock, monitor: monitor)
+    // Started ahead of its worktree by dispatch: start-up is done, now wait
+    // for the worktree (or for the dispatch to give the run up).
+    if let text = ProcessInfo.processInfo.environment["KANBOTS_START_FD"], let descriptor = Int32(text) {
+        unsetenv("KANBOTS_START_FD")
+        guard StartSignal.wait(on: descriptor) else {
+            StandardError.write("supervisor: dispatch of run \(id) did not complete; leaving the run to it")
+            return
+        }
+    }
     // Its log is the supervisor's stderr: one line on what it cost, for the benchmarks.
     defer { StandardError.write("supervisor: done \(ResourceUsage.current())") }
     if reattach {

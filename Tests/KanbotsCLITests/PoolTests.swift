@@ -121,6 +121,18 @@ import Testing
                 let branches = try sandbox.gitOK("for-each-ref", "--format=%(refname)", "refs/heads/kanbots/")
                 #expect(branches.isEmpty, "step \(step) left \(branches)")
                 #expect(sandbox.listing(sandbox.path(".git/kanbots/pool")).allSatisfy { !$0.hasPrefix("claim-") }, "step \(step) left a journal")
+                // Its supervisor, started ahead of the worktree, saw the dispatch die and let the run be.
+                for run in runs {
+                    let log = sandbox.path(".git/kanbots/runs/\(run.id)/supervisor.log")
+                    let deadline = Date().addingTimeInterval(10)
+                    var text = ""
+                    repeat {
+                        text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                        if text.contains("did not complete") { break }
+                        Thread.sleep(forTimeInterval: 0.05)
+                    } while Date() < deadline
+                    #expect(text.contains("did not complete") && !text.contains("supervisor: done"), "step \(step), \(run.id): \(text)")
+                }
                 try sandbox.kanbotsOK("pool", "refill")
             }
             // And the pool still serves a dispatch that is not killed.
