@@ -43,7 +43,8 @@ public enum DetachedProcess {
         spec.standardError = .appending(log)
         spec.inherited = [inheritedFD: source]
         if let signal {
-            // Descriptors 3 and 4 are both taken by then, so no dup2 lands on itself.
+            // As for the lock: an end at 3 or 4 would be overwritten, or keep
+            // close-on-exec, so it is moved away first.
             let end = signal.readEnd <= 4 ? fcntl(signal.readEnd, F_DUPFD_CLOEXEC, 10) : signal.readEnd
             spec.inherited[4] = end
             environment["KANBOTS_START_FD"] = "4"
