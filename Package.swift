@@ -23,14 +23,17 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]
         ),
+        // The platform every module builds on, imported once: FoundationEssentials
+        // (Foundation on macOS) and the C library, re-exported by Core, System and Git.
+        .target(name: "KanbotsPlatform"),
         // Thin, typed wrapper over libgit2: repositories, refs with compare-and-swap and transactions,
         // objects, notes, worktrees, ahead/behind, in-memory merges, tree diffs.
-        .target(name: "KanbotsGit", dependencies: ["CLibGit2"]),
+        .target(name: "KanbotsGit", dependencies: ["CLibGit2", "KanbotsPlatform"]),
         // Pure domain: runs, cards, their text formats and the board projection.
-        .target(name: "KanbotsCore"),
+        .target(name: "KanbotsCore", dependencies: ["KanbotsPlatform"]),
         // The operating system on the C library alone: starting processes with
         // posix_spawn (streams, process groups, exit statuses), files, paths, sleeping.
-        .target(name: "KanbotsSystem"),
+        .target(name: "KanbotsSystem", dependencies: ["KanbotsPlatform"]),
         // Agent adapters: stream parsing into typed events, pricing.
         .target(name: "KanbotsAgents", dependencies: ["KanbotsCore"]),
         // GitHub's REST API: issues, labels, pull requests, auth discovery, one-line errors.

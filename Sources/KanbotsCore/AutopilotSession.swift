@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// One autopilot session: what the user asked for, and where it stands.
 ///
 /// Stored as the tip commit of `refs/kanbots/sessions/<id>`, one commit per

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// The board's columns, in display order.
 public enum Column: String, Sendable, CaseIterable, Codable {
     case backlog

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// A unit of work: a local card or an imported issue.
 ///
 /// Stored as the tip commit of `refs/kanbots/cards/<number>`: the message

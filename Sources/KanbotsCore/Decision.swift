@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// A question an agent asked a human, as recorded with the run while it
 /// waits (state `awaiting_decision`). Kept as `Question-*` fields of the run
 /// record, so `git log refs/kanbots/runs/<id>` shows every question and

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// What a supervisor knows between transitions: cost so far, rate limits,
 /// how far it has read the stream. Machine-local (the run's git record gets
 /// the final figures); a re-attaching supervisor resumes from `offset`.

@@ -1,14 +1,2 @@
-// What every module above this one builds on, imported once for them: the
-// Foundation that is there (FoundationEssentials on Linux, which keeps the
-// lean supervisor small; full Foundation on macOS) and the C library.
-// A module that needs full Foundation (the CLI, the web server) imports it itself.
-#if canImport(FoundationEssentials)
-@_exported import FoundationEssentials
-#else
-@_exported import Foundation
-#endif
-#if canImport(Glibc)
-@_exported import Glibc
-#elseif canImport(Darwin)
-@_exported import Darwin
-#endif
+// The platform (Foundation, the C library) for this module and those above it.
+@_exported import KanbotsPlatform

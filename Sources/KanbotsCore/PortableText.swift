@@ -1,14 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 // The long-lived processes (the supervisor, the orchestrator) link only
 // FoundationEssentials, to stay small. These are the few pieces of text
 // handling they need that live in full Foundation, written on the C library

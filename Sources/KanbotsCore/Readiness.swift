@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Whether a run can be landed now, first match wins (docs/review.md):
 /// a human should fix the earliest problem first.
 public enum Verdict: String, Sendable, Codable, CaseIterable, Comparable {

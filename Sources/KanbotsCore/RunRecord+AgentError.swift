@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Why a run's agent failed, in its own words: the record keeps the last
 /// line it wrote to stderr (or its error result) and, when the cause is a
 /// known one, the fix (docs/state-format.md). The fuller story, the last

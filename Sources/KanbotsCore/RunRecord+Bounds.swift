@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// A run's wall-clock cap: a duration, or none on purpose.
 public enum MaxTime: Sendable, Equatable {
     case seconds(TimeInterval)

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// How a run's checks (`kanbots.check`, a card's `--check`) ended.
 public enum ChecksOutcome: String, Sendable, Codable, CaseIterable {
     case passed

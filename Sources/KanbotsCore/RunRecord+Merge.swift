@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 extension RunState {
     /// How far along the lifecycle a state is. When two clones recorded
     /// different transitions of one run, the further one wins: a run that

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// How a run's agent was confined, and what the confinement refused it
 /// (docs/agents.md, "Confinement"; docs/state-format.md).
 extension RunRecord {

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Everything recorded about one run, as of its latest transition.
 ///
 /// Stored as the message of the tip commit of `refs/kanbots/runs/<id>`;

@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// A run nothing can change but a new tip of its ref: finished, and its
 /// branch gone. Its column, note and JSON follow from its record alone, so
 /// the board carries it as this summary (what a card's count and cost need)

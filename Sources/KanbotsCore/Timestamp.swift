@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// ISO 8601 in UTC with whole seconds (`2026-11-23T09:30:00Z`): sortable as
 /// text, readable in `git log`, parseable everywhere. Hand-rolled because the
 /// board parses thousands of these and Calendar is slow on Linux.

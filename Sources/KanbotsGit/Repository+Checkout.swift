@@ -1,9 +1,4 @@
 import CLibGit2
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 extension Repository {
     /// Moves the checked-out branch of this working tree to `target`: writes

@@ -1,9 +1,4 @@
 import CLibGit2
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// One entry of a tree we write: a blob or a subtree under a name.
 public struct TreeEntry: Sendable {

@@ -1,9 +1,4 @@
 import CLibGit2
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension Repository {
     /// Creates new refs straight in `packed-refs`, and folds loose refs into

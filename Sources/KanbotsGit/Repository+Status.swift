@@ -1,14 +1,4 @@
 import CLibGit2
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension Repository {
     /// Whether the working tree or index differs from HEAD, counting

@@ -1,9 +1,4 @@
 import CLibGit2
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 extension Repository {
     /// Registers a linked worktree `name` at `path` whose HEAD is the existing

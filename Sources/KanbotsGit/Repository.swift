@@ -1,9 +1,4 @@
 import CLibGit2
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 
 /// An open git repository (or one of its worktrees).

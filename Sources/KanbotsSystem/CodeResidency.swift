@@ -1,14 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Lets a long-lived process give back the code pages it no longer runs.
 ///
 /// Why: Linux maps up to 64 KB of a file around every page fault, so a phase

@@ -1,14 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A file opened on its descriptor, closed when released: what the
 /// supervisor needs of `FileHandle`, which full Foundation holds.
 public final class OpenFile {

@@ -1,14 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 // What the long-lived processes need from full Foundation's NSString and
 // Thread, on FoundationEssentials and the C library (see PortableText.swift).
 

@@ -10,11 +10,6 @@
 //     kanbots-supervisor run RUN --repository PATH [--reattach]
 //     kanbots-supervisor orchestrate SESSION --repository PATH
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KanbotsSystem
 
 let usage = """

@@ -1,0 +1,2 @@
+// The platform (Foundation, the C library) for this module and those above it.
+@_exported import KanbotsPlatform
