@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// JSON of unknown shape, as agents stream it, read into plain Swift values:
 /// `[String: Any]`, `[Any]`, `String`, `Int` (integers that fit), `Double`,
 /// `Bool` and `DynamicJSON.null`.
@@ -163,12 +157,7 @@ private struct Reader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure() }
             index += 1
             result[key] = try value(depth: depth + 1)
-            skipWhitespace()
-            guard index < bytes.count else { throw failure() }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            guard bytes[index] == UInt8(ascii: "}") else { throw failure() }
-            index += 1
-            return result
+            guard try anotherElement(before: UInt8(ascii: "}")) else { return result }
         }
     }
 
@@ -179,13 +168,22 @@ private struct Reader {
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return result }
         while true {
             result.append(try value(depth: depth + 1))
-            skipWhitespace()
-            guard index < bytes.count else { throw failure() }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            guard bytes[index] == UInt8(ascii: "]") else { throw failure() }
-            index += 1
-            return result
+            guard try anotherElement(before: UInt8(ascii: "]")) else { return result }
         }
+    }
+
+    /// After an element of an object or array: true past a `,` (another
+    /// follows), false past `closing` (the end), else a syntax error.
+    mutating func anotherElement(before closing: UInt8) throws -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw failure() }
+        if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            return true
+        }
+        guard bytes[index] == closing else { throw failure() }
+        index += 1
+        return false
     }
 
     mutating func number() throws -> Any {
