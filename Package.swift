@@ -41,8 +41,11 @@ let package = Package(
         // Persistence of the domain in git refs and notes; the derived run snapshot;
         // worktrees and their pool; locks.
         .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem"]),
+        // A run's environment: the project's commands in a worktree (setup, checks,
+        // services), the ignored files it brings along, its ports (docs/environment.md).
+        .target(name: "KanbotsEnvironment", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore"]),
         // The per-run supervisor process and process utilities.
-        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents"]),
+        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment"]),
         // The MCP server agents call to ask a human (`git-kanbots mcp`): decisions.
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
@@ -55,17 +58,17 @@ let package = Package(
         // its plain-text output into an NDJSON transcript.
         .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSystem", "KanbotsSupervisor"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
-        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsSupervisor"]),
+        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
         // Review and landing: readiness derived by in-memory merges (cached by
         // commit ids), the review queue, landing plans, and the one way runs
         // are merged locally (`land`, `promote --merge`).
-        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsSupervisor"]),
+        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
         // The use cases every front end calls: dispatch, stop, discard, promote and
         // merge, cards, autopilot, GitHub cards and refresh, review and land, and the
         // JSON views with their encoder. The CLI and the web board share them, errors included.
         .target(name: "KanbotsApp", dependencies: [
-            "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
-            "KanbotsGitHub", "KanbotsAutopilot", "KanbotsReview",
+            "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment",
+            "KanbotsSupervisor", "KanbotsGitHub", "KanbotsAutopilot", "KanbotsReview",
         ]),
         // The local web board (`git kanbots serve`): routes, the access guard,
         // Server-Sent Events from watching the repository, and the page's assets
@@ -88,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor",
+                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor",
                 "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider", "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -104,7 +107,7 @@ let package = Package(
         // git-kanbots runs from.
         .executableTarget(
             name: "kanbots-supervisor",
-            dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsAutopilot"],
+            dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor", "KanbotsAutopilot"],
             // As for git-kanbots: no CA bundle parsed at start-up, which also
             // keeps the certificates out of every supervisor's memory.
             linkerSettings: [
@@ -115,6 +118,7 @@ let package = Package(
         .testTarget(name: "KanbotsAgentsTests", dependencies: ["KanbotsAgents"]),
         .testTarget(name: "KanbotsGitTests", dependencies: ["KanbotsGit"]),
         .testTarget(name: "KanbotsGitHubTests", dependencies: ["KanbotsGitHub"]),
+        .testTarget(name: "KanbotsEnvironmentTests", dependencies: ["KanbotsEnvironment", "KanbotsStore", "KanbotsGit", "KanbotsCore"]),
         // Drives the built `git-kanbots` binary against real repositories.
         .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore", "git-kanbots", "kanbots-supervisor"]),
     ]

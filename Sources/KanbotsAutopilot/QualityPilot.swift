@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsGit
 import KanbotsStore
 import KanbotsSupervisor
@@ -80,10 +81,10 @@ extension Orchestrator {
                                                    timeout: qa.checkTimeout) }
     }
 
-    /// Runs one check in `folder` (CheckRunner: own process group, ended
+    /// Runs one check in `folder` (ProjectCommandRunner: own process group, ended
     /// on the timeout or a stop request); its output goes to the session folder.
     func runCheck(_ command: String, in folder: String, label: String, timeout: TimeInterval) -> Bool {
-        var runner = CheckRunner(commands: [command], timeout: timeout)
+        var runner = ProjectCommandRunner(commands: [command], timeout: timeout)
         runner.shouldStop = { self.stopRequested }
         let result = runner.run(in: folder, logPath: store.directory(id) + "/\(label).log")
         if result.outcome == .timedOut {

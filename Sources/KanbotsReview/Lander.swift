@@ -1,5 +1,6 @@
 import Foundation
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsGit
 import KanbotsStore
 import KanbotsSupervisor
@@ -50,7 +51,7 @@ public struct Lander {
     public func land(_ steps: [LandingPlan.Step], check: Bool, progress: (String) -> Void = { _ in }) throws -> Outcome {
         let rules = MergeRules(repository)
         let checkCommands = RunChecks(repository: repository)
-        let timeout = try Settings(repository).checkTimeout(default: CheckRunner.defaultTimeout)
+        let timeout = try Settings(repository).checkTimeout(default: ProjectCommandRunner.defaultTimeout)
         if check, try steps.allSatisfy({ try checkCommands.commands(for: $0.view.record).isEmpty }) {
             throw KanbotsError.invalidArgument(
                 "--check needs check commands: `git config --add \(Settings.ChecksKey.check) \"swift test\"` "
@@ -109,7 +110,7 @@ public struct Lander {
             _ = try? git(["worktree", "remove", "--force", folder])
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let runner = CheckRunner(commands: commands, timeout: timeout)
+        let runner = ProjectCommandRunner(commands: commands, timeout: timeout)
         return (runner.run(in: folder, logPath: log, commit: commit.hex), log)
     }
 

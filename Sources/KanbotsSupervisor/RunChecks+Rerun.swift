@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsGit
 import KanbotsStore
 
@@ -31,7 +32,7 @@ extension RunChecks {
                 "no checks configured; add one with `git config --add kanbots.check 'swift test'` "
                     + "or `git kanbots card edit \(record.card) --check CMD`")
         }
-        let timeout = try Settings(repository).checkTimeout(default: CheckRunner.defaultTimeout)
+        let timeout = try Settings(repository).checkTimeout(default: ProjectCommandRunner.defaultTimeout)
         try FileManager.default.createDirectory(atPath: repository.runDirectory(id), withIntermediateDirectories: true)
         let lock = try FileLock(path: repository.runDirectory(id) + "/checks.lock")
         guard lock.tryLock() else {

@@ -1,10 +1,11 @@
 import KanbotsAgents
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsStore
 import KanbotsSystem
 
 /// A run's checks, end to end: which commands (the repository's
-/// `kanbots.check`, then the card's own), running them with `CheckRunner`
+/// `kanbots.check`, then the card's own), running them with `ProjectCommandRunner`
 /// in the run's worktree, and keeping their output as the record's
 /// `checks.log` (redacted like transcripts, its last 1 MB). Used by the
 /// supervisor when an agent ends with commits and by `git kanbots check`.
@@ -45,7 +46,7 @@ public struct RunChecks {
         let keptLog = directory + "/" + ChecksResult.logFile
         unlink(rawLog)
         defer { unlink(rawLog) }
-        var runner = CheckRunner(commands: commands, timeout: timeout)
+        var runner = ProjectCommandRunner(commands: commands, timeout: timeout)
         runner.extraEnvironment = [Self.runVariable: record.id.description]
         runner.shouldStop = shouldStop
         runner.onStart = onStart

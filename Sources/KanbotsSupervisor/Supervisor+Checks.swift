@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsStore
 
 extension Supervisor {
@@ -19,8 +20,8 @@ extension Supervisor {
             try? LiveStatusFile.write(live, runDirectory: runDirectory)
         }
         // A bad timeout in config must not leave the run unchecked: use the default.
-        let timeout = (try? Settings(repository).checkTimeout(default: CheckRunner.defaultTimeout))
-            ?? CheckRunner.defaultTimeout
+        let timeout = (try? Settings(repository).checkTimeout(default: ProjectCommandRunner.defaultTimeout))
+            ?? ProjectCommandRunner.defaultTimeout
         return checks.run(commands, for: record, commit: tip, timeout: timeout,
                           shouldStop: { Supervisor.stopRequested })
     }

@@ -5,7 +5,7 @@ import KanbotsSystem
 /// --check`) in a folder: each with `/bin/sh -c`, in its own process group,
 /// one after the other, stopping at the first failure. The one place checks
 /// are run, for the supervisor, `git kanbots check`, `land --check` and QA.
-public struct CheckRunner {
+public struct ProjectCommandRunner {
     public var commands: [String]
     /// Wall-clock limit for all the commands together.
     public var timeout: TimeInterval
