@@ -28,7 +28,7 @@ public enum FileCloning {
             close(output)
             if !finished { unlink(target) }
         }
-        if !reflink(input, to: output) { try copyContents(input, to: output, target: target) }
+        if !reflink(input, to: output) { try copyContents(input, to: output, size: Int(info.st_size), target: target) }
         guard fchmod(output, info.st_mode & 0o7777) == 0 else { throw FileCloningError("set the mode of \(target)") }
         keepTimes(of: info, on: output)
         finished = true
@@ -116,8 +116,9 @@ public enum FileCloning {
         #endif
     }
 
-    private static func copyContents(_ input: Int32, to output: Int32, target: String) throws {
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    private static func copyContents(_ input: Int32, to output: Int32, size: Int, target: String) throws {
+        // Sized to the file: a `node_modules` is a hundred thousand small files.
+        var buffer = [UInt8](repeating: 0, count: min(max(size, 4096), 1 << 20))
         while true {
             let count = read(input, &buffer, buffer.count)
             if count < 0, errno == EINTR { continue }
