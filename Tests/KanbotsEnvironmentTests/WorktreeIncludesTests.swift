@@ -121,6 +121,13 @@ extension ScratchRepository {
         }
     }
 
+    @Test func runsWorktreesAndThePoolAreNeverBrought() throws {
+        let fixture = try IncludeFixture(worktreeinclude: "*.json\n")
+        try fixture.scratch.write(".kanbots/\n", to: ".git/info/exclude")
+        try fixture.scratch.write("{}\n", to: ".kanbots/pool/pool-ab/package.json")
+        #expect(try fixture.includes().plan() == [IncludedPath(path: "config/local.json", kind: .copied)])
+    }
+
     @Test func patternThatMatchesNothingIsFine() throws {
         let fixture = try IncludeFixture(worktreeinclude: ".env\nnot-there/\nsub/../.env\n")
         #expect(try fixture.includes().plan() == [IncludedPath(path: ".env", kind: .copied)])

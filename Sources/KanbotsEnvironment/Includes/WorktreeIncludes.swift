@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsStore
 import KanbotsSystem
 
 /// A path brought into a run's worktree from the main checkout.
@@ -28,6 +29,9 @@ public struct IncludedPath: Sendable, Equatable {
 /// into a run. Folders too big to copy are linked instead (`kanbots.link`).
 public struct WorktreeIncludes {
     public static let fileName = ".worktreeinclude"
+    /// Where the runs' worktrees and the pool live inside the main checkout:
+    /// never brought along, whatever a pattern like `*.json` matches there.
+    static let stateFolder = String(KanbotsRepository.worktreesFolder.split(separator: "/")[0])
 
     public let mainCheckout: String
     public let links: [String]
@@ -52,7 +56,7 @@ public struct WorktreeIncludes {
             try Self.checkPatterns(in: patterns, root: mainCheckout)
             let included = try listIgnored(["--exclude-from=" + patterns])
             let ignored = try listIgnored(["--exclude-standard"])
-            copied = IncludePaths.intersection(included, ignored)
+            copied = IncludePaths.intersection(included, ignored).filter { !IncludePaths.isSame($0, orUnder: Self.stateFolder) }
             // A linked folder is shared, not copied as well.
             copied.removeAll { path in linked.contains { IncludePaths.isSame(path, orUnder: $0) } }
         }
@@ -120,6 +124,7 @@ public struct WorktreeIncludes {
     private func listIgnored(_ rules: [String]) throws -> [String] {
         let git = ProcessLauncher.locate("git") ?? "/usr/bin/git"
         let arguments = ["-C", mainCheckout, "ls-files", "-z", "--others", "--ignored", "--directory"] + rules
+            + ["--", ":(exclude)" + Self.stateFolder]
         let result: CapturedRun
         do {
             result = try ProcessLauncher.run(git, arguments: arguments, environment: ProjectCommandRunner.environment())
