@@ -98,7 +98,7 @@ public enum FileCloning {
     }
 
     /// What a symlink holds, as text, unresolved.
-    static func linkText(_ path: String) throws -> String {
+    public static func linkText(_ path: String) throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink(path, &buffer, buffer.count - 1)
         guard count >= 0 else { throw FileCloningError("read the symlink \(path)") }

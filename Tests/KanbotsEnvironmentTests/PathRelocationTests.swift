@@ -20,11 +20,13 @@ import Testing
         try scratch.write("see \(old)c/x and \(old)/src\n", to: "pool-ab/notes.txt")
         try scratch.write("\(old)c/only-a-longer-name\n", to: "pool-ab/other.txt")
         try scratch.write("\(old)/.git\n", to: "pool-ab/.git/config")
+        try FileManager.default.createSymbolicLink(atPath: old + "/.venv/bin/own-python", withDestinationPath: old + "/.venv/bin/python")
 
         let files = PathRelocation.files(mentioning: old)
         #expect(files.contains(".venv/pyvenv.cfg"))
         #expect(files.contains(".venv/bin/pip"))
         #expect(files.contains("notes.txt"))
+        #expect(files.contains(".venv/bin/own-python"))
         #expect(!files.contains("other.txt"))
         #expect(!files.contains { $0.hasPrefix(".git") || $0.hasSuffix(".pyc") })
         #expect(files == files.sorted())
@@ -37,6 +39,7 @@ import Testing
         #expect(pip.status == 0)
         #expect(pip.output.contains(new + "/.venv/"))
         #expect(PathRelocation.files(mentioning: old, under: new).isEmpty)
+        #expect(linkText(new + "/.venv/bin/own-python") == new + "/.venv/bin/python")
         #expect(scratch.read("issue-7-fix/notes.txt") == "see \(old)c/x and \(new)/src\n")
         #expect(scratch.read("issue-7-fix/other.txt") == "\(old)c/only-a-longer-name\n")
         let mode = (try FileManager.default.attributesOfItem(atPath: new + "/.venv/bin/pip"))[.posixPermissions] as? Int

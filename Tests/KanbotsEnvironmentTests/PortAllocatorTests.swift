@@ -152,8 +152,18 @@ final class GatheredResults: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: [Result<PortBlock, Error>] = []
 
-    func append(_ result: Result<PortBlock, Error>) { lock.withLock { stored.append(result) } }
-    var values: [Result<PortBlock, Error>] { lock.withLock { stored } }
+    // lock()/unlock(), not withLock: that one needs macOS 14.
+    func append(_ result: Result<PortBlock, Error>) {
+        lock.lock()
+        stored.append(result)
+        lock.unlock()
+    }
+
+    var values: [Result<PortBlock, Error>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
 }
 
 /// A TCP socket listening on 127.0.0.1:`port`, as a developer's dev server would.

@@ -20,8 +20,9 @@ public enum PathRelocation {
     static let binaryProbe = 8 << 10
 
     /// Text files under `root` (not under `.git`, regular files up to 4 MB,
-    /// no NUL byte in the first 8 KB, symlinks not followed) that mention
-    /// the absolute path `root` itself. Relative paths, sorted.
+    /// no NUL byte in the first 8 KB) that mention the absolute path `root`
+    /// itself, and symlinks whose target text does (never followed).
+    /// Relative paths, sorted.
     public static func files(mentioning root: String) -> [String] {
         files(mentioning: root, under: root)
     }
@@ -42,6 +43,12 @@ public enum PathRelocation {
                 switch info.st_mode & S_IFMT {
                 case S_IFDIR:
                     folders.append(relative)
+                case S_IFLNK:
+                    // A link to its own folder by absolute path (some tools make them).
+                    if let text = try? FileCloning.linkText(root + "/" + relative),
+                       !occurrences(of: needle, in: Array(text.utf8)).isEmpty {
+                        found.append(relative)
+                    }
                 case S_IFREG where Int(info.st_size) <= largestFile && info.st_size >= needle.count:
                     if let bytes = readText(root + "/" + relative), !occurrences(of: needle, in: bytes).isEmpty {
                         found.append(relative)
@@ -66,23 +73,47 @@ public enum PathRelocation {
         var changed = 0
         for file in files {
             let path = newRoot + "/" + file
+            if let text = try? FileCloning.linkText(path) {
+                let found = occurrences(of: needle, in: Array(text.utf8))
+                guard !found.isEmpty else { continue }
+                try replaceLink(at: path, with: replacing(found, of: needle, in: Array(text.utf8), by: replacement))
+                changed += 1
+                continue
+            }
             guard let handle = OpenFile(path, .reading) else { continue }
             let bytes = [UInt8](handle.readToEnd())
             let found = occurrences(of: needle, in: bytes)
             guard !found.isEmpty else { continue }
-            var rewritten: [UInt8] = []
-            rewritten.reserveCapacity(bytes.count + found.count * max(0, replacement.count - needle.count))
-            var copiedUpTo = 0
-            for start in found {
-                rewritten.append(contentsOf: bytes[copiedUpTo..<start])
-                rewritten.append(contentsOf: replacement)
-                copiedUpTo = start + needle.count
-            }
-            rewritten.append(contentsOf: bytes[copiedUpTo...])
-            try replaceContents(of: path, with: rewritten, modeOf: handle.descriptor)
+            try replaceContents(of: path, with: replacing(found, of: needle, in: bytes, by: replacement),
+                                modeOf: handle.descriptor)
             changed += 1
         }
         return changed
+    }
+
+    private static func replacing(_ found: [Int], of needle: [UInt8], in bytes: [UInt8], by replacement: [UInt8]) -> [UInt8] {
+        var rewritten: [UInt8] = []
+        rewritten.reserveCapacity(bytes.count + found.count * max(0, replacement.count - needle.count))
+        var copiedUpTo = 0
+        for start in found {
+            rewritten.append(contentsOf: bytes[copiedUpTo..<start])
+            rewritten.append(contentsOf: replacement)
+            copiedUpTo = start + needle.count
+        }
+        rewritten.append(contentsOf: bytes[copiedUpTo...])
+        return rewritten
+    }
+
+    /// A new link made aside and renamed over the old one.
+    private static func replaceLink(at path: String, with text: [UInt8]) throws {
+        let temporary = PathName.parent(of: path) + "/.kanbots-relocate-\(getpid())-\(PathName.lastComponent(of: path))"
+        unlink(temporary)
+        guard symlink(String(decoding: text, as: UTF8.self), temporary) == 0 else { throw FileCloningError("create the symlink \(temporary)") }
+        guard rename(temporary, path) == 0 else {
+            let failure = FileCloningError("replace \(path)")
+            unlink(temporary)
+            throw failure
+        }
     }
 
     /// The file's bytes, or nil for a binary file or one that cannot be read.

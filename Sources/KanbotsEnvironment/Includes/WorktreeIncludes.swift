@@ -68,9 +68,8 @@ public struct WorktreeIncludes {
     /// the same relative path to the main checkout's absolute path. A copy
     /// never replaces what the worktree has (its own, maybe tracked, file
     /// wins; a folder it has gets what it lacks); a link whose target exists
-    /// is refused. On any failure
-    /// everything this call created is removed before it throws. Returns
-    /// what was brought.
+    /// is refused. On any failure everything this call created is removed
+    /// before it throws. Returns what was brought.
     public func apply(to worktree: String) throws -> [IncludedPath] {
         let planned = try plan()
         for link in planned where link.kind == .linked && IncludePaths.exists(worktree + "/" + link.path) {
