@@ -1,8 +1,9 @@
+import KanbotsCore
 import Foundation
 
 /// What went wrong talking to GitHub, each case one line that says what to do.
 /// The API's own wording is kept where it helps (GitHub's `message`).
-public enum GitHubError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum GitHubError: ExplainedError, Equatable, Sendable {
     /// No token in GH_TOKEN, GITHUB_TOKEN, or from `gh auth token`.
     case noToken
     /// 401: the token was refused.

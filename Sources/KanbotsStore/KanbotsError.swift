@@ -1,5 +1,7 @@
+import KanbotsCore
+
 /// Errors a user can act on. Each message is one line and says what to do.
-public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum KanbotsError: ExplainedError, Equatable, Sendable {
     case notARepository(String)
     case bareRepository(String)
     case notInitialized

@@ -14,7 +14,7 @@ public enum SandboxMode: String, Sendable, CaseIterable {
 }
 
 /// Why an agent cannot be confined as configured; one line, with the fix.
-public enum AgentConfinementError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum AgentConfinementError: ExplainedError, Equatable, Sendable {
     case badMode(String)
     case bubblewrapMissing
     case unsupportedPlatform

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KanbotsCore
 import KanbotsApp
 import KanbotsGitHub
 import KanbotsStore
@@ -34,6 +35,9 @@ struct APIError: HTTPResponseError {
             }
         case let error as GitHubError:
             self.init(status: .badGateway, message: "\(error)")
+        case let error as ExplainedError:
+            // Refused as asked (ports exhausted, a setting that cannot be read): nothing changed.
+            self.init(status: .conflict, message: "\(error)")
         default:
             self.init(status: .internalServerError, message: "\(error)")
         }

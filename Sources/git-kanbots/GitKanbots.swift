@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import KanbotsCore
 import KanbotsSupervisor
-import KanbotsGitHub
 import KanbotsStore
 
 @main
@@ -26,7 +26,7 @@ struct GitKanbots: ParsableCommand {
             ShowCommand.self, LogCommand.self, ReplyCommand.self, DecisionsCommand.self, AnswerCommand.self,
             StopCommand.self, ReviewCommand.self, DiffCommand.self, OpenCommand.self, LandCommand.self,
             DiscardCommand.self, PromoteCommand.self, SyncCommand.self, ReconcileCommand.self,
-            GCCommand.self, PoolCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self, ServeCommand.self,
+            GCCommand.self, PoolCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self, SetupCommand.self, ServeCommand.self,
             AutopilotCommand.self, PersonaCommand.self, AgentsCommand.self,
             // Started by git-kanbots itself, hidden from help.
             McpCommand.self, ACPClientCommand.self, AiderClientCommand.self,
@@ -40,15 +40,7 @@ struct GitKanbots: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as KanbotsError {
-            writeStats()
-            FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
-            Foundation.exit(1)
-        } catch let error as GitHubError {
-            writeStats()
-            FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
-            Foundation.exit(1)
-        } catch let error as AgentConfinementError {
+        } catch let error as ExplainedError {
             writeStats()
             FileHandle.standardError.write(Data("git-kanbots: \(error)\n".utf8))
             Foundation.exit(1)

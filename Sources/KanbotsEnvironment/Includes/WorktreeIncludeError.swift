@@ -3,7 +3,7 @@ import KanbotsStore
 import KanbotsSystem
 
 /// Why a worktree's ignored files could not be brought along, with the fix, on one line.
-public enum WorktreeIncludeError: Error, CustomStringConvertible, Sendable {
+public enum WorktreeIncludeError: ExplainedError, Sendable {
     case outsideRepository(line: Int, pattern: String)
     case linkTargetExists(String, worktree: String)
     /// Says "No space left on device", so `DiskSpace.isOutOfSpace` knows it.

@@ -197,7 +197,7 @@ public struct PortAllocator: Sendable {
 }
 
 /// Why no ports could be handed out, with the fix, on one line.
-public enum PortAllocationError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum PortAllocationError: ExplainedError, Equatable, Sendable {
     case exhausted(ClosedRange<Int>, Int)
     case blockLargerThanRange(ClosedRange<Int>, Int)
     case unusableDirectory(String, String)
