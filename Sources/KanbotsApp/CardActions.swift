@@ -25,6 +25,9 @@ public struct CardEdit: Sendable {
     public var clearScope = false
     public var checks: [String] = []
     public var clearChecks = false
+    /// Setup commands to add (after clearing, when asked).
+    public var setup: [String] = []
+    public var clearSetup = false
 
     public init(title: String? = nil, body: String? = nil, lane: String? = nil) {
         self.title = title
@@ -42,12 +45,13 @@ public struct CardActions {
 
     /// Files a card; `choice` is its agent and model (`card new --agent --model`).
     public func create(title: String, body: String, backlog: Bool, scope: [String] = [], checks: [String] = [],
-                       choice: AgentChoice = AgentChoice()) throws -> Card {
-        try Self.checkScopeAndChecks(scope: scope, checks: checks)
+                       setup: [String] = [], choice: AgentChoice = AgentChoice()) throws -> Card {
+        try Self.checkScopeAndChecks(scope: scope, checks: checks, setup: setup)
         try validate(choice)
         return try store.create(title: title, body: body, lane: backlog ? .backlog : .todo) { card in
             card.scope = Self.unique(scope)
             card.checks = Self.unique(checks)
+            card.setup = setup
             Self.apply(choice, to: &card)
         }
     }
@@ -61,7 +65,7 @@ public struct CardActions {
 
     public func edit(_ number: Int, _ edit: CardEdit) throws -> Card {
         try validate(AgentChoice(agent: edit.agent, model: edit.model))
-        try Self.checkScopeAndChecks(scope: edit.scope, checks: edit.checks)
+        try Self.checkScopeAndChecks(scope: edit.scope, checks: edit.checks, setup: edit.setup)
         for dependency in edit.after where dependency != number { _ = try store.card(dependency) }
         if edit.after.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
         let newLane = try edit.lane.map { text -> Card.Lane in
@@ -84,6 +88,8 @@ public struct CardActions {
             if edit.clearChecks { card.checks = [] }
             card.scope = Self.unique(card.scope + edit.scope)
             card.checks = Self.unique(card.checks + edit.checks)
+            if edit.clearSetup { card.setup = [] }
+            card.setup += edit.setup
         }
     }
 
@@ -93,14 +99,17 @@ public struct CardActions {
         if let model = choice.model { card.model = model == "none" ? nil : model }
     }
 
-    /// Scope globs and checks are one line each (they are `Scope:` and
-    /// `Check:` lines of the card's record).
-    static func checkScopeAndChecks(scope: [String], checks: [String]) throws {
+    /// Scope globs, checks and setup commands are one line each (they are
+    /// `Scope:`, `Check:` and `Setup:` lines of the card's record).
+    static func checkScopeAndChecks(scope: [String], checks: [String], setup: [String] = []) throws {
         for glob in scope where glob.trimmingCharacters(in: .whitespaces).isEmpty || glob.contains("\n") {
             throw KanbotsError.invalidArgument("--scope '\(glob)' is not a path glob; give one like 'Sources/API/**'")
         }
         for check in checks where check.trimmingCharacters(in: .whitespaces).isEmpty || check.contains("\n") {
             throw KanbotsError.invalidArgument("--check needs a one-line shell command, like --check 'swift test'")
+        }
+        for command in setup where command.trimmingCharacters(in: .whitespaces).isEmpty || command.contains("\n") {
+            throw KanbotsError.invalidArgument("--setup needs a one-line shell command, like --setup 'npm ci'")
         }
     }
 

@@ -137,9 +137,15 @@ public enum BoardProjection {
                     view.note = observation.fromOtherClone
                         ? "supervised in clone \(record.id.clone) on \(record.host)" : "supervised on \(record.host)"
                 }
-                if observation.live?.phase == .checking {
+                switch observation.live?.phase {
+                case .checking:
                     view.displayReason = Reason.checking
                     view.note = "checking: the agent is done, its checks are running"
+                case .settingUp:
+                    view.displayReason = Reason.settingUp
+                    view.note = "setting up: the run's environment is being prepared; the agent starts after it"
+                case nil:
+                    break
                 }
                 if let limit = observation.live?.rateLimit {
                     view.displayReason = Reason.rateLimited

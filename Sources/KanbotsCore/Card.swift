@@ -31,6 +31,9 @@ public struct Card: Sendable, Equatable {
     /// Checks that prove this card's work (`card new --check`), run after
     /// the repository's own `kanbots.check` commands.
     public var checks: [String]
+    /// Setup commands for this card's runs (`card new --setup`), run after
+    /// the repository's own `kanbots.setup` commands, before the agent starts.
+    public var setup: [String]
     /// The agent and model this card's runs use unless dispatch names
     /// others (`card new --agent codex --model gpt-5.5`).
     public var agent: String?
@@ -55,6 +58,7 @@ public struct Card: Sendable, Equatable {
         labels = []
         scope = []
         checks = []
+        setup = []
         extra = []
         self.createdAt = createdAt
         updatedAt = createdAt
@@ -75,6 +79,7 @@ public struct Card: Sendable, Equatable {
         m.append("Rank", rank.map(String.init))
         for glob in scope { m.append("Scope", glob) }
         for check in checks { m.append("Check", check) }
+        for command in setup { m.append("Setup", command) }
         m.append("Agent", agent)
         m.append("Model", model)
         m.append("Created", Timestamp.format(createdAt))
@@ -104,13 +109,14 @@ public struct Card: Sendable, Equatable {
         statusLabel = m["Status-Label"]
         scope = m.fields.filter { $0.key == "Scope" }.map(\.value)
         checks = m.fields.filter { $0.key == "Check" }.map(\.value)
+        setup = m.fields.filter { $0.key == "Setup" }.map(\.value)
         agent = m["Agent"]
         model = m["Model"]
         extra = m.fields.filter { !Self.knownKeys.contains($0.key) }
     }
 
     static let knownKeys: Set<String> = [
-        "Card", "Title", "State", "Lane", "Source", "After", "Issue", "URL", "Label", "Status-Label", "Rank", "Scope", "Check",
+        "Card", "Title", "State", "Lane", "Source", "After", "Issue", "URL", "Label", "Status-Label", "Rank", "Scope", "Check", "Setup",
         "Agent", "Model",
         "Created", "Updated",
     ]

@@ -12,12 +12,15 @@ public struct LiveStatus: Codable, Sendable, Equatable {
     public var model: String?
     public var rateLimit: RateLimit?
     public var lastEventAt: Date?
-    /// What the supervisor is doing besides following the agent: `checking`
-    /// while the run's checks run. Nil while the agent works.
+    /// What the supervisor is doing besides following the agent:
+    /// `setting_up` while it prepares the run's environment (includes,
+    /// setup, services) before the agent starts, `checking` while the run's
+    /// checks run. Nil while the agent works.
     public var phase: Phase?
     public var updatedAt = Date()
 
     public enum Phase: String, Codable, Sendable {
+        case settingUp = "setting_up"
         case checking
     }
 

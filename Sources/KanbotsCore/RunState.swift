@@ -37,6 +37,8 @@ public enum Reason {
     public static let diskFull = "disk_full"
     /// Shown (never recorded) while the supervisor runs the run's checks.
     public static let checking = "checking"
+    /// Shown (never recorded) while the supervisor prepares the run's environment.
+    public static let settingUp = "setting_up"
     /// The agent wrote outside its card's scope under `kanbots.scope-policy = stop`.
     public static func scopeViolation(_ path: String) -> String { "scope_violation \(path)" }
     public static func agentExited(_ status: Int32) -> String { "agent_exited \(status)" }

@@ -30,6 +30,7 @@ struct CardCommand: ParsableCommand {
             let text = try readBody(body: body, bodyFile: bodyFile) ?? ""
             let card = try CardActions(repository).create(
                 title: title, body: text, backlog: backlog, scope: review.scope, checks: review.checks,
+                setup: review.setup,
                 choice: AgentChoice(agent: choice.agent, model: choice.model))
             print(card.number)
         }
@@ -89,6 +90,7 @@ struct CardCommand: ParsableCommand {
             }
             if !card.scope.isEmpty { print("scope: \(card.scope.joined(separator: "  "))") }
             for check in card.checks { print("check: \(check)") }
+            for command in card.setup { print("setup: \(command)") }
             if !card.body.isEmpty { print("\n\(card.body)") }
             if !runs.isEmpty {
                 print("\nruns:")
