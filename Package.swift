@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem"]),
         // A run's environment: the project's commands in a worktree (setup, checks,
         // services), the ignored files it brings along, its ports (docs/environment.md).
-        .target(name: "KanbotsEnvironment", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore"]),
+        .target(name: "KanbotsEnvironment", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents"]),
         // The per-run supervisor process and process utilities.
         .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment"]),
         // The MCP server agents call to ask a human (`git-kanbots mcp`): decisions.

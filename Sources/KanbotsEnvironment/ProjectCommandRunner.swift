@@ -106,7 +106,7 @@ public struct ProjectCommandRunner {
 
     /// Ours, minus what git set for the command that started us: a check
     /// must find the repository of the folder it runs in.
-    static func environment() -> [String: String] {
+    public static func environment() -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         for key in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR", "KANBOTS_LOCK_FD",
                     "KANBOTS_START_FD"] {

@@ -138,7 +138,10 @@ public struct WorktreePool {
     /// interrupted claims, removes broken entries, refreshes stale ones with
     /// an incremental checkout, prepares new ones. One refill at a time
     /// (others wait for it); claims go on meanwhile.
-    public func refill(base: ObjectID) throws {
+    ///
+    /// - Parameter environment: prepares each new or moved entry's
+    ///   environment (includes, setup) before it can be claimed.
+    public func refill(base: ObjectID, environment: PoolEntryPreparing? = nil) throws {
         try FileManager.default.createDirectory(atPath: statePath, withIntermediateDirectories: true)
         let refillLock = try FileLock(path: statePath + "/refill.lock")
         refillLock.lock()
@@ -159,13 +162,14 @@ public struct WorktreePool {
             defer { lock.unlock() }
             guard isReady(entry) else { continue }  // claimed meanwhile
             try Repository.open(at: entriesPath + "/" + entry).checkOutDetached(base)
+            _ = environment?.refresh(worktree: entriesPath + "/" + entry, registration: registrations + "/" + entry)
         }
-        for _ in ready.count..<max(ready.count, size) { try prepare(at: base) }
+        for _ in ready.count..<max(ready.count, size) { try prepare(at: base, environment: environment) }
     }
 
     /// A new entry: registered (locked, so nothing claims or prunes it
     /// half-made), checked out, then unlocked.
-    func prepare(at base: ObjectID) throws {
+    func prepare(at base: ObjectID, environment: PoolEntryPreparing? = nil) throws {
         let entry = Self.entryPrefix + UUID().uuidString.prefix(8).lowercased()
         let worktree = entriesPath + "/" + entry
         let registration = registrations + "/" + entry
@@ -181,6 +185,7 @@ public struct WorktreePool {
         try FileManager.default.createDirectory(atPath: registrations, withIntermediateDirectories: true)
         guard rename(draft, registration) == 0 else { throw KanbotsError.io("cannot register \(entry): \(String(cString: strerror(errno)))") }
         try Repository.open(at: worktree).checkOutHead()
+        _ = environment?.prepareNew(worktree: worktree, registration: registration)
         unlink(registration + "/locked")
     }
 
