@@ -16,16 +16,18 @@ public struct ChecksJSON: JSONFields {
         try sink.field("commit", result.commit)
     }
 
-    public static func summary(_ result: ChecksResult) -> String {
+    /// One line: `checks passed in 3.1 s on 1a2b3c4d5e`; `what` names the
+    /// commands (`checks`, `setup`).
+    public static func summary(_ result: ChecksResult, of what: String = "checks") -> String {
         let time = String(format: "%.1f s", result.seconds)
         let commit = result.commit.map { " on \($0.prefix(10))" } ?? ""
         switch result.outcome {
         case .passed:
-            return "checks passed in \(time)\(commit)"
+            return "\(what) passed in \(time)\(commit)"
         case .failed:
-            return "checks failed\(commit): `\(result.failedCommand ?? "?")` exited \(result.exitCode.map(String.init) ?? "?") after \(time)"
+            return "\(what) failed\(commit): `\(result.failedCommand ?? "?")` exited \(result.exitCode.map(String.init) ?? "?") after \(time)"
         case .timedOut:
-            return "checks timed out\(commit): `\(result.failedCommand ?? "?")` was ended after \(time)"
+            return "\(what) timed out\(commit): `\(result.failedCommand ?? "?")` was ended after \(time)"
         }
     }
 

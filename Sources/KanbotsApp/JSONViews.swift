@@ -57,6 +57,8 @@ public struct RunJSON: JSONFields {
     public var scopeViolations: [String]
     /// Review's verdict for runs In progress or In review with commits (docs/review.md).
     public var readiness: ReadinessJSON?
+    /// Its ports, included files, setup and services (docs/environment.md).
+    public var environment: EnvironmentJSON?
 
     public struct Origin: JSONFields {
         public var clone: String
@@ -117,6 +119,7 @@ public struct RunJSON: JSONFields {
         try sink.field("agent_tested", agentTested)
         try sink.field("scope_violations", scopeViolations)
         try sink.field("readiness", readiness)
+        try sink.field("environment", environment)
     }
 
     public init(_ view: RunView) {
@@ -163,6 +166,7 @@ public struct RunJSON: JSONFields {
         checks = record.checks.map(ChecksJSON.init)
         agentTested = record.agentTested?.rawValue
         scopeViolations = record.scopeViolations
+        environment = EnvironmentJSON(record)
     }
 }
 

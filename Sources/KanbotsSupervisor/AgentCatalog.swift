@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsStore
 import KanbotsSystem
 
@@ -118,10 +119,10 @@ public enum AgentCatalog {
         environment["GIT_CONFIG_VALUE_0"] = ""
         environment["GIT_CONFIG_KEY_1"] = "core.sshCommand"
         environment["GIT_CONFIG_VALUE_1"] = "false"
+        // The run's own (KANBOTS_RUN, KANBOTS_PORT, …), as its setup, services and checks see them.
+        environment.merge(RunVariables(record: record, worktree: worktree).values) { _, run in run }
         environment["KANBOTS_RUN_ID"] = record.id.description
-        environment["KANBOTS_CARD"] = String(record.card)
         environment["KANBOTS_BRANCH"] = record.branch
-        environment["KANBOTS_WORKTREE"] = worktree
         // A question may wait hours for a human: Claude Code's default MCP
         // tool timeout would abandon it (milliseconds; a week).
         if environment["MCP_TOOL_TIMEOUT"] == nil { environment["MCP_TOOL_TIMEOUT"] = "604800000" }

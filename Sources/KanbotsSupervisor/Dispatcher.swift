@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsGit
 import KanbotsStore
 import KanbotsSystem
@@ -105,6 +106,8 @@ public struct Dispatcher {
     ) throws -> RunRecord {
         try DetachedProcess.requireProgram()
         let clone = try Settings(repository).cloneTag()
+        // Read before the claim: a setting that cannot be understood refuses the dispatch.
+        let ports = RunPorts(repository: repository, settings: try EnvironmentSettings(Settings(repository)))
         // The supervisor lock is taken before the run exists, so there is no
         // instant at which the run is recorded but nobody holds its lock.
         let pending = repository.stateDirectory + "/pending-\(UUID().uuidString).lock"
@@ -122,6 +125,9 @@ public struct Dispatcher {
             try RunStore(repository).create(clone: clone, attachments: attachments) { id in
                 var record = try make(id)
                 record.setExtra(RunRecord.dispatchLockKey, PathName.lastComponent(of: pending))
+                // Taken before the run exists, so an exhausted range changes
+                // nothing; owned by the supervisor lock the pending lock becomes.
+                record.ports = try ports.allocate(for: id).description
                 return record
             }
         }
@@ -161,7 +167,9 @@ public struct Dispatcher {
             DiskSpace.release(at: runReserve)
             DiskSpace.release(at: reserve)
             let reason = outOfSpace ? "dispatch_failed: no space left on device" : "dispatch_failed: \(error)"
-            let recorded = (try? RunStore(repository).transition(record.id, to: .failed, reason: reason)) != nil
+            let failed = try? RunStore(repository).transition(record.id, to: .failed, reason: reason)
+            let recorded = failed != nil
+            ports.release(failed ?? record)
             guard outOfSpace else { throw error }
             throw KanbotsError.diskFull(
                 path: repository.workingDirectory,

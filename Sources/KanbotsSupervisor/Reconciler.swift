@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsStore
 
 /// Brings records in line with reality: a run recorded as active whose
@@ -27,7 +28,9 @@ public struct Reconciler {
         var outcomes: [Outcome] = []
         for record in try candidates ?? RunIndex(repository).records().records
         where record.state.isActive && loader.liveness(of: record) == .gone {
-            let interrupted = record.state == .queued
+            // A queued run whose supervisor recorded itself was setting up its
+            // environment: its dispatch was over, its supervisor was lost.
+            let interrupted = record.state == .queued && record.supervisorPID == nil
             let reason = interrupted ? Reason.dispatchInterrupted : Reason.supervisorLost
             let orphan = record.agentPID.flatMap { ProcessProbe.isGroupAlive($0) ? $0 : nil }
             // An open question outlives its supervisor and agent: it stays on
@@ -59,6 +62,9 @@ public struct Reconciler {
             // Checks the lost supervisor was running would go on for up to
             // their timeout, using the machine and the worktree: end them.
             ProcessProbe.endGroups(markedWith: "\(RunChecks.runVariable)=\(record.id)")
+            // And so would its setup and services, holding the run's ports.
+            ProcessProbe.endGroups(markedWith: "\(RunVariables.environmentMarker)=\(record.id)")
+            RunPorts.release(updated, repository: repository)
             if interrupted, orphan == nil { cleanUpInterruptedDispatch(updated) }
             outcomes.append(Outcome(id: record.id, state: .failed, reason: reason, orphanedAgentPID: orphan))
         }

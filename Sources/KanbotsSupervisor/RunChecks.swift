@@ -12,9 +12,6 @@ import KanbotsSystem
 public struct RunChecks {
     let repository: KanbotsRepository
 
-    /// How much of the checks' output is kept in the record.
-    public static let keptLogBytes = 1 << 20
-
     public init(repository: KanbotsRepository) { self.repository = repository }
 
     /// The commands for a run, in the order they run.
@@ -40,19 +37,15 @@ public struct RunChecks {
     public func run(_ commands: [String], for record: RunRecord, commit: String, timeout: TimeInterval,
                     shouldStop: @escaping () -> Bool = { false },
                     onStart: @escaping (Int, String) -> Void = { _, _ in }) -> Outcome {
-        let directory = repository.runDirectory(record.id)
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let rawLog = directory + "/checks.raw.log"
-        let keptLog = directory + "/" + ChecksResult.logFile
-        unlink(rawLog)
-        defer { unlink(rawLog) }
         var runner = ProjectCommandRunner(commands: commands, timeout: timeout)
-        runner.extraEnvironment = [Self.runVariable: record.id.description]
+        runner.extraEnvironment = RunVariables(record: record, worktree: repository.absolutePath(record.worktree)).values
+        runner.extraEnvironment[Self.runVariable] = record.id.description
         runner.shouldStop = shouldStop
         runner.onStart = onStart
-        let result = runner.run(in: repository.absolutePath(record.worktree), logPath: rawLog, commit: commit)
-        Self.writeRedactedTail(of: rawLog, to: keptLog, limit: Self.keptLogBytes)
-        return Outcome(result: result, logPath: keptLog)
+        let (result, log) = RecordedCommands(runner).run(
+            in: repository.absolutePath(record.worktree), runDirectory: repository.runDirectory(record.id),
+            logName: ChecksResult.logFile, commit: commit)
+        return Outcome(result: result, logPath: log)
     }
 
     /// Records a checks outcome on the run (a record update, not a
@@ -64,27 +57,5 @@ public struct RunChecks {
             record.checks = outcome.result
             return true
         }
-    }
-
-    /// The last `limit` bytes of `source`, from the first whole line, with
-    /// secrets replaced, into `target`; a note says how much was cut.
-    static func writeRedactedTail(of source: String, to target: String, limit: Int) {
-        guard FileManager.default.createFile(atPath: target, contents: nil),
-              let output = OpenFile(target, .writing), let input = OpenFile(source, .reading) else { return }
-        let size = input.size
-        input.seek(to: max(0, size - limit))
-        var tail = input.readToEnd()
-        if size > limit {
-            if let newline = tail.firstIndex(of: 0x0A) { tail = tail.suffix(from: tail.index(after: newline)) }
-            try? output.write(Data("[git-kanbots: the first \(size - tail.count) bytes of the output were cut]\n".utf8))
-        }
-        let redactor = SecretRedactor()
-        var redacted = Data()
-        for line in tail.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            redacted.append(redactor.redact(Data(line)))
-            redacted.append(0x0A)
-        }
-        if tail.last == 0x0A || tail.isEmpty { redacted.removeLast() }
-        try? output.write(redacted)
     }
 }

@@ -1,5 +1,6 @@
 import KanbotsAgents
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsGit
 import KanbotsStore
 import KanbotsSystem
@@ -24,6 +25,8 @@ public final class Supervisor {
     /// Seconds between SIGTERM and SIGKILL when stopping an agent.
     public var gracePeriod: TimeInterval = 3
     public var pollInterval: TimeInterval = 0.05
+    /// The run's services (`kanbots.service.*`), while they run.
+    var services: RunServices?
 
     public init(repository: KanbotsRepository, id: RunID, lock: FileLock, monitor: StreamMonitor) {
         self.repository = repository
@@ -103,6 +106,8 @@ public final class Supervisor {
         }
         // Dispatch hands over a reserve; a run started otherwise makes its own.
         if !FileManager.default.fileExists(atPath: reservePath) { try? DiskSpace.reserve(at: reservePath) }
+        guard case .proceed(let services) = try prepareEnvironment(record, worktree: worktree) else { return }
+        self.services = services
         let spawned = command.spawned
         var spec = ProcessSpec(executable: spawned.executable, arguments: spawned.arguments, environment: environment)
         spec.standardOutput = .appending(repository.transcriptPath(id))
@@ -118,7 +123,10 @@ public final class Supervisor {
             guard chdir(worktree) == 0 else { throw KanbotsError.io("worktree \(worktree) is missing") }
             pid = try ProcessLauncher.spawn(spec)
         } catch {
-            try store.transition(id, to: .failed, reason: "agent_not_started: \(error)")
+            let logs = stopServices()
+            defer { logs.values.forEach { unlink($0) } }
+            let failed = try store.transition(id, to: .failed, reason: "agent_not_started: \(error)", diskFiles: logs)
+            RunPorts.release(failed, repository: repository)
             throw error
         }
         record = try store.transition(id, to: .running) {
@@ -203,6 +211,7 @@ public final class Supervisor {
                 PoolRefiller(repository).start(after: id)
             }
             codexRollout?.poll(thread: monitor.sessionID)
+            noteExitedServices()
             if let status = agent.poll() {
                 for line in tail.readLines() { monitor.consume(line) }
                 if let remainder = tail.takeRemainder() { monitor.consume(remainder) }
@@ -360,6 +369,8 @@ public final class Supervisor {
                 checks = outcome.result
             }
         }
+        // Services live through the checks (which may need the database), then end.
+        diskFiles.merge(stopServices()) { checks, _ in checks }
         let redacted = writeRedactedTranscript()
         if let redacted { diskFiles["transcript.ndjson"] = redacted }
         defer { diskFiles.values.forEach { unlink($0) } }
@@ -382,6 +393,7 @@ public final class Supervisor {
                 if record.agentProtocol != nil { record.isMetered = self.monitor.isMetered }
             }
         }
+        defer { RunPorts.release(record, repository: repository) }
         do {
             try recordEnd(reason, files: diskFiles, attachments: stderr.attachment)
         } catch where !(diskFiles.isEmpty && stderr.attachment.isEmpty) && DiskSpace.isOutOfSpace(error) {

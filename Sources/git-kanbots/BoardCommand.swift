@@ -101,7 +101,7 @@ enum BoardText {
             facts.append("autopilot \(session)")
         }
         var text = "#\(column(String(entry.number), 5)) \(title) \(facts.joined(separator: " · "))"
-        if let run = entry.latestRun, let failure = AgentErrorText.boardLine(run.record) {
+        if let run = entry.latestRun, let failure = AgentErrorText.boardLine(run.record) ?? EnvironmentText.boardLine(run.record) {
             text += "\n         " + failure
         }
         if let run = entry.latestRun, let question = run.record.openQuestion {

@@ -61,7 +61,9 @@ struct LogCommand: ParsableCommand {
         }
         guard FileManager.default.fileExists(atPath: livePath) else {
             guard let stored = try store.attachment("transcript.ndjson", of: id) else {
-                print("run \(id) has no transcript yet")
+                // A run that ended before its agent (a failed setup) still has its reason.
+                print("run \(id) has no transcript\(try store.record(id).state.isActive ? " yet" : "")")
+                try printEnding(store: store, id: id)
                 return
             }
             for line in stored.split(separator: 0x0A) { emit(Data(line)) }
@@ -99,7 +101,7 @@ struct LogCommand: ParsableCommand {
         }
         if let result = record.checks { print(ChecksJSON.summary(result)) }
         // Why the agent failed: the end of its stderr, and the fix when known.
-        let failure = AgentErrorText.block(record, store: store)
+        let failure = EnvironmentText.failureBlock(record, store: store) + AgentErrorText.block(record, store: store)
         if !failure.isEmpty { print("\n" + failure.joined(separator: "\n")) }
     }
 

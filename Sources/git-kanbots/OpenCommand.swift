@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KanbotsApp
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsGit
 import KanbotsReview
 import KanbotsStore
@@ -16,7 +17,8 @@ struct OpenCommand: ParsableCommand {
             The editor is --editor, else git config kanbots.editor, else $VISUAL, else $EDITOR. \
             Known launchers (code, cursor, zed, idea, xed, subl) are started with the folder and \
             return at once; any other editor gets the folder as its argument and runs in this \
-            terminal. With --shell, starts $SHELL inside the worktree; leave it with `exit`. \
+            terminal. With --shell, starts $SHELL inside the worktree with the run's variables \
+            (KANBOTS_PORT, PORT, KANBOTS_RUN, KANBOTS_CARD, KANBOTS_WORKTREE); leave it with `exit`. \
             If `git kanbots gc` removed the worktree, the run's branch is checked out there again first.
             """
     )
@@ -41,6 +43,8 @@ struct OpenCommand: ParsableCommand {
             let program = environment["SHELL"].flatMap { $0.isEmpty ? nil : $0 } ?? "/bin/sh"
             FileHandle.standardError.write(Data("git-kanbots: a shell in \(folder) (run \(id)); `exit` returns\n".utf8))
             guard chdir(folder) == 0 else { throw KanbotsError.io("cannot enter \(folder)") }
+            // The run's variables (KANBOTS_PORT, PORT, KANBOTS_RUN, …), as its agent and checks saw them.
+            for (name, value) in RunVariables(record: record, worktree: folder).values { setenv(name, value, 1) }
             try execProgram(["/bin/sh", "-c", "exec \"$0\"", program])
         }
         let chosen = [editor, ReviewSettings(repository).editor, environment["VISUAL"], environment["EDITOR"]]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KanbotsApp
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsStore
 
 struct PoolCommand: ParsableCommand {
@@ -90,7 +91,7 @@ struct PoolRefillCommand: ParsableCommand {
         }
         let base = try Settings(repository).defaultBase()
         guard let tip = try repository.git.resolveCommit(base) else { throw KanbotsError.unknownBase(base) }
-        try pool.refill(base: tip)
+        try pool.refill(base: tip, environment: PoolEnvironment(repository: repository))
     }
 }
 

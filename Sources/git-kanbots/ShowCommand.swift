@@ -44,12 +44,14 @@ struct ShowCommand: ParsableCommand {
             print("  scope      out of scope: \(record.scopeViolations.joined(separator: ", "))")
         }
         if let error = record.agentError { print("  error      \(error)") }
+        EnvironmentText.showLines(record, running: record.state.isActive).forEach { print($0) }
         print("\nlifecycle (git log \(KanbotsRepository.runsRefPrefix)\(record.id)):")
         for transition in transitions {
             print("  \(Timestamp.format(transition.at))  \(transition.state)\(transition.reason.map { " (\($0))" } ?? "")"
                 + (transition.question.map { " · asked: \($0)" } ?? "") + (transition.answer.map { " · answer: \($0)" } ?? ""))
         }
-        let failure = AgentErrorText.block(record, store: RunStore(repository))
+        let failure = EnvironmentText.failureBlock(record, store: RunStore(repository))
+            + AgentErrorText.block(record, store: RunStore(repository))
         if !failure.isEmpty { print("\n" + failure.joined(separator: "\n")) }
     }
 }
