@@ -5,7 +5,8 @@
 # Claude Code CLI from the claude-agent-sdk wheel and the real Codex CLI from
 # the openai-codex-cli-bin wheel on PyPI, claude-code-acp and aider-chat, for
 # the end-to-end agent tests; man-db for the man page test; headless Chromium
-# with Selenium for the web board's browser test),
+# with Selenium for the web board's browser test; PostgreSQL for the
+# services test),
 # then runs `swift test`. Extra arguments go to `swift test`.
 set -euo pipefail
 
@@ -53,6 +54,17 @@ if ! command -v man >/dev/null 2>&1 || [ ! -f /usr/share/bash-completion/complet
         apt-get install -y -qq $packages >/dev/null || { apt-get update -qq && apt-get install -y -qq $packages >/dev/null; }
     else
         echo "test: man, git's bash completion, zsh or fish is missing; the man page and completion tests will fail" >&2
+    fi
+fi
+
+# Runs' services are tested with real PostgreSQL servers, one per run
+# (ServicesTests): initdb, postgres, pg_isready and psql.
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get install -y -qq --no-install-recommends postgresql >/dev/null \
+            || { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+    else
+        echo "test: PostgreSQL is missing; the services test will fail (install postgresql)" >&2
     fi
 fi
 
