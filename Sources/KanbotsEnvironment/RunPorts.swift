@@ -3,8 +3,9 @@ import KanbotsStore
 
 /// A run's block of ports (`kanbots.ports-per-run` of `kanbots.port-range`),
 /// held while the run's supervisor lives: allocated at dispatch, before the
-/// run is claimed, so an exhausted range changes nothing; given back when
-/// the run ends, or by the reconcile that finds its supervisor dead.
+/// run is claimed (so an exhausted range changes nothing), under the
+/// dispatch's pending lock, then handed to the run's supervisor lock; given
+/// back when the run ends, or by the reconcile that finds its supervisor dead.
 public struct RunPorts {
     let repository: KanbotsRepository
     let settings: EnvironmentSettings
@@ -16,9 +17,19 @@ public struct RunPorts {
 
     var allocator: PortAllocator { PortAllocator(range: settings.portRange, blockSize: settings.portsPerRun) }
 
-    /// A block for run `id`, owned by its supervisor's lock.
-    public func allocate(for id: RunID) throws -> PortBlock {
-        try allocator.allocate(ownerLock: repository.supervisorLockPath(id))
+    /// A block owned by the lock at `pendingLock` (held by the dispatch).
+    public func allocate(pendingLock: String) throws -> PortBlock {
+        try allocator.allocate(ownerLock: pendingLock)
+    }
+
+    /// Hands the block to run `id`'s supervisor lock, which `pendingLock` became.
+    public func transfer(_ block: PortBlock, from pendingLock: String, to id: RunID) throws {
+        try allocator.transfer(block, from: pendingLock, to: repository.supervisorLockPath(id))
+    }
+
+    /// Gives back a block the dispatch still holds (it failed before its run existed).
+    public func release(_ block: PortBlock, pendingLock: String) {
+        allocator.release(block, ownerLock: pendingLock)
     }
 
     /// Gives back the block a run holds, if it still holds it.

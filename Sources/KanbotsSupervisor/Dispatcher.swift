@@ -120,14 +120,16 @@ public struct Dispatcher {
         let reserve = String(pending.dropLast(".lock".count)) + ".reserve"
         try DiskSpace.reserve(at: reserve)
         defer { DiskSpace.release(at: reserve) }
+        // Taken before the run exists, so an exhausted range changes nothing.
+        let block = try ports.allocate(pendingLock: pending)
+        var blockHandedOver = false
+        defer { if !blockHandedOver { ports.release(block, pendingLock: pending) } }
 
         func claim() throws -> RunRecord {
             try RunStore(repository).create(clone: clone, attachments: attachments) { id in
                 var record = try make(id)
                 record.setExtra(RunRecord.dispatchLockKey, PathName.lastComponent(of: pending))
-                // Taken before the run exists, so an exhausted range changes
-                // nothing; owned by the supervisor lock the pending lock becomes.
-                record.ports = try ports.allocate(for: id).description
+                record.ports = block.description
                 return record
             }
         }
@@ -149,6 +151,8 @@ public struct Dispatcher {
             guard rename(pending, repository.supervisorLockPath(record.id)) == 0 else {
                 throw KanbotsError.io("cannot place the supervisor lock: \(String(cString: strerror(errno)))")
             }
+            try ports.transfer(block, from: pending, to: record.id)
+            blockHandedOver = true
             // The supervisor keeps the reserve for its own last record.
             _ = rename(reserve, runReserve)
             // Started before the worktree is in place, so that its start-up
@@ -169,7 +173,7 @@ public struct Dispatcher {
             let reason = outOfSpace ? "dispatch_failed: no space left on device" : "dispatch_failed: \(error)"
             let failed = try? RunStore(repository).transition(record.id, to: .failed, reason: reason)
             let recorded = failed != nil
-            ports.release(failed ?? record)
+            if blockHandedOver { ports.release(failed ?? record) }
             guard outOfSpace else { throw error }
             throw KanbotsError.diskFull(
                 path: repository.workingDirectory,

@@ -87,6 +87,16 @@ public struct PortAllocator: Sendable {
         }
     }
 
+    /// Hands a block to a new owner: a dispatch allocates under its pending
+    /// lock, which becomes the run's supervisor lock once the run exists.
+    /// Does nothing if `ownerLock` no longer owns it.
+    public func transfer(_ block: PortBlock, from ownerLock: String, to newOwner: String) throws {
+        try withAllocationLock {
+            guard let claim = readClaim(named: String(block.first)), claim.owner == ownerLock else { return }
+            try writeClaim(claim.block, owner: newOwner, time: claim.time)
+        }
+    }
+
     /// Blocks currently taken by live claims, in port order (for tests and
     /// `git kanbots show`). Read without the lock: claims appear and go by
     /// rename and unlink, never half-written.
