@@ -4,6 +4,8 @@ import Testing
 extension HeavySuites {
     @Suite("50 concurrent dispatches") struct ConcurrentDispatchTests {
         static let count = 50
+        /// The machine's port claims (`PortAllocator`), shared with every other suite.
+        static let portsFolder = "/tmp/kanbots-ports-\(getuid())"
 
         /// Against a pool of two prepared worktrees: two dispatches claim one
         /// each (refills race them too), the rest check out; none shares.
@@ -13,7 +15,9 @@ extension HeavySuites {
                 let prepared = try sandbox.poolEntries()
                 #expect(prepared.count == 2)
                 // Spawn all, then wait: they race for ids, refs, worktrees and config.
-                let processes = try (0..<Self.count).map { _ in try sandbox.startKanbots(["dispatch", "1"]) }
+                let gate = sandbox.root + "/gate"
+                try sandbox.installFakeAgent("claude", script: ReviewAgent.script(gate: gate))
+                let processes = try (0..<Self.count).map { _ in try sandbox.startKanbots(["dispatch", "1", "--agent", "claude"]) }
                 let results = try processes.map { try $0.wait(timeout: 180) }
                 let failed = results.filter { !$0.succeeded }
                 #expect(failed.isEmpty, "\(failed.count) dispatches failed; first: \(failed.first.map(String.init(describing:)) ?? "")")
@@ -47,6 +51,16 @@ extension HeavySuites {
                             "record of \(id): \(record.fields)")
                 }
 
+                // While all 50 run (their agents wait at a gate), each has its own ports.
+                let blocks = try ids.map { id -> ClosedRange<Int> in
+                    let bounds = try #require(try sandbox.record(id)["Ports"]).split(separator: "-").compactMap { Int($0) }
+                    return bounds[0]...bounds[1]
+                }
+                for (index, block) in blocks.enumerated() {
+                    #expect(!blocks[(index + 1)...].contains { $0.overlaps(block) }, "port block \(block) handed out twice")
+                }
+                try sandbox.write(gate, "")
+
                 // All 50 finish, and no transition was lost on the way.
                 let finished = try sandbox.waitUntilIdle(timeout: 120)
                 #expect(finished.count == Self.count)
@@ -62,6 +76,11 @@ extension HeavySuites {
                 let board = try sandbox.board()
                 #expect(board.unreadable.isEmpty)
                 #expect(board.cards.first?.runs == Self.count)
+
+                // And gave them back (docs/environment.md, "Ports").
+                let claims = (try? FileManager.default.contentsOfDirectory(atPath: Self.portsFolder)) ?? []
+                let held = claims.compactMap { sandbox.read(Self.portsFolder + "/" + $0) }.filter { $0.contains(sandbox.repo) }
+                #expect(held.isEmpty, "ports still claimed after the runs ended: \(held)")
             }
         }
     }
