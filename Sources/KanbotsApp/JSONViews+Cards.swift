@@ -23,6 +23,8 @@ public struct CardJSON: Encodable {
     /// The paths the card's work may touch and its own checks (docs/review.md).
     public var scope: [String]
     public var checks: [String]
+    /// The card's own setup commands, run after `kanbots.setup` (docs/environment.md).
+    public var setup: [String]
 
     public init(_ card: Card) {
         number = card.number
@@ -42,6 +44,7 @@ public struct CardJSON: Encodable {
         model = card.model
         scope = card.scope
         checks = card.checks
+        setup = card.setup
     }
 }
 
