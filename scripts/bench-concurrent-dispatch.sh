@@ -7,7 +7,11 @@
 # finished; checks 50 successes, 50 distinct ids, 50 branches, 50 registered
 # worktrees with files, 50 complete records; compare-and-swap writes and
 # retries from KANBOTS_STATS (one `writes=N retries=M pid=P` line per process,
-# attributed to dispatch or supervisor through the pids the records keep).
+# attributed to dispatch or supervisor through the pids the records keep);
+# each run's port block (docs/environment.md): how many distinct blocks (a
+# block is reused once its run ended, so with quick demo runs fewer than 50;
+# that live runs never share one is ConcurrentDispatchTests' job), and the
+# time each dispatch spent allocating it (`ports_ms` in KANBOTS_STATS).
 # git: how many of the concurrent commands failed, how, and what they left.
 #
 # Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_FILES
@@ -88,21 +92,32 @@ for name in records:
             if l.startswith("Supervisor-PID: "): sup_pids.add(int(l.split(": ")[1]))
             if l.startswith("Agent-PID: "): agent_pids.add(int(l.split(": ")[1]))
 roles = {"dispatch": [0, 0, 0, 0], "supervisor": [0, 0, 0, 0]}   # processes, writes, retries, max retries
+blocks = []
+for name in records:
+    for l in git("log", "-1", "--format=%B", f"refs/kanbots/runs/{name}").splitlines():
+        if l.startswith("Ports: "):
+            first, last = map(int, l.split(": ")[1].split("-")); blocks.append((first, last))
+distinct = len(set(blocks))
+ports_ms = []
 if os.path.exists(stats):
     for line in open(stats):
         f = dict(kv.split("=") for kv in line.split())
         pid, w, r = int(f["pid"]), int(f["writes"]), int(f["retries"])
         if pid in agent_pids: continue
+        if pid not in sup_pids and float(f.get("ports_ms", 0)) > 0: ports_ms.append(float(f["ports_ms"]))
         role = roles["supervisor" if pid in sup_pids else "dispatch"]
         role[0] += 1; role[1] += w; role[2] += r; role[3] = max(role[3], r)
 if len(set(ids)) != want: problems.append(f"{len(set(ids))} distinct ids of {want}")
 if len(branches) != want: problems.append(f"{len(branches)} branches")
 if len(worktrees) != want or with_files != want: problems.append(f"{len(worktrees)} worktrees, {with_files} with files")
 if len(records) != want or completed != want: problems.append(f"{len(records)} records, {completed} completed")
+if len(blocks) != want: problems.append(f"{len(blocks)} runs with ports")
+ports_ms.sort()
 print(json.dumps({"wall_ms": run["wall_ms"], "done_s": t1 - t0, "ok": ok, "ids": len(set(ids)),
                   "branches": len(branches), "worktrees": len(worktrees), "with_files": with_files,
                   "records": len(records), "completed": completed, "roles": roles,
-                  "stats": os.path.exists(stats), "problems": problems}))
+                  "stats": os.path.exists(stats), "problems": problems, "blocks": distinct,
+                  "ports_ms": ports_ms}))
 PY
 )
     kanbots_results+=("$report")
@@ -156,6 +171,9 @@ for i, text in enumerate(sys.argv[2:], 1):
     print(f"   {verdict}")
     if not r["stats"]:
         print("   retries per state write: not instrumented (no KANBOTS_STATS output)")
+    p = r["ports_ms"]
+    if p:
+        print(f"   ports: {r['blocks']} distinct blocks; allocation per dispatch median {p[len(p) // 2]:.2f} ms, max {p[-1]:.2f} ms")
     for role, (procs, writes, retries, worst) in r["roles"].items():
         per = f"{retries / writes:.2f}" if writes else "n/a"
         print(f"   {role:10} processes {procs:3}  CAS writes {writes:4}  retries {retries:5}  retries/write {per:>6}  max in one process {worst}")

@@ -16,8 +16,11 @@
 # Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (7),
 #      BENCH_FILES (5000), BENCH_SANDBOX (kanbots.sandbox for the runs: auto,
 #      on or off; default: auto, i.e. bubblewrap when installed), TMPDIR (where
-#      the repository goes; /dev/shm for memory).
-#      Target: agent started <= 0.25x git worktree add, warm pool.
+#      the repository goes; /dev/shm for memory), BENCH_SETUP (a setup command
+#      every run needs, e.g. `sleep 10` as a stand-in for a 10 s install; the
+#      pool prepares it in advance, docs/environment.md).
+#      Target: agent started <= 0.25x git worktree add, warm pool (with a setup
+#      too); with the pool off, the setup's time plus the overhead without one.
 # What confinement adds: run it with BENCH_SANDBOX=on and =off and compare.
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
@@ -31,6 +34,8 @@ bench_log "generating a $FILES-file repository ..."
 bench_make_repo "$repo" "$FILES"
 SANDBOX=${BENCH_SANDBOX:-auto}
 git -C "$repo" config kanbots.sandbox "$SANDBOX"
+SETUP=${BENCH_SETUP:-}
+[ -z "$SETUP" ] || git -C "$repo" config kanbots.setup "$SETUP"
 baseline_dir=$repo/.kanbots/baseline
 mkdir -p "$baseline_dir"
 
@@ -69,11 +74,11 @@ kanbots_once() {
 # Waits (bounded) until the pool has $1 ready entries, i.e. background refills are done.
 wait_pool() {
     local want=$1 i
-    for ((i = 0; i < 1200; i++)); do
+    for ((i = 0; i < 2400; i++)); do
         [ "$(git -C "$repo" kanbots pool --json | python3 -c 'import json,sys; print(sum(e["state"] == "ready" for e in json.load(sys.stdin)["entries"]))')" -ge "$want" ] && return 0
         sleep 0.05
     done
-    bench_die "the pool did not reach $want ready entries within 60 s"
+    bench_die "the pool did not reach $want ready entries within 120 s"
 }
 
 # The pool in one of three modes before a dispatch: off (kanbots.pool 0, the
@@ -109,7 +114,7 @@ done
 
 read -r g_med g_min g_max < <(bench_py stats "${git_ms[@]}")
 echo
-echo "bench-dispatch: $FILES files, kanbots.sandbox=$SANDBOX, median of N=$N (ms), $(nproc 2>/dev/null || echo '?') CPUs, $(git --version), in $BENCH_TMP"
+echo "bench-dispatch: $FILES files, kanbots.sandbox=$SANDBOX, setup=${SETUP:-none}, median of N=$N (ms), $(nproc 2>/dev/null || echo '?') CPUs, $(git --version), in $BENCH_TMP"
 bench_row "measurement" median min max "x git"
 bench_row "git worktree add -b B PATH main (exit)" "$g_med" "$g_min" "$g_max" "1.00"
 for mode in "${modes[@]}"; do

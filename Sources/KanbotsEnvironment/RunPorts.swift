@@ -17,9 +17,15 @@ public struct RunPorts {
 
     var allocator: PortAllocator { PortAllocator(range: settings.portRange, blockSize: settings.portsPerRun) }
 
+    /// Seconds this process spent allocating ports, for the concurrency
+    /// benchmark (`KANBOTS_STATS`, scripts/bench-concurrent-dispatch.sh).
+    nonisolated(unsafe) public static var allocationSeconds: Double = 0
+
     /// A block owned by the lock at `pendingLock` (held by the dispatch).
     public func allocate(pendingLock: String) throws -> PortBlock {
-        try allocator.allocate(ownerLock: pendingLock)
+        let started = Date()
+        defer { Self.allocationSeconds += Date().timeIntervalSince(started) }
+        return try allocator.allocate(ownerLock: pendingLock)
     }
 
     /// Hands the block to run `id`'s supervisor lock, which `pendingLock` became.

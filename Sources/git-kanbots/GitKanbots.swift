@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KanbotsCore
+import KanbotsEnvironment
 import KanbotsSupervisor
 import KanbotsStore
 
@@ -51,10 +52,12 @@ struct GitKanbots: ParsableCommand {
     }
 
     /// With `KANBOTS_STATS=<file>`, appends this process's compare-and-swap
-    /// counts (`writes=N retries=M`), for the concurrency benchmark.
+    /// counts and the time it spent allocating ports (`writes=N retries=M
+    /// ports_ms=T`), for the concurrency benchmark.
     static func writeStats() {
         guard let path = ProcessInfo.processInfo.environment["KANBOTS_STATS"] else { return }
-        let line = "writes=\(Contention.writes) retries=\(Contention.retries) pid=\(getpid())\n"
+        let line = "writes=\(Contention.writes) retries=\(Contention.retries) "
+            + String(format: "ports_ms=%.3f", RunPorts.allocationSeconds * 1000) + " pid=\(getpid())\n"
         guard let handle = FileHandle(forWritingAtPath: path) ?? {
             _ = FileManager.default.createFile(atPath: path, contents: nil)
             return FileHandle(forWritingAtPath: path)
