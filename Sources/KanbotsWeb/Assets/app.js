@@ -260,6 +260,16 @@ function renderRunSummary() {
   if (verdict) facts.push(["readiness", verdict]);
   if (run.checks) facts.push(["checks", run.checks.outcome + (run.checks.failed_command ? `: ${run.checks.failed_command}` : "")]);
   if (run.agent_tested) facts.push(["agent tested", run.agent_tested]);
+  const env = run.environment;
+  if (env && env.ports) {
+    // A live run's services listen on its first port (docs/environment.md).
+    const live = ["queued", "running", "awaiting_decision"].includes(run.state);
+    facts.push(["ports", live ? el("a", { href: `http://127.0.0.1:${env.port}/`, target: "_blank", rel: "noopener" }, env.ports) : env.ports]);
+  }
+  if (env && env.setup) facts.push(["setup", env.setup.outcome + (env.setup_source === "pool" ? " (pool)" : "") + (env.setup.failed_command ? `: ${env.setup.failed_command}` : "")]);
+  else if (env && env.setup_source === "pool") facts.push(["setup", "prepared in the pool"]);
+  if (env && env.included.length) facts.push(["included", env.included.join(", ")]);
+  if (env && env.services_exited.length) facts.push(["services exited", env.services_exited.join(", ")]);
   if ((run.scope_violations || []).length) facts.push(["out of scope", run.scope_violations.join(", ")]);
   $("#run-summary").replaceChildren(...facts.map(([key, value]) => el("span", { "data-fact": key }, `${key} `, el("b", {}, value))));
   $("#run-summary").dataset.state = run.state;

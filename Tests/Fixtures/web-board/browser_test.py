@@ -157,6 +157,12 @@ try:
     selector = f'button.run[data-run="{slow}"][data-state="running"]'
     wait_for("the slow run running", lambda: driver.find_elements(By.CSS_SELECTOR, selector))
     click(selector)
+    # A live run's ports link to its first port (docs/environment.md).
+    wait_for("the run's ports", lambda: driver.find_elements(By.CSS_SELECTOR, '#run-summary [data-fact="ports"] a'))
+    link = driver.find_element(By.CSS_SELECTOR, '#run-summary [data-fact="ports"] a')
+    port = link.text.split("-")[0]
+    if link.get_attribute("href") != f"http://127.0.0.1:{port}/":
+        raise AssertionError(f"the ports link is {link.get_attribute('href')} for {link.text}")
     wait_for("the stop button", lambda: driver.find_elements(By.ID, "run-stop"))
     click("#run-stop")
     wait_for("the run cancelled", lambda: driver.find_element(By.ID, "run-summary").get_attribute("data-state") == "cancelled")
