@@ -15,6 +15,8 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A ref git cannot resolve at all: garbage in its file (even with a
     /// packed value behind it, which git ignores), or a symbolic ref.
     case unreadableRef(ref: String, reason: String)
+    /// `sync` will not run beside a ref it cannot read (`others`: how many more).
+    case syncRefused(ref: String, reason: String, others: Int)
     case diskFull(path: String, detail: String)
     case runNotFinished(String, state: String)
     case contention(ref: String, attempts: Int)
@@ -56,6 +58,10 @@ public enum KanbotsError: Error, CustomStringConvertible, Equatable, Sendable {
             "the ref \(ref) cannot be read (\(reason)); nothing acts on it until `git kanbots fsck --repair` restores it "
                 + (ref.hasPrefix(KanbotsRepository.runsRefPrefix) ? "from its reflog, its packed value or its branch"
                     : "from its reflog or its packed value")
+        case .syncRefused(let ref, let reason, let others):
+            "nothing synced: the ref \(ref) cannot be read (\(reason))"
+                + (others > 0 ? ", nor can \(others) more" : "")
+                + "; `git kanbots fsck --repair` restores it from its reflog or its packed value, then sync again"
         case .diskFull(let path, let detail):
             "no space left on the device holding \(path) (\(detail)); free some space and try again"
         case .runNotFinished(let id, let state):

@@ -151,4 +151,45 @@ import Testing
             #expect(try sandbox.gitOK("notes", "--ref=kanbots", "show", "HEAD").contains("9-zzzz"))
         }
     }
+
+    /// A clone with damaged run refs whose packed values are stale: sync
+    /// refuses, in one line naming `fsck --repair`, before it merges or
+    /// pushes anything (`git fetch` itself fails beside such a ref), so it
+    /// neither pushes a stale value (run B, which the remote lacks) nor
+    /// loses the remote's newer one (run A, moved on by another clone);
+    /// after the repair the next sync shares both.
+    @Test func syncNeitherPushesTheStaleValueNorLosesTheRemotes() throws {
+        try Sandbox.with { sandbox in
+            let world = try SyncWorld(sandbox, cards: ["One", "Two"], clones: 2)
+            let (mine, other) = (world.clones[0], world.clones[1])
+            let runA = try world.dispatchAndFinish(1, in: mine)
+            try world.sync(mine)
+            try world.sync(other)
+            let refA = "refs/kanbots/runs/\(runA)"
+            let remoteA = try advance(sandbox, refA, adding: "Test-Step: moved on by the other clone", in: other)
+            try world.sync(other)
+            let runB = try world.dispatchAndFinish(2, in: mine)
+            let refB = "refs/kanbots/runs/\(runB)"
+
+            try sandbox.gitOK("pack-refs", "--all", in: mine)
+            let lostA = try advance(sandbox, refA, adding: "Test-Step: after the pack", in: mine)
+            let lostB = try advance(sandbox, refB, adding: "Test-Step: after the pack", in: mine)
+            for ref in [refA, refB] { try sandbox.write(mine + "/.git/" + ref, "garbage\n") }
+
+            let remoteBefore = try world.sharedRefs(world.remote)
+            let result = try world.kanbots(["sync"], in: mine)
+            expectCleanError(result, mentioning: "nothing synced", refA, "1 more", "fsck --repair")
+            #expect(try world.sharedRefs(world.remote) == remoteBefore, "the remote changed")
+            #expect(!remoteBefore.contains(refB) && remoteBefore.contains("\(remoteA) \(refA)"), "\(remoteBefore)")
+            for ref in [refA, refB] { #expect(sandbox.read(mine + "/.git/" + ref) == "garbage\n", "\(ref) was written over") }
+
+            try sandbox.kanbotsOK("fsck", "--repair", in: mine)
+            #expect(try sandbox.gitOK("rev-parse", refB, in: mine) == lostB)
+            try world.sync(mine)
+            let merged = try sandbox.gitOK("rev-parse", refA, in: world.remote)
+            #expect(try sandbox.git("merge-base", "--is-ancestor", remoteA, merged, in: world.remote).succeeded)
+            #expect(try sandbox.git("merge-base", "--is-ancestor", lostA, merged, in: world.remote).succeeded)
+            #expect(try sandbox.gitOK("rev-parse", refB, in: world.remote) == lostB)
+        }
+    }
 }
