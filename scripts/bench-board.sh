@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `git kanbots board --json` over 10,000 recorded runs, against
-# `git for-each-ref refs/kanbots/` in the same run; once with loose refs and
-# once after `git pack-refs --all`.
+# `git for-each-ref refs/kanbots/` in the same run; once with loose refs,
+# once after `git pack-refs --all`, and once with 1,000 loose refs written
+# over their packed lines (what updates after a pack leave).
 #
 # The runs are not dispatched: their records are written straight into git in
 # the run store's own format (refs/kanbots/runs/<number>-<clone>, one commit
@@ -102,6 +103,15 @@ git -C "$repo" pack-refs --all
 [ -z "$(find "$repo/.git/refs/kanbots" -type f)" ] || bench_die "pack-refs left loose run refs"
 bench_log "measuring after git pack-refs --all ..."
 measure "packed refs"
+# Updates after a pack go to loose files again, each over its packed line: a
+# loose file is authoritative (docs/state-format.md, "Loose refs over packed
+# refs"), so the listing reads those that share a name with a packed ref.
+# 1,000 of them, with the values they had (the board must read the same).
+mkdir -p "$repo/.git/refs/kanbots/runs"
+git -C "$repo" for-each-ref --count=1000 --format='%(objectname) %(refname)' refs/kanbots/runs/ |
+    while read -r id ref; do echo "$id" >"$repo/.git/$ref"; done
+bench_log "measuring with 1,000 loose refs over packed-refs ..."
+measure "1,000 loose over packed"
 version=$(time_n "$KB" --version)
 
 echo

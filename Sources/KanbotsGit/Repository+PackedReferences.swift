@@ -233,25 +233,9 @@ struct PackedRefsFile {
     static let defaultTraits = ["peeled", "fully-peeled", "sorted"]
 
     init(contentsOf path: String) throws {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            guard errno == ENOENT else {
-                throw GitError(code: GIT_ERROR.rawValue, operation: "read \(path): \(String(cString: strerror(errno)))")
-            }
+        guard let bytes = try Self.bytes(at: path) else {
             traits = Self.defaultTraits
             return
-        }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = read(descriptor, &chunk, chunk.count)
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else {
-                throw GitError(code: GIT_ERROR.rawValue, operation: "read \(path): \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
         }
         traits = []
         var last: String?
@@ -266,6 +250,29 @@ struct PackedRefsFile {
                 entries[name] = (String(text[..<space]), nil)
                 last = name
             }
+        }
+    }
+
+    /// The file's bytes, or nil when there is no such file.
+    static func bytes(at path: String) throws -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            guard errno == ENOENT else {
+                throw GitError(code: GIT_ERROR.rawValue, operation: "read \(path): \(String(cString: strerror(errno)))")
+            }
+            return nil
+        }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = read(descriptor, &chunk, chunk.count)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else {
+                throw GitError(code: GIT_ERROR.rawValue, operation: "read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
         }
     }
 

@@ -215,7 +215,10 @@ public struct RunIndex {
             }
             return Scan(runs: runs, snapshot: snapshot, looseNames: reading?.looseNames)
         }
-        let listing = try repository.git.references(matching: prefix + "*")
+        // Honest about loose files that do not parse: such a ref is left out
+        // (and named by `HiddenRuns`), never shown from its stale packed value.
+        let listing = try repository.git.referenceListing(
+            under: prefix, looseNames: reading?.looseNames.map { $0.map { prefix + $0 } }).references
         var entries: [RunSnapshot.Entry] = []
         var changed = false
         entries.reserveCapacity(listing.count)

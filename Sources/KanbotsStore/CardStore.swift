@@ -51,9 +51,12 @@ public final class CardStore {
         return try all().cards.first { $0.issue == issue }
     }
 
+    /// Every card number taken, readable or not: a number whose ref cannot
+    /// be read is still not free.
     public func numbers() throws -> [Int] {
-        try git.references(matching: KanbotsRepository.cardsRefPrefix + "*")
-            .compactMap { Int($0.name.dropFirst(KanbotsRepository.cardsRefPrefix.count)) }
+        let listing = try git.referenceListing(under: KanbotsRepository.cardsRefPrefix)
+        return (listing.references.map(\.name) + listing.unreadable.map(\.name))
+            .compactMap { Int($0.dropFirst(KanbotsRepository.cardsRefPrefix.count)) }
     }
 
     public func card(_ number: Int) throws -> Card {
@@ -67,11 +70,14 @@ public final class CardStore {
         }
     }
 
-    /// All readable cards, and the refs that could not be read.
+    /// All readable cards, and the refs that could not be read: a loose
+    /// card ref git cannot parse is one of those, never its packed value.
     public func all() throws -> (cards: [Card], unreadable: [KanbotsError]) {
+        let listing = try git.referenceListing(under: KanbotsRepository.cardsRefPrefix)
         var cards: [Card] = []
-        var unreadable: [KanbotsError] = []
-        for number in try numbers().sorted() {
+        var unreadable = listing.unreadable.map { KanbotsError.unreadableRef(ref: $0.name, reason: $0.reason(in: git)) }
+        let numbers = listing.references.compactMap { Int($0.name.dropFirst(KanbotsRepository.cardsRefPrefix.count)) }
+        for number in numbers.sorted() {
             do { cards.append(try card(number)) } catch let error as KanbotsError { unreadable.append(error) }
         }
         return (cards, unreadable)

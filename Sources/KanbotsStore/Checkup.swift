@@ -37,7 +37,26 @@ public struct Checkup {
             try git.references(matching: "refs/heads/kanbots/issue-*").map { ($0.name, $0.target) },
             uniquingKeysWith: { first, _ in first })
         let orphans = orphanedBranches(branches, readable: readable)
-        return refFindings + orphans + (try worktrees(readable: readable, orphans: orphans)) + (try danglingNotes())
+        return refFindings + (try unreadableSharedRefs()) + orphans + (try worktrees(readable: readable, orphans: orphans))
+            + (try danglingNotes())
+    }
+
+    /// Card refs and the notes ref whose loose file git cannot read; a
+    /// packed value behind one is stale and is not read in its place.
+    func unreadableSharedRefs() throws -> [Finding] {
+        let cards = try git.referenceListing(under: KanbotsRepository.cardsRefPrefix).unreadable
+        return (cards + git.unreadableLooseReferences([KanbotsRepository.notesRef])).map { loose in
+            let fix: String
+            if let last = git.reflogTargets(loose.name).first(where: { (try? git.objectExists($0)) == true }) {
+                fix = "`git kanbots fsck --repair` points it back at \(last.short), the last entry of its reflog"
+            } else if let packed = loose.packedTarget {
+                fix = "`git kanbots fsck --repair` falls back to its packed value \(git.describeCommit(packed)) "
+                    + "(its reflog is empty; later changes are lost)"
+            } else {
+                fix = "no reflog and no packed value: look with `git reflog show \(loose.name)`, then `git update-ref \(loose.name) COMMIT`"
+            }
+            return Finding(kind: .unreadableRef, subject: loose.name, run: nil, detail: loose.reason(in: git), fix: fix)
+        }
     }
 
     /// Every run ref that cannot be read, and the records of those that can.
@@ -65,7 +84,7 @@ public struct Checkup {
                     fix: "its name is not a run id either: move \(ref.path) out of .git/refs"))
                 continue
             }
-            findings.append(unreadable(ref.name, id: id, ref.reason))
+            findings.append(unreadable(ref.name, id: id, ref.reason, packed: ref.packedTarget))
         }
         return (readable, findings)
     }
@@ -89,11 +108,14 @@ public struct Checkup {
         }
     }
 
-    private func unreadable(_ ref: String, id: RunID, _ detail: String) -> Finding {
+    private func unreadable(_ ref: String, id: RunID, _ detail: String, packed: ObjectID? = nil) -> Finding {
         let recovery = RunRecovery(repository)
         let fix: String
         if let good = recovery.lastGoodRecord(of: id) {
             fix = "`git kanbots fsck --repair` points it back at \(good.commit.short), its last good record (reflog)"
+        } else if let packed, recovery.readableRecord(of: id, at: packed) != nil {
+            fix = "`git kanbots fsck --repair` falls back to its packed value \(git.describeCommit(packed)) "
+                + "(its reflog has no good record; later transitions are lost)"
         } else if let branch = branch(of: id) {
             fix = "`git kanbots fsck --repair` rebuilds its record from branch \(branch.name)"
         } else {
@@ -154,7 +176,9 @@ public struct Checkup {
 
     /// Notes under `refs/notes/kanbots` on commits that do not exist.
     private func danglingNotes() throws -> [Finding] {
-        guard let tip = try git.referenceTarget(KanbotsRepository.notesRef) else { return [] }
+        // An unreadable notes ref is a finding of its own (`unreadableSharedRefs`).
+        guard git.unreadableReason(KanbotsRepository.notesRef) == nil,
+              let tip = try git.referenceTarget(KanbotsRepository.notesRef) else { return [] }
         return try git.notes(inCommit: tip).keys.sorted().filter { !(try git.objectExists($0)) }.map { commit in
             Finding(
                 kind: .danglingNote, subject: commit.hex, run: nil,

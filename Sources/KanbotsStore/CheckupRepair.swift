@@ -6,11 +6,15 @@ import KanbotsGit
 /// "Checking and repairing"):
 ///
 /// 1. A run ref with a good record in its reflog points back at the newest one.
-/// 2. Failing that, a run with a branch gets a record rebuilt from the branch
+///    (A card or notes ref: at its reflog's last entry.)
+/// 2. Failing that, a loose ref file that does not parse but hides a packed
+///    value with a good record is moved aside, so the packed value shows
+///    again: older, said so, but the ref's own.
+/// 3. Failing that, a run with a branch gets a record rebuilt from the branch
 ///    and its notes: a new commit, state `completed` (the branch has work) or
 ///    `failed`, reason `recovered`; on top of the unreadable commit if the ref
 ///    still names one, so that commit stays in the history.
-/// 3. A loose ref file git cannot parse is moved to `.git/kanbots/fsck/`
+/// 4. A loose ref file git cannot parse is moved to `.git/kanbots/fsck/`
 ///    before the ref is written again: kept, not overwritten.
 ///
 /// Anything else (stray worktrees, dangling notes) is only reported.
@@ -35,8 +39,8 @@ public struct CheckupRepair {
             switch finding.kind {
             case .unreadableRef, .orphanedBranch:
                 guard let id = finding.run else {
-                    actions.append(Action(subject: finding.subject, run: nil,
-                                          description: "left alone: \(finding.fix)", repaired: false))
+                    actions.append(isSharedRef(finding.subject) ? restoreSharedRef(finding.subject)
+                        : Action(subject: finding.subject, run: nil, description: "left alone: \(finding.fix)", repaired: false))
                     continue
                 }
                 guard handled.insert(id).inserted else { continue }
@@ -60,6 +64,14 @@ public struct CheckupRepair {
                 return Action(subject: ref, run: id, description: "pointed \(ref) back at \(good.commit.short), its last good "
                               + "record (\(good.record.state.rawValue)), from the reflog" + savedNote(saved), repaired: true)
             }
+            if let packed = git.unreadableLooseReferences([ref]).first?.packedTarget,
+               let record = recovery.readableRecord(of: id, at: packed) {
+                // With the loose file moved aside, git reads the packed line again.
+                let saved = try moveAsideUnreadableFile(of: ref)
+                return Action(subject: ref, run: id, description: "no good record in the reflog of \(ref): fell back to its "
+                              + "packed value \(packed.short) (\(record.state.rawValue)) \(git.describeCommit(packed)); "
+                              + "later transitions are lost" + savedNote(saved), repaired: true)
+            }
             guard let branch = Checkup(repository).branch(of: id),
                   let recovered = try recovery.recover(branch: branch.name, tip: branch.tip) else {
                 return Action(subject: subject, run: id, description: "not repaired: no good record in the reflog of \(ref) "
@@ -80,6 +92,39 @@ public struct CheckupRepair {
                           + savedNote(saved), repaired: true)
         } catch {
             return Action(subject: ref, run: id, description: "not repaired: \(error)", repaired: false)
+        }
+    }
+
+    /// A card ref or the notes ref: shared state with no branch to rebuild it from.
+    private func isSharedRef(_ ref: String) -> Bool {
+        ref.hasPrefix(KanbotsRepository.cardsRefPrefix) || ref == KanbotsRepository.notesRef
+    }
+
+    /// Points a card or notes ref whose loose file git cannot read back at
+    /// the last entry of its reflog (an existing object), else lets its
+    /// packed value show again, saying so. The loose file is kept.
+    private func restoreSharedRef(_ ref: String) -> Action {
+        guard let loose = git.unreadableLooseReferences([ref]).first else {
+            return Action(subject: ref, run: nil, description: "already readable", repaired: true)
+        }
+        do {
+            if let last = git.reflogTargets(ref).first(where: { (try? git.objectExists($0)) == true }) {
+                let saved = try moveAsideUnreadableFile(of: ref)
+                try git.updateReference(ref, to: last, expecting: try currentTarget(ref),
+                                        message: "kanbots fsck: restore the last reflog entry")
+                return Action(subject: ref, run: nil, description: "pointed \(ref) back at \(last.short), the last entry "
+                              + "of its reflog" + savedNote(saved), repaired: true)
+            }
+            guard let packed = loose.packedTarget else {
+                return Action(subject: ref, run: nil, description: "not repaired: no reflog and no packed value; look with "
+                              + "`git reflog show \(ref)`, then `git update-ref \(ref) COMMIT`", repaired: false)
+            }
+            let saved = try moveAsideUnreadableFile(of: ref)
+            return Action(subject: ref, run: nil, description: "its reflog is empty: fell back to its packed value "
+                          + "\(packed.short) \(git.describeCommit(packed)); later changes are lost" + savedNote(saved),
+                          repaired: true)
+        } catch {
+            return Action(subject: ref, run: nil, description: "not repaired: \(error)", repaired: false)
         }
     }
 

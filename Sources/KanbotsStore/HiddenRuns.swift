@@ -16,6 +16,8 @@ public struct HiddenRuns {
         /// The loose ref file.
         public var path: String
         public var reason: String
+        /// The value `packed-refs` still has for the name: stale, hidden by the loose file.
+        public var packedTarget: ObjectID?
         public var error: KanbotsError { .unreadableRef(ref: name, reason: reason) }
         /// The run the name stands for, when it is a run id at all.
         public var id: RunID? { RunID(String(name.dropFirst(KanbotsRepository.runsRefPrefix.count))) }
@@ -24,30 +26,34 @@ public struct HiddenRuns {
     /// Loose run ref files that are not among `listed` (the names the ref
     /// listing returned) and still do not resolve: a ref created after the
     /// listing resolves and is left out, so a concurrent dispatch is never
-    /// mistaken for damage.
+    /// mistaken for damage. A loose file that hides a packed value is one of
+    /// these (`Repository.referenceListing` leaves it out): git reads the
+    /// loose file, not the stale packed line.
     ///
     /// - Parameter looseNames: the run folder's file names, when the caller
     ///   has just read them (`RefsFingerprint`) and it holds no subfolder:
     ///   the folder is then not read again.
     public func unlistedRunRefs(listed: Set<String>, looseNames: [String]? = nil) -> [UnlistedRef] {
-        var found: [UnlistedRef] = []
         let prefix = String(KanbotsRepository.runsRefPrefix.dropLast())
-        let folder = repository.commonDirectory + "/" + prefix
-        func visit(path: @autoclosure () -> String, name: String) {
-            guard !listed.contains(name), !name.hasSuffix(".lock") else { return }
-            let path = path()
-            if let symbolic = try? repository.git.symbolicTarget(name) {
-                found.append(UnlistedRef(name: name, path: path, reason: "a symbolic ref to \(symbolic), not a run record"))
-            } else if (try? repository.git.referenceTarget(name)) == nil {
-                found.append(UnlistedRef(name: name, path: path, reason: Self.describe(fileAt: path)))
-            }
-        }
+        var candidates: [String] = []
         if let looseNames {
-            for name in looseNames { visit(path: folder + "/" + name, name: prefix + "/" + name) }
+            candidates = looseNames.map { prefix + "/" + $0 }
         } else {
-            Self.walk(folder, name: prefix) { visit(path: $0, name: $1) }
+            Self.walk(repository.commonDirectory + "/" + prefix, name: prefix) { candidates.append($1) }
         }
-        return found.sorted { $0.name < $1.name }
+        candidates.removeAll { listed.contains($0) || $0.hasSuffix(".lock") }
+        guard !candidates.isEmpty else { return [] }
+        let git = repository.git
+        let broken = Dictionary(git.unreadableLooseReferences(candidates).map { ($0.name, $0) },
+                                uniquingKeysWith: { first, _ in first })
+        return candidates.sorted().compactMap { name in
+            if let loose = broken[name] {
+                return UnlistedRef(name: name, path: loose.path, reason: loose.reason(in: git), packedTarget: loose.packedTarget)
+            }
+            guard let symbolic = try? git.symbolicTarget(name) else { return nil }
+            return UnlistedRef(name: name, path: repository.commonDirectory + "/" + name,
+                               reason: "a symbolic ref to \(symbolic), not a run record")
+        }
     }
 
     /// Run branches (`kanbots/issue-<card>-<run id>`) whose run has no
@@ -62,16 +68,6 @@ public struct HiddenRuns {
                   (try? store.record(id)) == nil else { return nil }
             return try? recovery.recover(branch: branch, tip: tip)
         }
-    }
-
-    /// What an unreadable ref file holds, in a few words.
-    static func describe(fileAt path: String) -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { return "the ref file cannot be opened" }
-        let text = String(decoding: data.prefix(64), as: UTF8.self)
-            .trimmed()
-            .map { $0.isASCII && !$0.isNewline && $0 != "\t" ? $0 : "?" }
-        if text.isEmpty { return "the ref file is empty" }
-        return "the ref file holds '\(String(text.prefix(40)))\(text.count > 40 ? "…" : "")', not a commit id"
     }
 
     /// Every regular file below `folder`, with its ref name. Uses `readdir`'s

@@ -14,8 +14,11 @@ public enum KanbotsError: ExplainedError, Equatable, Sendable {
     case branchExists(String)
     case worktreeExists(String)
     case corruptRecord(ref: String, reason: String)
-    /// A ref git cannot resolve at all: garbage in its file, or a symbolic ref.
+    /// A ref git cannot resolve at all: garbage in its file (even with a
+    /// packed value behind it, which git ignores), or a symbolic ref.
     case unreadableRef(ref: String, reason: String)
+    /// `sync` will not run beside a ref it cannot read (`others`: how many more).
+    case syncRefused(ref: String, reason: String, others: Int)
     case diskFull(path: String, detail: String)
     case runNotFinished(String, state: String)
     case contention(ref: String, attempts: Int)
@@ -54,7 +57,13 @@ public enum KanbotsError: ExplainedError, Equatable, Sendable {
             "the record at \(ref) cannot be read (\(reason)); it was left untouched: inspect it with `git log \(ref)`"
                 + (ref.hasPrefix(KanbotsRepository.runsRefPrefix) ? " or rebuild it with `git kanbots fsck --repair`" : "")
         case .unreadableRef(let ref, let reason):
-            "the ref \(ref) cannot be read (\(reason)); `git kanbots fsck --repair` rebuilds it from its reflog or its branch"
+            "the ref \(ref) cannot be read (\(reason)); nothing acts on it until `git kanbots fsck --repair` restores it "
+                + (ref.hasPrefix(KanbotsRepository.runsRefPrefix) ? "from its reflog, its packed value or its branch"
+                    : "from its reflog or its packed value")
+        case .syncRefused(let ref, let reason, let others):
+            "nothing synced: the ref \(ref) cannot be read (\(reason))"
+                + (others > 0 ? ", nor can \(others) more" : "")
+                + "; `git kanbots fsck --repair` restores it from its reflog or its packed value, then sync again"
         case .diskFull(let path, let detail):
             "no space left on the device holding \(path) (\(detail)); free some space and try again"
         case .runNotFinished(let id, let state):

@@ -36,7 +36,7 @@ struct RecordChain {
     ) throws -> ObjectID? {
         let streamed = try diskFiles.mapValues { try git.writeBlob(fromFile: $0) }
         return try Contention.retrying(ref: ref) {
-            guard let tip = try git.referenceTarget(ref) else { throw RecordChainError.missing(ref) }
+            guard let tip = try git.readableTarget(ref) else { throw RecordChainError.missing(ref) }
             let current = try git.commit(tip)
             let files = try git.treeEntries(current.tree)
             guard let (message, changes) = try change(current.message, files) else { return nil }
@@ -53,13 +53,13 @@ struct RecordChain {
     }
 
     func tipMessage() throws -> String? {
-        guard let tip = try git.referenceTarget(ref) else { return nil }
+        guard let tip = try git.readableTarget(ref) else { return nil }
         return try git.commitMessage(tip)
     }
 
     /// Every version, oldest first (first-parent history).
     func history() throws -> [CommitInfo] {
-        guard var next = try git.referenceTarget(ref) else { return [] }
+        guard var next = try git.readableTarget(ref) else { return [] }
         var versions: [CommitInfo] = []
         while true {
             let commit = try git.commit(next)
@@ -71,7 +71,7 @@ struct RecordChain {
     }
 
     func attachment(_ name: String) throws -> Data? {
-        guard let tip = try git.referenceTarget(ref) else { return nil }
+        guard let tip = try git.readableTarget(ref) else { return nil }
         guard let blob = try git.treeEntries(try git.commit(tip).tree)[name] else { return nil }
         return try git.readBlob(blob)
     }

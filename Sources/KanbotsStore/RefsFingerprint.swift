@@ -1,7 +1,8 @@
 import KanbotsCore
 
 /// A hash of the files that hold run refs (`packed-refs` and every loose
-/// `refs/kanbots/runs/*`): inode, size, change and modification times. Equal
+/// `refs/kanbots/runs/*`, including one that does not parse: it hides its
+/// packed value): inode, size, change and modification times. Equal
 /// fingerprints mean no run ref was written meanwhile, so the listing read
 /// last time still holds and ten thousand ref files need not be read again.
 ///
@@ -24,8 +25,15 @@ enum RefsFingerprint {
         var looseNames: [String]?
     }
 
+    /// Hashed first, so a fingerprint stored by a binary that read refs by
+    /// another rule never matches. 2: a loose file that does not parse hides
+    /// its packed value (before, a snapshot could hold that stale value
+    /// under an unchanged fingerprint).
+    static let listingRule: Int64 = 2
+
     static func current(commonDirectory: String, prefix: String, now: Date = Date()) -> Reading {
         var hash = Hasher64()
+        hash.add(listingRule)
         let limit = now.timeIntervalSince1970 - racyWindow
         var usable = add(commonDirectory + "/packed-refs", at: nil, to: &hash, notAfter: limit, missingIsFine: true)
         let folder = commonDirectory + "/" + prefix.trimming(charactersIn: "/")

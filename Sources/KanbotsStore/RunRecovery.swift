@@ -17,18 +17,17 @@ public struct RunRecovery {
     /// The newest commit the ref's reflog names that still holds a readable
     /// record of this very run, or nil.
     public func lastGoodRecord(of id: RunID) -> (commit: ObjectID, record: RunRecord)? {
-        let path = repository.commonDirectory + "/logs/" + RunStore.ref(id)
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        for line in lines.reversed() {
-            // `<old> <new> <who> <time> <zone>\t<message>`
-            let fields = line.split(separator: " ", maxSplits: 2)
-            guard fields.count >= 2, let commit = ObjectID(hex: String(fields[1])),
-                  let message = try? git.commitMessage(commit),
-                  let record = try? RunRecord(parsing: message), record.id == id else { continue }
-            return (commit, record)
+        for commit in git.reflogTargets(RunStore.ref(id)) {
+            if let record = readableRecord(of: id, at: commit) { return (commit, record) }
         }
         return nil
+    }
+
+    /// The record of run `id` at `commit`, when it is one.
+    func readableRecord(of id: RunID, at commit: ObjectID) -> RunRecord? {
+        guard let message = try? git.commitMessage(commit), let record = try? RunRecord(parsing: message),
+              record.id == id else { return nil }
+        return record
     }
 
     /// What the run's branch says: its card and id (from the name), its base

@@ -119,14 +119,9 @@ public final class RunStore {
     }
 
     /// The run's ref tip, or nil when it has none. A ref git cannot read
-    /// (garbage in its file) is a typed error naming the fix, not libgit2's.
-    func tip(_ id: RunID) throws -> ObjectID? {
-        do {
-            return try git.referenceTarget(Self.ref(id))
-        } catch let error as GitError {
-            throw KanbotsError.unreadableRef(ref: Self.ref(id), reason: error.message)
-        }
-    }
+    /// (garbage in its loose file, packed value or not) is a typed error
+    /// naming the fix, not libgit2's.
+    func tip(_ id: RunID) throws -> ObjectID? { try git.readableTarget(Self.ref(id)) }
 
     /// Every version of a run's record, oldest first: its lifecycle.
     public func history(_ id: RunID) throws -> [(commit: CommitInfo, record: RunRecord?)] {
@@ -137,24 +132,37 @@ public final class RunStore {
         try chain(id).attachment(name)
     }
 
-    /// Every run id with a ref, parsed or not.
+    /// Every run id with a readable ref, parsed or not. A loose ref file
+    /// git cannot read is not here, even when `packed-refs` has an older
+    /// value for it (`HiddenRuns` names those).
     public func allIDs() throws -> [(id: RunID?, ref: String, tip: ObjectID)] {
-        try git.references(matching: KanbotsRepository.runsRefPrefix + "*").map {
+        try git.referenceListing(under: KanbotsRepository.runsRefPrefix).references.map {
             (RunID(String($0.name.dropFirst(KanbotsRepository.runsRefPrefix.count))), $0.name, $0.target)
         }
     }
 
     /// Resolves what a user typed: a full id (`7-k3qz`), or just the number
     /// when it is unambiguous (this clone's run wins over other clones').
+    /// A run whose ref cannot be read resolves too, so acting on it fails
+    /// with the reason and the fix, not "unknown run".
     public func resolve(_ text: String, clone: CloneTag?) throws -> RunID {
         if let id = RunID(text) {
             guard try tip(id) != nil else { throw KanbotsError.unknownRun(text) }
             return id
         }
         guard let number = Int(text), number > 0 else { throw KanbotsError.unknownRun(text) }
-        let matches = try allIDs().compactMap(\.id).filter { $0.number == number }
-        if let clone, let own = matches.first(where: { $0.clone == clone }) { return own }
-        if matches.count == 1 { return matches[0] }
+        let listing = try git.referenceListing(under: KanbotsRepository.runsRefPrefix)
+        let matches = (listing.references.map(\.name) + listing.unreadable.map(\.name))
+            .compactMap { RunID(String($0.dropFirst(KanbotsRepository.runsRefPrefix.count))) }
+            .filter { $0.number == number }
+        if let clone, let own = matches.first(where: { $0.clone == clone }) {
+            _ = try tip(own)
+            return own
+        }
+        if matches.count == 1 {
+            _ = try tip(matches[0])
+            return matches[0]
+        }
         if matches.isEmpty { throw KanbotsError.unknownRun(text) }
         throw KanbotsError.ambiguousRun(text, matches.map(\.description).sorted())
     }

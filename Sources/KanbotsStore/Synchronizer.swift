@@ -97,8 +97,12 @@ public final class Synchronizer {
             let (transport, remote, refspecs) = (transport, remote, fetchRefspecs)
             let fetch = BackgroundWork { try transport.fetch(remote: remote, refspecs: refspecs) }
             let locals = Result { try listLocals() }
-            try fetch.wait()
-            let tips = try merge(into: &report, localTips: try locals.get())
+            let fetched = Result { try fetch.wait() }
+            // Checked before the fetch's outcome: with such a ref, `git fetch`
+            // itself fails ("bad object"), and the reason is this ref.
+            try refuseUnreadable(locals)
+            try fetched.get()
+            let tips = try merge(into: &report, localTips: try locals.get().tips)
             guard push else { break }
             // Only what the remote lacks, judged against the tips just fetched:
             // with nothing new on either side, nothing is pushed at all.
@@ -122,10 +126,27 @@ public final class Synchronizer {
         return report
     }
 
-    /// Every local ref under `refs/kanbots/` and its tip.
-    func listLocals() throws -> [String: ObjectID] {
-        Dictionary(try git.references(matching: Self.kanbotsPrefix + "*").map { ($0.name, $0.target) },
-                   uniquingKeysWith: { first, _ in first })
+    /// Every readable local ref under `refs/kanbots/` and its tip, and the
+    /// loose ref files there (or the notes ref's) that git cannot read.
+    struct Locals {
+        var tips: [String: ObjectID]
+        var unreadable: [UnreadableLooseReference]
+    }
+
+    func listLocals() throws -> Locals {
+        let listing = try git.referenceListing(under: Self.kanbotsPrefix)
+        return Locals(tips: Dictionary(listing.references.map { ($0.name, $0.target) }, uniquingKeysWith: { first, _ in first }),
+                      unreadable: listing.unreadable + git.unreadableLooseReferences([KanbotsRepository.notesRef]))
+    }
+
+    /// Nothing is merged or pushed while a shared ref cannot be read: its
+    /// packed value (what libgit2 would fall back to) may be many updates
+    /// old, so merging onto it or pushing it would pass an old state off as
+    /// the current one; and `git fetch` fails beside it anyway. The
+    /// remote's values stay where they are, and in the tracking refs.
+    private func refuseUnreadable(_ locals: Result<Locals, any Error>) throws {
+        guard case .success(let listed) = locals, let first = listed.unreadable.first else { return }
+        throw KanbotsError.syncRefused(ref: first.name, reason: first.reason(in: git), others: listed.unreadable.count - 1)
     }
 
     /// Merges whatever the tracking namespace holds into the local refs, in
@@ -164,7 +185,7 @@ public final class Synchronizer {
                 report.cards.add(outcome)
             }
         }
-        if cardsChanged { localTips = try listLocals() }
+        if cardsChanged { localTips = try listLocals().tips }
 
         let others = fetched.filter { kind(local($0.name)) != "cards" }
         var planned: [ReferenceUpdate] = []
@@ -188,7 +209,7 @@ public final class Synchronizer {
                 outcomes[update.name] = try merger.integrate(
                     ref: update.name, remote: remoteTips[update.name]!, resolve: merger.resolveRun)
             }
-            localTips = try listLocals()
+            localTips = try listLocals().tips
         }
         for (ref, outcome) in outcomes {
             if outcome == .unrelated { report.clashes.append(ref) }

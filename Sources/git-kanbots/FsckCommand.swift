@@ -11,9 +11,14 @@ struct FsckCommand: ParsableCommand {
             Every finding comes with the one command that fixes it. The exit status is 1 when \
             anything is found (after --repair: when anything is left), so scripts can tell.
 
+            A loose ref file git cannot parse is reported even when packed-refs still has a \
+            value for the ref: as in git, the loose file wins, and that packed value is stale.
+
             --repair gives every run whose record cannot be read a readable one again: from \
-            the last good record in its ref's reflog, or else rebuilt from its branch and the \
-            branch's notes (state completed or failed, reason recovered). It never deletes \
+            the last good record in its ref's reflog, else from the packed value a damaged \
+            loose file hides (said so), else rebuilt from its branch and the branch's notes \
+            (state completed or failed, reason recovered). Card refs and refs/notes/kanbots go \
+            back to their reflog's last entry, or else their packed value. It never deletes \
             anything: an unreadable ref file is moved to .git/kanbots/fsck/, and stray \
             worktrees and notes are only reported. docs/state-format.md ("Checking and \
             repairing") has the rules. `git fsck` checks git's own objects; this checks \
