@@ -118,7 +118,12 @@ let package = Package(
         .testTarget(name: "KanbotsAgentsTests", dependencies: ["KanbotsAgents"]),
         .testTarget(name: "KanbotsGitTests", dependencies: ["KanbotsGit"]),
         .testTarget(name: "KanbotsGitHubTests", dependencies: ["KanbotsGitHub"]),
-        .testTarget(name: "KanbotsEnvironmentTests", dependencies: ["KanbotsEnvironment", "KanbotsStore", "KanbotsGit", "KanbotsCore"]),
+        // Scratch repositories for the unit suites below the CLI.
+        .target(name: "KanbotsTestSupport", dependencies: ["KanbotsStore"], path: "Tests/KanbotsTestSupport"),
+        .testTarget(name: "KanbotsEnvironmentTests", dependencies: [
+            "KanbotsEnvironment", "KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport",
+        ]),
+        .testTarget(name: "KanbotsStoreTests", dependencies: ["KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport"]),
         // Drives the built `git-kanbots` binary against real repositories.
         .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore", "git-kanbots", "kanbots-supervisor"]),
     ]

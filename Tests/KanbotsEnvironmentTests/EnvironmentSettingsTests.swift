@@ -1,5 +1,6 @@
 import Foundation
 import KanbotsStore
+import KanbotsTestSupport
 import Testing
 @testable import KanbotsEnvironment
 

@@ -1,6 +1,7 @@
 import Foundation
 import KanbotsStore
 import KanbotsSystem
+import KanbotsTestSupport
 import Testing
 @testable import KanbotsEnvironment
 
@@ -51,18 +52,6 @@ final class IncludeFixture {
     func read(_ relativePath: String) -> String? { try? String(contentsOfFile: worktree + "/" + relativePath, encoding: .utf8) }
 }
 
-extension ScratchRepository {
-    @discardableResult
-    func git(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", path] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
-        return ""
-    }
-}
 
 @Suite struct WorktreeIncludesTests {
     @Test func plansIgnoredIncludedPathsAndLinks() throws {
