@@ -78,7 +78,7 @@ public struct Lander {
             var checks: ChecksResult?
             if check {
                 progress("checking run \(record.id) on \(merge.commit.short) …")
-                let result = try runChecks(try checkCommands.commands(for: record), on: merge.commit, run: record.id,
+                let result = try runChecks(try checkCommands.commands(for: record), on: merge.commit, of: record,
                                            timeout: timeout)
                 checks = result.checks
                 guard result.checks.outcome == .passed else {
@@ -98,9 +98,12 @@ public struct Lander {
     }
 
     /// Runs a run's checks (the repository's, then its card's) in a temporary
-    /// detached worktree of `commit`, removed afterwards.
-    private func runChecks(_ commands: [String], on commit: ObjectID, run: RunID, timeout: TimeInterval) throws
+    /// detached worktree of `commit`, removed afterwards, with the
+    /// environment a run gets (included files, setup, ports, services:
+    /// docs/environment.md); a setup that fails fails the checks.
+    private func runChecks(_ commands: [String], on commit: ObjectID, of record: RunRecord, timeout: TimeInterval) throws
         -> (checks: ChecksResult, log: String) {
+        let run = record.id
         let folder = repository.stateDirectory + "/land/check-\(run)-\(getpid())"
         let log = repository.stateDirectory + "/land/check-\(run).log"
         try? FileManager.default.removeItem(atPath: log)
@@ -110,7 +113,21 @@ public struct Lander {
             _ = try? git(["worktree", "remove", "--force", folder])
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let runner = ProjectCommandRunner(commands: commands, timeout: timeout)
+        let environment: CheckEnvironment
+        do {
+            environment = try CheckEnvironment(
+                repository: repository, record: record, worktree: folder, includingFiles: true, runningSetup: true,
+                scratchDirectory: repository.stateDirectory + "/land/environment-\(run)")
+        } catch let failure as CheckEnvironment.Failure {
+            if let setupLog = failure.logPath { _ = rename(setupLog, log) }
+            let checks = ChecksResult(outcome: failure.setup?.outcome ?? .failed, exitCode: failure.setup?.exitCode,
+                                      seconds: failure.setup?.seconds ?? 0, failedCommand: failure.description,
+                                      commit: commit.hex)
+            return (checks, log)
+        }
+        defer { environment.end() }
+        var runner = ProjectCommandRunner(commands: commands, timeout: timeout)
+        runner.extraEnvironment = environment.variables
         return (runner.run(in: folder, logPath: log, commit: commit.hex), log)
     }
 

@@ -15,6 +15,9 @@ nonisolated(unsafe) private var interruptedCommands: Int32 = 0
 struct FinishedRunWorktree {
     let record: RunRecord
     let tip: ObjectID
+    /// Whether the worktree had to be checked out again (`gc` removed it):
+    /// then it has none of its environment (included files, setup).
+    let restored: Bool
     private let lock: FileLock
 
     /// - Parameter purpose: `checks` or `setup`: names the lock and the errors.
@@ -36,7 +39,7 @@ struct FinishedRunWorktree {
         guard lock.tryLock() else {
             throw KanbotsError.invalidArgument("the \(purpose) of run \(id) is already running in another command; wait for it")
         }
-        try Worktrees(repository).ensureCheckedOut(record, tip: tip)
+        restored = try Worktrees(repository).ensureCheckedOut(record, tip: tip)
         (self.record, self.tip) = (record, tip)
     }
 

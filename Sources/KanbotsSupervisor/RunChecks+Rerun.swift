@@ -20,7 +20,21 @@ extension RunChecks {
         let timeout = try Settings(repository).checkTimeout(default: ProjectCommandRunner.defaultTimeout)
         let worktree = try FinishedRunWorktree(id, repository: repository, purpose: "checks")
         return try FinishedRunWorktree.interruptible { isInterrupted in
+            // A worktree `gc` removed lost its environment; any run's services ended with it.
+            let environment: CheckEnvironment
+            do {
+                environment = try CheckEnvironment(
+                    repository: repository, record: worktree.record, worktree: repository.absolutePath(record.worktree),
+                    includingFiles: worktree.restored, runningSetup: worktree.restored,
+                    scratchDirectory: repository.runDirectory(id), shouldStop: isInterrupted)
+            } catch let failure as CheckEnvironment.Failure {
+                failure.logPath.map { _ = unlink($0) }
+                throw KanbotsError.invalidArgument(
+                    "the checks of run \(id) did not run: \(failure); fix it, then `git kanbots setup \(id)` and check again")
+            }
+            defer { environment.end() }
             let outcome = run(commands, for: worktree.record, commit: worktree.tip.hex, timeout: timeout,
+                              environment: environment.variables,
                               shouldStop: isInterrupted, onStart: { onStart($0, commands.count, $1) })
             if isInterrupted() {
                 unlink(outcome.logPath)

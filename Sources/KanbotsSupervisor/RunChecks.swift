@@ -34,11 +34,16 @@ public struct RunChecks {
     /// (`Reconciler`), and so a check can tell which run it checks.
     public static let runVariable = "KANBOTS_CHECK_RUN"
 
+    ///
+    /// - Parameter environment: variables over the run's own (a `check`
+    ///   after the run ended holds ports of its own, `CheckEnvironment`).
     public func run(_ commands: [String], for record: RunRecord, commit: String, timeout: TimeInterval,
+                    environment: [String: String] = [:],
                     shouldStop: @escaping () -> Bool = { false },
                     onStart: @escaping (Int, String) -> Void = { _, _ in }) -> Outcome {
         var runner = ProjectCommandRunner(commands: commands, timeout: timeout)
         runner.extraEnvironment = RunVariables(record: record, worktree: repository.absolutePath(record.worktree)).values
+            .merging(environment) { _, given in given }
         runner.extraEnvironment[Self.runVariable] = record.id.description
         runner.shouldStop = shouldStop
         runner.onStart = onStart

@@ -95,3 +95,33 @@ import Testing
         }
     }
 }
+
+/// Checks outside a live run get the environment too: `check` in a worktree
+/// `gc` removed and checked out again, and `land --check`'s temporary
+/// worktree of the merge.
+@Suite("checks outside a run's environment") struct CheckEnvironmentTests {
+    @Test func checkAfterGCAndLandCheckRunTheSetupAndSeeTheIncludedFiles() throws {
+        try Sandbox.with(cards: ["Add CSV export"]) { sandbox in
+            try EnvironmentTests.makePythonProject(sandbox)
+            let counter = sandbox.root + "/setup-count"
+            try sandbox.gitOK("config", "--add", "kanbots.setup", "echo run >> \(shellQuoted(counter)); python3 -m venv --without-pip .venv")
+            try sandbox.gitOK("config", "--add", "kanbots.check", ".venv/bin/python app.py && test -f .env")
+            try sandbox.installFakeAgent("claude", script: ReviewAgent.script())
+            let run = try sandbox.dispatch(1, ["--agent", "claude"])
+            #expect(try sandbox.reviewedRun(try sandbox.finishedRun(run.id).id).checks?.outcome == "passed")
+            #expect(PoolEnvironmentTests.count(sandbox, counter) == 1)
+
+            expectSuccess(try sandbox.kanbots("gc"))
+            #expect(!sandbox.exists(run.worktree), "gc kept the worktree")
+            let checked = try sandbox.kanbots("check", run.id)
+            expectSuccess(checked)
+            #expect(checked.stdout.contains("checks passed"), "\(checked)")
+            #expect(PoolEnvironmentTests.count(sandbox, counter) == 2, "the restored worktree was not set up")
+
+            let landed = try sandbox.kanbots("land", run.id, "--check")
+            expectSuccess(landed)
+            #expect(PoolEnvironmentTests.count(sandbox, counter) == 3, "land --check's worktree was not set up")
+            #expect(try sandbox.gitOK("show", "main:work.txt").contains("done by"), "the run did not land")
+        }
+    }
+}
