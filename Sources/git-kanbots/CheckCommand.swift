@@ -31,14 +31,21 @@ struct CheckCommand: ParsableCommand {
             print("check \(index + 1)/\(count): \(command)")
         }
         guard let result = record.checks else { return }
-        if json {
-            try printJSON(ChecksJSON(result))
-        } else {
-            print(ChecksJSON.summary(result))
-            if result.outcome != .passed, let log = try RunStore(repository).attachment(ChecksResult.logFile, of: id) {
-                print(ChecksJSON.tail(of: log, lines: tail))
-            }
-        }
-        if result.outcome != .passed { throw ExitCode(1) }
+        try printOutcome(result, of: "checks", log: ChecksResult.logFile, run: id, in: repository, json: json, tail: tail)
     }
+}
+
+/// `check` and `setup`'s ending: the outcome (JSON, or a line and the last
+/// lines of the log when it failed), and exit status 1 unless it passed.
+func printOutcome(_ result: ChecksResult, of what: String, log: String, run id: RunID, in repository: KanbotsRepository,
+                  json: Bool, tail: Int) throws {
+    if json {
+        try printJSON(ChecksJSON(result))
+    } else {
+        print(ChecksJSON.summary(result, of: what))
+        if result.outcome != .passed, let text = try RunStore(repository).attachment(log, of: id) {
+            print(ChecksJSON.tail(of: text, lines: tail))
+        }
+    }
+    if result.outcome != .passed { throw ExitCode(1) }
 }

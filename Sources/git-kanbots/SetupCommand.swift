@@ -33,14 +33,6 @@ struct SetupCommand: ParsableCommand {
             print("setup \(index + 1)/\(count): \(command)")
         }
         guard let result = record.setup else { return }
-        if json {
-            try printJSON(ChecksJSON(result))
-        } else {
-            print(ChecksJSON.summary(result, of: "setup"))
-            if result.outcome != .passed, let log = try RunStore(repository).attachment(RunRecord.setupLogFile, of: id) {
-                print(ChecksJSON.tail(of: log, lines: tail))
-            }
-        }
-        if result.outcome != .passed { throw ExitCode(1) }
+        try printOutcome(result, of: "setup", log: RunRecord.setupLogFile, run: id, in: repository, json: json, tail: tail)
     }
 }

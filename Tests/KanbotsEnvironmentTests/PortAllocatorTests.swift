@@ -1,5 +1,6 @@
 import Foundation
 import KanbotsStore
+import KanbotsSystem
 import Testing
 @testable import KanbotsEnvironment
 
@@ -171,22 +172,10 @@ final class Listener {
     let descriptor: Int32
 
     init(port: Int) throws {
-        #if canImport(Darwin)
-        descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #else
-        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #endif
-        var address = sockaddr_in()
-        #if canImport(Darwin)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
-        #endif
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard let descriptor = LoopbackSocket.bound(to: port), listen(descriptor, 1) == 0 else {
+            throw POSIXError(.EADDRINUSE)
         }
-        guard bound == 0, listen(descriptor, 1) == 0 else { throw POSIXError(.EADDRINUSE) }
+        self.descriptor = descriptor
     }
 
     deinit { close(descriptor) }
