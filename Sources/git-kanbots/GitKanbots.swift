@@ -27,7 +27,7 @@ struct GitKanbots: ParsableCommand {
             ShowCommand.self, LogCommand.self, ReplyCommand.self, DecisionsCommand.self, AnswerCommand.self,
             StopCommand.self, ReviewCommand.self, DiffCommand.self, OpenCommand.self, LandCommand.self,
             DiscardCommand.self, PromoteCommand.self, SyncCommand.self, ReconcileCommand.self,
-            GCCommand.self, PoolCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self, SetupCommand.self, ServeCommand.self,
+            GCCommand.self, PoolCommand.self, FsckCommand.self, DemoCommand.self, CheckCommand.self, SetupCommand.self, InboxCommand.self, ServeCommand.self,
             AutopilotCommand.self, PersonaCommand.self, AgentsCommand.self,
             // Started by git-kanbots itself, hidden from help.
             McpCommand.self, ACPClientCommand.self, AiderClientCommand.self,

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// `git kanbots inbox`: what waits for a human, derived from the board.
+@Suite("inbox") struct InboxTests {
+    struct Item: Decodable {
+        var kind: String
+        var run: String?
+        var card: Int?
+        var why: String
+        var next: String
+    }
+
+    @Test func failedRunsAndRunsInReviewWaitThereUntilDealtWith() throws {
+        try Sandbox.with(cards: ["Ready", "Checks fail", "Agent fails"]) { sandbox in
+            let empty = try sandbox.kanbots("inbox")
+            expectSuccess(empty)
+            #expect(empty.stdout.contains("Nothing needs you."), "\(empty)")
+
+            try sandbox.kanbotsOK("card", "edit", "2", "--check", "echo broken; exit 1")
+            // The demo agent writes a file of the card's own: these runs do not conflict.
+            let ready = try sandbox.dispatch(1)
+            let failing = try sandbox.dispatch(2)
+            let failed = try sandbox.dispatch(3, environment: ["KANBOTS_DEMO_EXIT": "3"])
+            try sandbox.waitUntilIdle()
+
+            let items = try JSON.decode([Item].self, from: try sandbox.kanbots("inbox", "--json"))
+            let byRun = Dictionary(uniqueKeysWithValues: items.compactMap { item in item.run.map { ($0, item) } })
+            #expect(items.count == 3, "\(items)")
+            #expect(byRun[ready.id]?.kind == "needs_human" && byRun[ready.id]?.why == "ready to land", "\(items)")
+            #expect(byRun[ready.id]?.next == "git kanbots land \(ready.id) --check")
+            #expect(byRun[failing.id]?.kind == "needs_human" && byRun[failing.id]?.why == "its checks failed", "\(items)")
+            #expect(byRun[failed.id]?.kind == "failed" && byRun[failed.id]?.next == "git kanbots show \(failed.id)", "\(items)")
+            let text = try sandbox.kanbots("inbox").stdout
+            #expect(text.contains("→ git kanbots land \(ready.id) --check"), "\(text)")
+
+            // Dealt with: landed, and the failed card closed. Only the failing checks remain.
+            expectSuccess(try sandbox.kanbots("land", ready.id))
+            expectSuccess(try sandbox.kanbots("card", "close", "3"))
+            let left = try JSON.decode([Item].self, from: try sandbox.kanbots("inbox", "--json"))
+            #expect(left.map(\.run) == [failing.id], "\(left)")
+        }
+    }
+}
