@@ -87,6 +87,10 @@ public struct RunRecord: Sendable, Equatable {
 
     /// The attachment holding a reply's follow-up message (`git kanbots reply`).
     public static let replyMessageFile = "reply-message.txt"
+    /// The attachment with what a run's agent must know beyond its card,
+    /// appended to its prompt: the conflict a rebase run redoes its change
+    /// over, the failing checks a fix run fixes (docs/review.md, "The merge queue").
+    public static let promptContextFile = "prompt-context.md"
     /// What the agent's session had cost before this reply: agents that
     /// report session-wide totals on resume are reconciled net of it.
     public static let sessionCostBeforeKey = "Session-Cost-Before"

@@ -19,6 +19,9 @@ public struct DispatchRequest: Sendable {
     public var maxTime: MaxTime?
     /// Extra record fields, e.g. the autopilot session that asked for the run.
     public var fields: [String: String] = [:]
+    /// What the agent must know beyond its card (`prompt-context.md`): the
+    /// conflict a rebase run redoes its change over, the checks a fix run fixes.
+    public var promptContext: String?
 
     public init(card: Int, agent: String? = nil, model: String? = nil, base: String? = nil,
                 capUSD: Double? = nil, persona: String? = nil, decideAfter: TimeInterval? = nil) {
@@ -69,7 +72,7 @@ public struct Dispatcher {
         let pool = WorktreePool(repository)
         // The pool holds the default base only; its supervisor refills it once the agent runs.
         let usePool = pool.size > 0 && baseName == (try? settings.defaultBase())
-        return try launch { id in
+        return try launch(attachments: Self.attachments(for: request)) { id in
             let name = RunRecord.worktreeName(card: request.card, id: id)
             let branch = RunRecord.branchName(card: request.card, id: id)
             let folder = KanbotsRepository.worktreesFolder + "/" + name
@@ -90,6 +93,11 @@ public struct Dispatcher {
                 name: record.worktreeRegistration, branch: record.branch, folder: record.worktree, base: baseCommit,
                 fromPool: usePool)
         }
+    }
+
+    /// The attachments a new run's first record carries.
+    static func attachments(for request: DispatchRequest) -> [String: Data] {
+        request.promptContext.map { [RunRecord.promptContextFile: Data($0.utf8)] } ?? [:]
     }
 
     /// The steps every new run shares: claim an id with its `queued` record,

@@ -165,7 +165,11 @@ public final class Supervisor {
         let card = try CardStore(repository).card(record.card)
         let personaName = record.persona ?? Prompt.defaultPersona
         let personaText = PersonaStore(repository).text(for: personaName) ?? Prompt.builtInPersonas[Prompt.defaultPersona]!
-        return Prompt.text(card: card, record: record, personaText: personaText)
+        let text = Prompt.text(card: card, record: record, personaText: personaText)
+        guard let context = try RunStore(repository).attachment(RunRecord.promptContextFile, of: record.id) else {
+            return text
+        }
+        return text + "\n\n" + String(decoding: context, as: UTF8.self)
     }
 
     /// The supervision loop: read the stream as it grows, keep the live

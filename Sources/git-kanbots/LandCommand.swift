@@ -30,11 +30,20 @@ struct LandCommand: ParsableCommand {
     @Flag(help: "Only print the landing plan; change nothing.") var plan = false
     @Flag(help: "Run the checks on each intermediate result; stop at the first failure.") var check = false
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: ArgumentHelp(
+        "The merge queue: keep landing runs as they become ready, checks on each merged result; Ctrl-C ends it.",
+        discussion: "Runs that no longer merge get a rebase run, runs whose checks fail on the merge one fix run; what needs a human waits in `git kanbots inbox`. See docs/review.md, \"The merge queue\"."))
+    var watch = false
+    @Flag(help: "With --watch: land even when no checks are configured (nothing then proves a merge).") var unchecked = false
+    @Flag(help: "With --watch: one pass, then exit.") var once = false
+    @Option(help: "With --watch: seconds between passes that find nothing to do.") var interval: Double = 2
 
     func validate() throws {
-        let modes = [!runIDs.isEmpty, ready, plan].filter { $0 }.count
-        if modes == 0 { throw ValidationError("name runs to land, or give --ready or --plan") }
-        if modes > 1 { throw ValidationError("give runs, --ready or --plan: only one of them") }
+        let modes = [!runIDs.isEmpty, ready, plan, watch].filter { $0 }.count
+        if modes == 0 { throw ValidationError("name runs to land, or give --ready, --plan or --watch") }
+        if modes > 1 { throw ValidationError("give runs, --ready, --plan or --watch: only one of them") }
+        if (unchecked || once) && !watch { throw ValidationError("--unchecked and --once go with --watch") }
+        if watch && check { throw ValidationError("--watch always runs the checks on the merged result (or none with --unchecked)") }
         if plan, check { throw ValidationError("--plan changes nothing; --check goes with runs or --ready") }
     }
 
@@ -68,6 +77,10 @@ struct LandCommand: ParsableCommand {
     func run() throws {
         let repository = try openInitializedRepository()
         let ids = try runIDs.map { try resolveRun($0, in: repository) }
+        if watch {
+            try watchQueue(repository)
+            return
+        }
         if plan {
             let queue = try ReviewQueue.load(repository)
             let planned = try queue.plan(repository)

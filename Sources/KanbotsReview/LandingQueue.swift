@@ -1,0 +1,192 @@
+import KanbotsCore
+import KanbotsEnvironment
+import KanbotsGit
+import KanbotsStore
+import KanbotsSupervisor
+import KanbotsSystem
+
+/// The merge queue (`git kanbots land --watch`, docs/review.md "The merge
+/// queue"): ready runs land by themselves, in plan order, with the checks
+/// run on the merged result; a run that no longer merges is redone on the
+/// new base by a rebase run; a run whose checks fail on the merged result
+/// gets one fix run. What needs judgement (high risk, out of scope, checks
+/// failed, retries spent, no checks configured) waits in the inbox.
+public struct LandingQueue {
+    let repository: KanbotsRepository
+
+    public init(_ repository: KanbotsRepository) { self.repository = repository }
+
+    public struct Policy: Sendable {
+        /// Land runs even when no checks are configured (`--land=unchecked`):
+        /// nothing then proves a merge, so it must be asked for on purpose.
+        public var unchecked: Bool
+        /// Rebase runs per card before it waits for a human (`kanbots.land.retries`).
+        public var retries: Int
+
+        public init(unchecked: Bool = false, retries: Int = LandingQueue.defaultRetries) {
+            self.unchecked = unchecked
+            self.retries = retries
+        }
+    }
+
+    public static let retriesKey = "kanbots.land.retries"
+    public static let defaultRetries = 2
+    /// Record fields linking a redone run to the one it replaces.
+    public static let rebaseOfKey = "Rebase-Of"
+    public static let fixOfKey = "Fix-Of"
+
+    /// What a pass did, one event each.
+    public enum Event: Sendable, Equatable {
+        case landed(run: RunID, card: Int, into: String, commit: String)
+        case rebased(run: RunID, by: RunID)
+        case fixing(run: RunID, by: RunID)
+        /// It waits for a human; `why` says what for.
+        case waits(run: RunID, why: String)
+    }
+
+    /// `kanbots.land.retries`, default 2.
+    public static func policy(_ settings: Settings, unchecked: Bool) throws -> Policy {
+        guard let text = settings.string(retriesKey) else { return Policy(unchecked: unchecked) }
+        guard let retries = Int(text), retries >= 0 else {
+            throw KanbotsError.invalidArgument("git config \(retriesKey) is '\(text)'; set it to a number of rebase runs, like 2")
+        }
+        return Policy(unchecked: unchecked, retries: retries)
+    }
+
+    /// One pass: lands the first run the plan can land (the plan is made
+    /// again after each landing, since the base moved), then starts the
+    /// rebase runs the plan asks for. Call it holding the landing lock.
+    public func pass(_ policy: Policy, progress: (String) -> Void = { _ in }) throws -> [Event] {
+        let queue = try ReviewQueue.load(repository)
+        let plan = try queue.plan(repository)
+        let checks = RunChecks(repository: repository)
+        var events: [Event] = []
+        for step in plan.steps {
+            let record = step.view.record
+            if let why = try waitsForHuman(step, checks: checks, policy: policy) {
+                events.append(.waits(run: record.id, why: why))
+                continue
+            }
+            let outcome = try Lander(repository).land([step], check: !policy.unchecked, progress: progress)
+            if let landed = outcome.landed.first {
+                events.append(.landed(run: landed.run, card: landed.card, into: landed.merge.target,
+                                      commit: landed.merge.commit.hex))
+                return events
+            }
+            if let stopped = outcome.stopped, stopped.checks != nil {
+                events.append(try fix(record, stopped: stopped, in: queue.board))
+            } else if let stopped = outcome.stopped {
+                events.append(.waits(run: record.id, why: stopped.reason))
+            }
+        }
+        for held in plan.held where held.action == .rebase {
+            events.append(try rebase(held, in: queue.board, policy: policy))
+        }
+        return events
+    }
+
+    /// Why a run the plan could land must wait for a human, or nil.
+    func waitsForHuman(_ step: LandingPlan.Step, checks: RunChecks, policy: Policy) throws -> String? {
+        if step.readiness.risk == .high {
+            return "high risk (\(step.readiness.riskReasons.prefix(2).joined(separator: ", "))): land it yourself"
+        }
+        if !policy.unchecked, try checks.commands(for: step.view.record).isEmpty {
+            return "no checks configured, so nothing proves a merge: add `kanbots.check`, or --land=unchecked on purpose"
+        }
+        return nil
+    }
+
+    /// A new run of the card on the base's new tip, told what conflicted and
+    /// what its predecessor changed, so its agent redoes the change on top.
+    func rebase(_ held: LandingPlan.Held, in board: Board, policy: Policy) throws -> Event {
+        let record = held.view.record
+        let earlier = board.runs.filter { $0.record.card == record.card && $0.record.extraValue(Self.rebaseOfKey) != nil }
+        guard earlier.count < policy.retries else {
+            return .waits(run: record.id, why: "it still conflicts with its base after \(earlier.count) rebase runs; "
+                                            + "redo it by hand or `git kanbots reply \(record.id)`")
+        }
+        let paths = held.readiness?.baseConflicts ?? []
+        let context = """
+            ## This card was done before, and no longer merges
+
+            Run \(record.id) did this card on an older \(record.base), but \(record.base) has moved since \
+            (other work landed) and the change now conflicts with it in: \(paths.joined(separator: ", ")). \
+            Redo the change on top of the current \(record.base): keep what landed, and make the card's change \
+            again. The earlier run's diff, for reference:
+
+            ```diff
+            \(previousDiff(of: held))
+            ```
+            """
+        var request = DispatchRequest(card: record.card, agent: record.agent, model: record.model, base: record.base,
+                                      capUSD: record.capUSD, persona: record.persona)
+        request.fields = [Self.rebaseOfKey: record.id.description]
+        request.promptContext = context
+        let run = try Dispatcher(repository).dispatch(request)
+        return .rebased(run: record.id, by: run.id)
+    }
+
+    /// One fix run for checks that failed on the merged result, on the run's
+    /// branch, with the tail of the checks' output in its prompt.
+    func fix(_ record: RunRecord, stopped: Lander.Stopped, in board: Board) throws -> Event {
+        if board.runs.contains(where: { $0.record.extraValue(Self.fixOfKey) == record.id.description }) {
+            return .waits(run: record.id, why: "its checks fail on the merged result, and its fix run did not help")
+        }
+        let tail = stopped.log.map { RecordedCommands.lastLines(of: $0, count: 40).joined(separator: "\n") } ?? ""
+        let context = """
+            ## The checks fail on the merged result
+
+            Run \(record.id)'s work merges into \(record.base), but the checks fail on the merge: \(stopped.reason). \
+            Fix it on this branch. The end of the checks' output:
+
+            ```
+            \(tail)
+            ```
+            """
+        var request = DispatchRequest(card: record.card, agent: record.agent, model: record.model, base: record.branch,
+                                      capUSD: record.capUSD, persona: record.persona)
+        request.fields = [Self.fixOfKey: record.id.description]
+        request.promptContext = context
+        let run = try Dispatcher(repository).dispatch(request)
+        return .fixing(run: record.id, by: run.id)
+    }
+
+    /// The run's own change (merge base to tip), cut to 20 KB for a prompt.
+    func previousDiff(of held: LandingPlan.Held) -> String {
+        guard let readiness = held.readiness, let git = ProcessLauncher.locate("git"),
+              let result = try? ProcessLauncher.run(git, arguments: ["diff", "--no-color", readiness.mergeBase, readiness.tip],
+                                                     in: repository.workingDirectory),
+              result.succeeded else { return "(not available)" }
+        let text = String(decoding: result.output, as: UTF8.self)
+        return text.count > 20_000 ? String(text.prefix(20_000)) + "\n… (cut)" : text
+    }
+}
+
+extension LandingQueue {
+    /// Passes until `shouldStop`: at once again after a pass that changed
+    /// something, else after `interval`. Another `land` holding the landing
+    /// lock only delays a pass. A crash (even `kill -9`) mid-landing leaves
+    /// the base at the last run that fully landed, and a new watch goes on.
+    public func watch(_ policy: Policy, interval: TimeInterval, shouldStop: () -> Bool,
+                      progress: (String) -> Void = { _ in }, onEvents: ([Event]) -> Void) throws {
+        var reported: [RunID: String] = [:]
+        while !shouldStop() {
+            let events: [Event]
+            do {
+                events = try Lander.withLandingLock(repository) { try pass(policy, progress: progress) }
+            } catch let error as KanbotsError where error.description.contains("another `git kanbots land`") {
+                sleepThread(seconds: interval)
+                continue
+            }
+            // A run that waits is said once, not every pass, until why it waits changes.
+            let fresh = events.filter { event in
+                guard case .waits(let run, let why) = event else { return true }
+                defer { reported[run] = why }
+                return reported[run] != why
+            }
+            if !fresh.isEmpty { onEvents(fresh) }
+            let moved = events.contains { if case .waits = $0 { false } else { true } }
+            if !moved { sleepThread(seconds: interval) }
+        }
+    }
+}

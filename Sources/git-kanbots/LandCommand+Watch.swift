@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import KanbotsApp
+import KanbotsCore
+import KanbotsReview
+import KanbotsStore
+
+/// Set from a signal handler: Ctrl-C ends `land --watch` between passes.
+nonisolated(unsafe) private var watchInterrupted: Int32 = 0
+
+extension LandCommand {
+    /// `land --watch`: the merge queue, one line per event.
+    func watchQueue(_ repository: KanbotsRepository) throws {
+        let policy = try LandingQueue.policy(Settings(repository), unchecked: unchecked)
+        let handler: @convention(c) (Int32) -> Void = { watchInterrupted = $0 }
+        signal(SIGINT, handler)
+        signal(SIGTERM, handler)
+        var passes = 0
+        if !json { print("watching the review queue; Ctrl-C stops (a landing in progress finishes first)") }
+        try LandingQueue(repository).watch(policy, interval: interval, shouldStop: {
+            defer { passes += 1 }
+            return watchInterrupted != 0 || (once && passes > 0)
+        }, progress: { if !json { print("  " + $0) } }) { events in
+            for event in events {
+                if json {
+                    try? printJSON(LandingEventJSON(event))
+                } else {
+                    print(LandingEventJSON(event).line)
+                }
+            }
+        }
+    }
+}
+
+/// One merge-queue event as `land --watch --json` prints it, one object per line.
+struct LandingEventJSON: Encodable {
+    var event: String
+    var run: String
+    var card: Int?
+    var into: String?
+    var commit: String?
+    var by: String?
+    var why: String?
+
+    init(_ event: LandingQueue.Event) {
+        switch event {
+        case .landed(let run, let card, let into, let commit):
+            (self.event, self.run, self.card, self.into, self.commit) = ("landed", run.description, card, into, commit)
+        case .rebased(let run, let by):
+            (self.event, self.run, self.by) = ("rebase", run.description, by.description)
+        case .fixing(let run, let by):
+            (self.event, self.run, self.by) = ("fix", run.description, by.description)
+        case .waits(let run, let why):
+            (self.event, self.run, self.why) = ("needs_human", run.description, why)
+        }
+    }
+
+    var line: String {
+        switch event {
+        case "landed": "landed run \(run) (card #\(card ?? 0)) into \(into ?? "?") at \(commit?.prefix(10) ?? "")"
+        case "rebase": "run \(run) no longer merges: rebase run \(by ?? "?") redoes it on the new base"
+        case "fix": "run \(run)'s checks fail on the merged result: fix run \(by ?? "?") started"
+        default: "run \(run) waits for you: \(why ?? "")"
+        }
+    }
+}

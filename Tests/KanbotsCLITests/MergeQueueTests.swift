@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The merge queue (`land --watch`, docs/review.md): ready runs land by
+/// themselves with their checks on the merged result, runs that no longer
+/// merge are redone by a rebase run, and nothing needs a human.
+@Suite("merge queue") struct MergeQueueTests {
+    /// Cards 1 and 2 change adjacent lines of shared.txt, so do cards 3 and
+    /// 4 (each pair conflicts); the others write files of their own. The
+    /// edit is made on whatever the worktree holds, so a rebase run on the
+    /// new base redoes it without a conflict.
+    static let agent = """
+        #!/bin/sh
+        echo '{"type":"system","subtype":"init","session_id":"s-queue","model":"claude-sonnet-4-5","cwd":"."}'
+        case "$KANBOTS_CARD" in
+        1) sed -i 's/^line 10$/line 10 by card 1/' shared.txt ;;
+        2) sed -i 's/^line 11$/line 11 by card 2/' shared.txt ;;
+        3) sed -i 's/^line 50$/line 50 by card 3/' shared.txt ;;
+        4) sed -i 's/^line 51$/line 51 by card 4/' shared.txt ;;
+        *) echo "card $KANBOTS_CARD" > "card-$KANBOTS_CARD.txt" ;;
+        esac
+        echo '{"type":"result","subtype":"success","is_error":false,"num_turns":1,"total_cost_usd":0.01,"session_id":"s-queue"}'
+        """
+
+    @Test func sixCardsWithTwoConflictingPairsAllLandAndTheConflictingOnesAreRedoneOnce() throws {
+        try Sandbox.with(cards: (1...6).map { "Card \($0)" }) { sandbox in
+            try sandbox.write("shared.txt", (1...100).map { "line \($0)" }.joined(separator: "\n") + "\n")
+            try sandbox.gitOK("add", "shared.txt")
+            try sandbox.gitOK("commit", "-q", "-m", "a shared file")
+            // A real check, run on each merged result.
+            try sandbox.gitOK("config", "--add", "kanbots.check", "test $(wc -l < shared.txt) -eq 100")
+            try sandbox.installFakeAgent("claude", script: Self.agent)
+            for card in 1...6 { _ = try sandbox.dispatch(card, ["--agent", "claude"]) }
+            try sandbox.waitUntilIdle()
+
+            let watcher = try sandbox.startKanbots(["land", "--watch", "--interval", "0.2"])
+            let done = try ProcessProbe.waitUntil(timeout: 120, interval: 0.3) {
+                try sandbox.board().cards.allSatisfy { $0.column == "done" }
+            }
+            watcher.signal(SIGINT)
+            let output = try watcher.wait(timeout: 60)
+            let board = try sandbox.kanbots("board").stdout
+            #expect(done, "not every card landed: \(board)\n\(output)")
+
+            let shared = try sandbox.gitOK("show", "main:shared.txt")
+            for card in 1...4 { #expect(shared.contains("by card \(card)"), "card \(card)'s change is missing:\n\(shared)") }
+            for card in 5...6 { #expect(try sandbox.gitOK("show", "main:card-\(card).txt") == "card \(card)") }
+            #expect(try sandbox.gitOK("status", "--porcelain").isEmpty, "the main checkout is not clean")
+            // Each conflicting pair was redone once, by a run that says what it redoes.
+            let rebases = try sandbox.runRefs().filter { try sandbox.record($0)["Rebase-Of"] != nil }
+            #expect(rebases.count == 2, "rebase runs: \(rebases)\n\(output.stdout)")
+            let context = try sandbox.gitOK("show", "refs/kanbots/runs/\(try #require(rebases.first)):prompt-context.md")
+            #expect(context.contains("shared.txt") && context.contains("```diff"), "\(context)")
+            #expect(output.stdout.contains("no longer merges: rebase run"), "\(output.stdout)")
+            // Nothing needed a human.
+            #expect(try sandbox.kanbots("inbox").stdout.contains("Nothing needs you."))
+        }
+    }
+
+    @Test func withoutChecksNothingLandsUnlessAskedOnPurpose() throws {
+        try Sandbox.with(cards: ["Unchecked"]) { sandbox in
+            let run = try sandbox.dispatch(1)
+            try sandbox.waitUntilIdle()
+            let once = try sandbox.kanbots("land", "--watch", "--once")
+            expectSuccess(once)
+            #expect(once.stdout.contains("run \(run.id) waits for you: no checks configured"), "\(once.stdout)")
+            #expect(try sandbox.board().cards.first?.column == "in_review")
+
+            let unchecked = try sandbox.kanbots("land", "--watch", "--once", "--unchecked")
+            expectSuccess(unchecked)
+            #expect(unchecked.stdout.contains("landed run \(run.id)"), "\(unchecked.stdout)")
+            #expect(try sandbox.board().cards.first?.column == "done")
+        }
+    }
+}
