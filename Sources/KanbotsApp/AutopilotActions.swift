@@ -1,6 +1,8 @@
 import Foundation
 import KanbotsAutopilot
 import KanbotsCore
+import KanbotsSystem
+import KanbotsEnvironment
 import KanbotsStore
 import KanbotsSupervisor
 #if canImport(Glibc)
@@ -22,6 +24,10 @@ public struct AutopilotStartRequest: Sendable {
     public var afterInReview = false
     public var maxFailures = 3
     public var decideAfter: String?
+    /// Start the merge queue beside the orchestrator (`--land`), and land
+    /// without checks (`--land-unchecked`).
+    public var land = false
+    public var landUnchecked = false
 
     public init(budgetUSD: Double) { self.budgetUSD = budgetUSD }
 }
@@ -72,6 +78,7 @@ public struct AutopilotActions {
         session.afterInReview = request.afterInReview
         session.maxFailures = request.maxFailures
         session.decideAfter = request.decideAfter
+        if request.land || request.landUnchecked { session.land = request.landUnchecked ? "unchecked" : "checked" }
         let pid = try launch(session, event: String(
             format: "started: %d slot(s), budget $%.2f, run cap $%.2f, personas %@", request.parallel,
             request.budgetUSD, session.runCapUSD, names.joined(separator: ",")))
@@ -110,7 +117,26 @@ public struct AutopilotActions {
         let lock = try FileLock(path: store.lockPath(session.id))
         lock.lock()
         try store.create(session, event: event)
-        return try OrchestratorLauncher(repository).start(session.id, holding: lock)
+        let pid = try OrchestratorLauncher(repository).start(session.id, holding: lock)
+        if let land = session.land { startMergeQueue(for: session.id, unchecked: land == "unchecked") }
+        return pid
+    }
+
+    /// `git-kanbots land --watch --session ID`, in the background: it lands
+    /// the session's ready runs, records each landing, rebase and give-up on
+    /// the session, and ends once the session has ended and nothing is left
+    /// to land. A failure to start it leaves the runs to `land` by hand.
+    func startMergeQueue(for id: String, unchecked: Bool) {
+        var spec = ProcessSpec(
+            executable: ProcessLauncher.kanbotsExecutable,
+            arguments: ["land", "--watch", "--session", id] + (unchecked ? ["--unchecked"] : []),
+            environment: ProjectCommandRunner.environment())
+        let log = store.directory(id) + "/land.log"
+        spec.standardOutput = .appending(log)
+        spec.standardError = .appending(log)
+        spec.newProcessGroup = true
+        spec.workingDirectory = repository.workingDirectory
+        _ = try? ProcessLauncher.spawn(spec)
     }
 
     /// Stops a session (its orchestrator ends, nothing new is dispatched) and,

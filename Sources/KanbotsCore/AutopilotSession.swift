@@ -34,6 +34,9 @@ public struct AutopilotSession: Sendable, Equatable {
     public var afterInReview: Bool
     /// Consecutive failed runs that end the session.
     public var maxFailures: Int
+    /// The merge queue lands the session's ready runs (`--land`):
+    /// `checked`, or `unchecked` when no checks prove the merges, on purpose.
+    public var land: String?
     /// Kept for the decisions feature (`--decide-after`); recorded, not acted on here.
     public var decideAfter: String?
     public var host: String
@@ -95,6 +98,7 @@ public struct AutopilotSession: Sendable, Equatable {
         m.append("Agent", agent)
         m.append("Model", model)
         m.append("After-In-Review", afterInReview ? "yes" : nil)
+        m.append("Land", land)
         m.append("Max-Failures", String(maxFailures))
         m.append("Decide-After", decideAfter)
         m.append("Host", host)
@@ -130,6 +134,7 @@ public struct AutopilotSession: Sendable, Equatable {
         agent = m["Agent"]
         model = m["Model"]
         afterInReview = m["After-In-Review"] == "yes"
+        land = m["Land"]
         maxFailures = m["Max-Failures"].flatMap { Int($0) } ?? 3
         decideAfter = m["Decide-After"]
         orchestratorPID = m["Orchestrator-PID"].flatMap { Int32($0) }

@@ -13,8 +13,15 @@ import KanbotsSystem
 /// failed, retries spent, no checks configured) waits in the inbox.
 public struct LandingQueue {
     let repository: KanbotsRepository
+    /// The autopilot session this queue lands for (`autopilot start --land`):
+    /// its rebase and fix runs count against the session's budget, and every
+    /// landing, rebase and give-up is an event on the session.
+    let session: String?
 
-    public init(_ repository: KanbotsRepository) { self.repository = repository }
+    public init(_ repository: KanbotsRepository, session: String? = nil) {
+        self.repository = repository
+        self.session = session
+    }
 
     public struct Policy: Sendable {
         /// Land runs even when no checks are configured (`--land=unchecked`):
@@ -120,7 +127,7 @@ public struct LandingQueue {
             """
         var request = DispatchRequest(card: record.card, agent: record.agent, model: record.model, base: record.base,
                                       capUSD: record.capUSD, persona: record.persona)
-        request.fields = [Self.rebaseOfKey: record.id.description]
+        request.fields = sessionFields.merging([Self.rebaseOfKey: record.id.description]) { _, own in own }
         request.promptContext = context
         let run = try Dispatcher(repository).dispatch(request)
         return .rebased(run: record.id, by: run.id)
@@ -145,10 +152,35 @@ public struct LandingQueue {
             """
         var request = DispatchRequest(card: record.card, agent: record.agent, model: record.model, base: record.branch,
                                       capUSD: record.capUSD, persona: record.persona)
-        request.fields = [Self.fixOfKey: record.id.description]
+        request.fields = sessionFields.merging([Self.fixOfKey: record.id.description]) { _, own in own }
         request.promptContext = context
         let run = try Dispatcher(repository).dispatch(request)
         return .fixing(run: record.id, by: run.id)
+    }
+
+    var sessionFields: [String: String] { session.map { [AutopilotSession.runField: $0] } ?? [:] }
+
+    /// Writes what a pass did on the session's ref (`git log refs/kanbots/sessions/ID`).
+    func record(_ events: [Event]) {
+        guard let session else { return }
+        let store = SessionStore(repository)
+        for event in events {
+            _ = try? store.update(session, event: Self.summary(event)) { _ in true }
+        }
+    }
+
+    /// One line per event, as the session's log and `land --watch` say it.
+    public static func summary(_ event: Event) -> String {
+        switch event {
+        case .landed(let run, let card, let into, let commit):
+            "landed run \(run) (card #\(card)) into \(into) at \(commit.prefix(10))"
+        case .rebased(let run, let by):
+            "run \(run) no longer merges: rebase run \(by) redoes it on the new base"
+        case .fixing(let run, let by):
+            "run \(run)'s checks fail on the merged result: fix run \(by) started"
+        case .waits(let run, let why):
+            "run \(run) waits for you: \(why)"
+        }
     }
 
     /// The run's own change (merge base to tip), cut to 20 KB for a prompt.
@@ -167,10 +199,14 @@ extension LandingQueue {
     /// something, else after `interval`. Another `land` holding the landing
     /// lock only delays a pass. A crash (even `kill -9`) mid-landing leaves
     /// the base at the last run that fully landed, and a new watch goes on.
-    public func watch(_ policy: Policy, interval: TimeInterval, shouldStop: () -> Bool,
+    ///
+    /// - Parameter shouldStop: asked before each pass with how many passes
+    ///   in a row changed nothing.
+    public func watch(_ policy: Policy, interval: TimeInterval, shouldStop: (_ idlePasses: Int) -> Bool,
                       progress: (String) -> Void = { _ in }, onEvents: ([Event]) -> Void) throws {
         var reported: [RunID: String] = [:]
-        while !shouldStop() {
+        var idle = 0
+        while !shouldStop(idle) {
             let events: [Event]
             do {
                 events = try Lander.withLandingLock(repository) { try pass(policy, progress: progress) }
@@ -184,8 +220,12 @@ extension LandingQueue {
                 defer { reported[run] = why }
                 return reported[run] != why
             }
-            if !fresh.isEmpty { onEvents(fresh) }
+            if !fresh.isEmpty {
+                record(fresh)
+                onEvents(fresh)
+            }
             let moved = events.contains { if case .waits = $0 { false } else { true } }
+            idle = moved ? 0 : idle + 1
             if !moved { sleepThread(seconds: interval) }
         }
     }

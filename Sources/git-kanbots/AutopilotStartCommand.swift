@@ -36,6 +36,12 @@ struct AutopilotStartCommand: ParsableCommand {
     @Option(name: .customLong("decide-after"),
             help: "Runs take a reversible question's default after this long (90s, 10m, 2h; default: kanbots.decide-after).")
     var decideAfter: String?
+    @Flag(help: ArgumentHelp(
+        "Land the session's ready runs as they come (the merge queue, `land --watch`), checks on each merged result.",
+        discussion: "Conflicting runs are redone by rebase runs within the budget; what needs a human waits in `git kanbots inbox`."))
+    var land = false
+    @Flag(name: .customLong("land-unchecked"), help: "Like --land, even when no checks are configured (nothing proves the merges).")
+    var landUnchecked = false
     @Flag(help: "Print the session as JSON.") var json = false
 
     func run() throws {
@@ -47,6 +53,8 @@ struct AutopilotStartCommand: ParsableCommand {
         request.agent = agent
         request.model = model
         request.afterInReview = afterInReview
+        request.land = land
+        request.landUnchecked = landUnchecked
         request.maxFailures = maxFailures
         request.decideAfter = decideAfter
         let (session, pid) = try AutopilotActions(try openRepository()).start(request)

@@ -15,17 +15,26 @@ extension LandCommand {
         let handler: @convention(c) (Int32) -> Void = { watchInterrupted = $0 }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
+        if session != nil { signal(SIGHUP, SIG_IGN) }  // started in the background by `autopilot start --land`
         var passes = 0
         if !json { print("watching the review queue; Ctrl-C stops (a landing in progress finishes first)") }
-        try LandingQueue(repository).watch(policy, interval: interval, shouldStop: {
+        let sessions = SessionStore(repository)
+        try LandingQueue(repository, session: session).watch(policy, interval: interval, shouldStop: { idle in
             defer { passes += 1 }
-            return watchInterrupted != 0 || (once && passes > 0)
+            if watchInterrupted != 0 || (once && passes > 0) { return true }
+            // A session's queue outlives its orchestrator until nothing is left to land.
+            guard let session, idle >= 2, let current = try? sessions.session(session), !current.state.isActive,
+                  let board = try? BoardLoader(repository).load().board else { return false }
+            // Its rebase and fix runs may still be working: they land too.
+            return !board.runs.contains {
+                $0.record.extraValue(AutopilotSession.runField) == session && $0.record.state.isActive && !$0.isLost
+            }
         }, progress: { if !json { print("  " + $0) } }) { events in
             for event in events {
                 if json {
                     try? printJSON(LandingEventJSON(event))
                 } else {
-                    print(LandingEventJSON(event).line)
+                    print(LandingQueue.summary(event))
                 }
             }
         }
@@ -55,12 +64,4 @@ struct LandingEventJSON: Encodable {
         }
     }
 
-    var line: String {
-        switch event {
-        case "landed": "landed run \(run) (card #\(card ?? 0)) into \(into ?? "?") at \(commit?.prefix(10) ?? "")"
-        case "rebase": "run \(run) no longer merges: rebase run \(by ?? "?") redoes it on the new base"
-        case "fix": "run \(run)'s checks fail on the merged result: fix run \(by ?? "?") started"
-        default: "run \(run) waits for you: \(why ?? "")"
-        }
-    }
 }

@@ -37,12 +37,16 @@ struct LandCommand: ParsableCommand {
     @Flag(help: "With --watch: land even when no checks are configured (nothing then proves a merge).") var unchecked = false
     @Flag(help: "With --watch: one pass, then exit.") var once = false
     @Option(help: "With --watch: seconds between passes that find nothing to do.") var interval: Double = 2
+    @Option(help: ArgumentHelp("With --watch: land for this autopilot session, and end after it.",
+                               discussion: "`autopilot start --land` starts it so.")) var session: String?
 
     func validate() throws {
         let modes = [!runIDs.isEmpty, ready, plan, watch].filter { $0 }.count
         if modes == 0 { throw ValidationError("name runs to land, or give --ready, --plan or --watch") }
         if modes > 1 { throw ValidationError("give runs, --ready, --plan or --watch: only one of them") }
-        if (unchecked || once) && !watch { throw ValidationError("--unchecked and --once go with --watch") }
+        if (unchecked || once || session != nil) && !watch {
+            throw ValidationError("--unchecked, --once and --session go with --watch")
+        }
         if watch && check { throw ValidationError("--watch always runs the checks on the merged result (or none with --unchecked)") }
         if plan, check { throw ValidationError("--plan changes nothing; --check goes with runs or --ready") }
     }

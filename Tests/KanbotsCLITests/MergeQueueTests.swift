@@ -62,6 +62,37 @@ import Darwin
         }
     }
 
+    @Test func anAutopilotSessionWithLandEndsWithEveryCardOnTheBaseAndItsStoryOnTheSession() throws {
+        try Sandbox.with(cards: (1...6).map { "Card \($0)" }) { sandbox in
+            try sandbox.write("shared.txt", (1...100).map { "line \($0)" }.joined(separator: "\n") + "\n")
+            try sandbox.gitOK("add", "shared.txt")
+            try sandbox.gitOK("commit", "-q", "-m", "a shared file")
+            try sandbox.gitOK("config", "--add", "kanbots.check", "test $(wc -l < shared.txt) -eq 100")
+            try sandbox.installFakeAgent("claude", script: Self.agent)
+            let started = try sandbox.run(
+                try KanbotsBinary.path(),
+                ["autopilot", "start", "--json", "--parallel", "3", "--budget", "5", "--agent", "claude", "--land"],
+                environment: ["KANBOTS_AUTOPILOT_POLL_SECONDS": "0.05", "KANBOTS_AUTOPILOT_MAX_LOAD_PER_CORE": "1000"])
+            struct Started: Decodable { var id: String }
+            let session = try JSON.decode(Started.self, from: started).id
+
+            let done = try ProcessProbe.waitUntil(timeout: 150, interval: 0.3) {
+                try sandbox.board().cards.allSatisfy { $0.column == "done" }
+            }
+            let board = try sandbox.kanbots("board").stdout
+            #expect(done, "not every card landed: \(board)")
+            let shared = try sandbox.gitOK("show", "main:shared.txt")
+            for card in 1...4 { #expect(shared.contains("by card \(card)"), "card \(card)'s change is missing:\n\(shared)") }
+            // The session tells the story, and its rebase runs count as its own.
+            let story = try sandbox.gitOK("log", "--format=%s", "refs/kanbots/sessions/\(session)")
+            #expect(story.components(separatedBy: "landed run").count - 1 == 6 + 2 - 2, "\(story)")
+            let rebases = try sandbox.runRefs().filter { try sandbox.record($0)["Rebase-Of"] != nil }
+            #expect(rebases.count == 2, "rebase runs: \(rebases)")
+            for run in rebases { #expect(try sandbox.record(run)["Autopilot-Session"] == session) }
+            #expect(try sandbox.kanbots("inbox").stdout.contains("Nothing needs you."))
+        }
+    }
+
     @Test func withoutChecksNothingLandsUnlessAskedOnPurpose() throws {
         try Sandbox.with(cards: ["Unchecked"]) { sandbox in
             let run = try sandbox.dispatch(1)
