@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KanbotsApp
 import KanbotsCore
-import KanbotsEnvironment
 import KanbotsStore
 
 struct PoolCommand: ParsableCommand {
@@ -72,26 +71,9 @@ struct PoolRefillCommand: ParsableCommand {
 
     func run() throws {
         let repository = try self.repository.map { try KanbotsRepository(discoveringFrom: $0) } ?? openInitializedRepository()
-        let pool = WorktreePool(repository)
         // Be the background job it is: runs starting meanwhile come first.
         _ = nice(10)
-        if let afterRun, let id = RunID(afterRun) {
-            // The run's start comes first: its agent and this checkout would share the CPU.
-            let transcript = repository.transcriptPath(id)
-            func hasOutput() -> Bool {
-                let attributes = try? FileManager.default.attributesOfItem(atPath: transcript)
-                return ((attributes?[.size] as? NSNumber)?.intValue ?? 0) > 0
-            }
-            let deadline = Date().addingTimeInterval(5)
-            while Date() < deadline, !hasOutput() { Thread.sleep(forTimeInterval: 0.02) }
-        }
-        guard pool.size > 0 else {
-            _ = try pool.empty()
-            return
-        }
-        let base = try Settings(repository).defaultBase()
-        guard let tip = try repository.git.resolveCommit(base) else { throw KanbotsError.unknownBase(base) }
-        try pool.refill(base: tip, environment: PoolEnvironment(repository: repository))
+        try PoolActions(repository).refill(after: afterRun.flatMap(RunID.init))
     }
 }
 
