@@ -42,9 +42,7 @@ struct API: Sendable {
             let text = try context.parameters.require("run")
             return try await read { repository in
                 let record = try RunStore(repository).record(try resolveRun(text, in: repository))
-                let changes = RunChanges(record, in: repository)
-                return DiffJSON(base: record.baseCommit, tip: try changes.tip(), commits: try changes.commits(),
-                                diff: try changes.diff())
+                return try DiffJSON(RunChanges(record, in: repository))
             }
         }
         router.get("/api/cards/:card") { _, context in
@@ -141,12 +139,4 @@ struct API: Sendable {
                 try await writer.finish(nil)
             })
     }
-}
-
-/// A run's changes for the run view: commits since the base and the diff.
-struct DiffJSON: Encodable {
-    var base: String
-    var tip: String?
-    var commits: [RunChanges.Commit]
-    var diff: String
 }

@@ -49,8 +49,7 @@ struct DispatchCommand: ParsableCommand {
         let dispatched = try RunActions(repository).dispatch(request)
         let record = dispatched.record
         if json {
-            try printJSON(["id": record.id.description, "card": String(record.card), "branch": record.branch,
-                           "worktree": repository.absolutePath(record.worktree), "agent": record.agent])
+            try printJSON(StartedRunJSON(record, in: repository))
         } else {
             print("run \(record.id) started on card #\(record.card) with \(record.agent)")
             print("  branch   \(record.branch)")
