@@ -62,7 +62,7 @@ let package = Package(
         // Review and landing: readiness derived by in-memory merges (cached by
         // commit ids), the review queue, landing plans, and the one way runs
         // are merged locally (`land`, `promote --merge`).
-        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
+        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
         // The use cases every front end calls: dispatch, stop, discard, promote and
         // merge, cards, autopilot, GitHub cards and refresh, review and land, and the
         // JSON views with their encoder. The CLI and the web board share them, errors included.
@@ -79,6 +79,7 @@ let package = Package(
                 "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsSupervisor", "KanbotsGitHub",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [

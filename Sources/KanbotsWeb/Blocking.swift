@@ -1,37 +1,45 @@
-import Foundation
+import NIOCore
+import NIOPosix
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Runs blocking work (libgit2, waiting for a run to stop, spawning a
-/// supervisor) on a thread of its own, so that Swift concurrency's few shared
+/// supervisor) on NIO's thread pools, so that Swift concurrency's few shared
 /// threads keep serving the event streams meanwhile.
+///
+/// Two pools rather than `NIOThreadPool.singleton`: a read lowers its
+/// thread's priority, which an unprivileged process cannot raise again, so
+/// reads and actions never share a thread; and the singleton has a thread per
+/// core, too few for actions that each wait up to 15 s for a run to stop.
 enum Blocking {
+    /// Actions wait on supervisors, so many may be waiting at once; idle threads cost little.
+    private static let actions = started(NIOThreadPool(numberOfThreads: 32))
+    /// Reads are short: a few threads serve every page.
+    private static let reads = started(NIOThreadPool(numberOfThreads: max(4, System.coreCount)))
+
     /// For actions: at the priority the CLI runs at, because their work starts
     /// supervisors and agents, which inherit it. (Dispatch's worker threads on
-    /// Linux carry a nice value of their quality of service; this does not.)
+    /// Linux carry a nice value of their quality of service; these do not.)
     static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await onThread(nice: 0, work)
+        try await actions.runIfActive(work)
     }
 
     /// For reads: at a lower priority, so that pages reloading the board
     /// never slow down the agents and supervisors they watch.
     static func read<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await onThread(nice: 4, work)
+        try await reads.runIfActive {
+            #if os(Linux)
+            // Linux keeps a nice value per thread, and `who` 0 names the calling
+            // thread (man 2 setpriority, BUGS); setting it again is harmless.
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 4)
+            #endif
+            return try work()
+        }
     }
 
-    private static func onThread<T: Sendable>(nice: Int32, _ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                #if os(Linux)
-                // Linux keeps a nice value per thread, and `who` 0 names the calling
-                // thread (man 2 setpriority, BUGS). Raising priority may be refused: harmless.
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
-                #endif
-                continuation.resume(with: Result { try work() })
-            }
-            thread.qualityOfService = nice > 0 ? .utility : .default
-            thread.start()
-        }
+    private static func started(_ pool: NIOThreadPool) -> NIOThreadPool {
+        pool.start()
+        return pool
     }
 }
