@@ -11,6 +11,16 @@ public struct PoolActions {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
+    /// The pool's size and base, and each entry: ready at the base tip, stale, or being prepared.
+    public func status() throws -> PoolJSON {
+        let pool = WorktreePool(repository)
+        let base = try Settings(repository).defaultBase()
+        let tip = try repository.git.resolveCommit(base)
+        return PoolJSON(size: pool.size, base: base, baseCommit: tip?.hex, entries: pool.entries(baseTip: tip).map {
+            PoolJSON.Entry(name: $0.name, path: WorktreePool.folder + "/" + $0.name, state: $0.state.rawValue, commit: $0.commit)
+        })
+    }
+
     /// Seconds a refill waits for the run that started it to show output.
     static let runStartWait: TimeInterval = 5
 
@@ -38,5 +48,20 @@ public struct PoolActions {
         }
         let deadline = Date().addingTimeInterval(Self.runStartWait)
         while Date() < deadline, !hasOutput() { sleepThread(seconds: 0.02) }
+    }
+}
+
+/// What `pool --json` prints (docs/json.md).
+public struct PoolJSON: Encodable {
+    public var size: Int
+    public var base: String
+    public var baseCommit: String?
+    public var entries: [Entry]
+
+    public struct Entry: Encodable {
+        public var name: String
+        public var path: String
+        public var state: String
+        public var commit: String?
     }
 }

@@ -28,35 +28,13 @@ struct PoolStatusCommand: ParsableCommand {
     @Flag(help: "Print JSON (size, base and entries).") var json = false
 
     func run() throws {
-        let repository = try openInitializedRepository()
-        let pool = WorktreePool(repository)
-        let base = try Settings(repository).defaultBase()
-        let tip = try repository.git.resolveCommit(base)
-        let entries = pool.entries(baseTip: tip)
-        if json {
-            try printJSON(PoolJSON(size: pool.size, base: base, baseCommit: tip?.hex, entries: entries.map {
-                PoolJSON.Entry(name: $0.name, path: WorktreePool.folder + "/" + $0.name, state: $0.state.rawValue, commit: $0.commit)
-            }))
-            return
+        let status = try PoolActions(try openInitializedRepository()).status()
+        if json { return try printJSON(status) }
+        print("pool: \(status.entries.filter { $0.state == "ready" }.count) of \(status.size) ready "
+              + "at \(status.base) (\(status.baseCommit.map { String($0.prefix(10)) } ?? "unknown"))")
+        for entry in status.entries {
+            print("  \(entry.path)  \(entry.state)  \(entry.commit.map { String($0.prefix(10)) } ?? "-")")
         }
-        print("pool: \(entries.filter { $0.state == .ready }.count) of \(pool.size) ready at \(base) (\(tip?.short ?? "unknown"))")
-        for entry in entries {
-            print("  \(WorktreePool.folder)/\(entry.name)  \(entry.state.rawValue)  \(entry.commit.map { String($0.prefix(10)) } ?? "-")")
-        }
-    }
-}
-
-struct PoolJSON: Encodable {
-    var size: Int
-    var base: String
-    var baseCommit: String?
-    var entries: [Entry]
-
-    struct Entry: Encodable {
-        var name: String
-        var path: String
-        var state: String
-        var commit: String?
     }
 }
 

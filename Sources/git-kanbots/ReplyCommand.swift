@@ -38,13 +38,6 @@ struct ReplyCommand: ParsableCommand {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
         let text = try readBody(body: message, bodyFile: messageFile) ?? ""
-        let record = try RunActions(repository).reply(id, message: text, cap: cap)
-        if json {
-            try printJSON(StartedRunJSON(record, in: repository))
-        } else {
-            print("run \(record.id) started on card #\(record.card) with \(record.agent), continuing run \(id)")
-            print("  branch   \(record.branch)")
-            print("  worktree \(repository.absolutePath(record.worktree))")
-        }
+        try printStarted(try RunActions(repository).reply(id, message: text, cap: cap), in: repository, json: json)
     }
 }
