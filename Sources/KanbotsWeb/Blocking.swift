@@ -22,19 +22,31 @@ enum Blocking {
     /// supervisors and agents, which inherit it. (Dispatch's worker threads on
     /// Linux carry a nice value of their quality of service; these do not.)
     static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await actions.runIfActive(work)
+        try await run(on: actions, nice: 0, work)
     }
 
     /// For reads: at a lower priority, so that pages reloading the board
     /// never slow down the agents and supervisors they watch.
     static func read<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await reads.runIfActive {
-            #if os(Linux)
-            // Linux keeps a nice value per thread, and `who` 0 names the calling
-            // thread (man 2 setpriority, BUGS); setting it again is harmless.
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 4)
-            #endif
-            return try work()
+        try await run(on: reads, nice: 4, work)
+    }
+
+    /// `submit` rather than `runIfActive`: work that was asked for is done
+    /// even if the request goes away meanwhile, as a thread of its own did;
+    /// only a pool shutting down refuses it.
+    private static func run<T: Sendable>(on pool: NIOThreadPool, nice: Int32,
+                                         _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            pool.submit { state in
+                guard case .active = state else { return continuation.resume(throwing: CancellationError()) }
+                #if os(Linux)
+                // Linux keeps a nice value per thread, and `who` 0 names the calling
+                // thread (man 2 setpriority, BUGS). A pool thread inherits its creator's;
+                // raising priority may be refused: harmless, as before.
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+                #endif
+                continuation.resume(with: Result { try work() })
+            }
         }
     }
 
