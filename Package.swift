@@ -37,7 +37,7 @@ let package = Package(
         // Agent adapters: stream parsing into typed events, pricing.
         .target(name: "KanbotsAgents", dependencies: ["KanbotsCore"]),
         // GitHub's REST API: issues, labels, pull requests, auth discovery, one-line errors.
-        .target(name: "KanbotsGitHub", dependencies: ["KanbotsCore"]),
+        .target(name: "KanbotsGitHub", dependencies: ["KanbotsCore", "KanbotsSystem"]),
         // Persistence of the domain in git refs and notes; the derived run snapshot;
         // worktrees and their pool; locks.
         .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem"]),
