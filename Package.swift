@@ -63,8 +63,9 @@ let package = Package(
         // commit ids), the review queue, landing plans, and the one way runs
         // are merged locally (`land`, `promote --merge`).
         .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
-        // The use cases every front end calls: dispatch, stop, discard, promote and
-        // merge, cards, autopilot, GitHub cards and refresh, review and land, and the
+        // The use cases every front end calls: dispatch, stop, discard, reply and
+        // answer, check and setup, promote and merge, cards, autopilot, GitHub cards
+        // and refresh, review and land, gc and the pool, logs and diffs, and the
         // JSON views with their encoder. The CLI and the web board share them, errors included.
         .target(name: "KanbotsApp", dependencies: [
             "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment",
