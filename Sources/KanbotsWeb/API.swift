@@ -3,7 +3,6 @@ import Hummingbird
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 /// The JSON API (docs/web.md). Reads answer what the CLI's `--json` prints;
 /// each action calls the KanbotsApp use case of its CLI command and answers
