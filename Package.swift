@@ -37,7 +37,7 @@ let package = Package(
         // Agent adapters: stream parsing into typed events, pricing.
         .target(name: "KanbotsAgents", dependencies: ["KanbotsCore"]),
         // GitHub's REST API: issues, labels, pull requests, auth discovery, one-line errors.
-        .target(name: "KanbotsGitHub", dependencies: ["KanbotsCore"]),
+        .target(name: "KanbotsGitHub", dependencies: ["KanbotsCore", "KanbotsSystem"]),
         // Persistence of the domain in git refs and notes; the derived run snapshot;
         // worktrees and their pool; locks.
         .target(name: "KanbotsStore", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem"]),
@@ -62,9 +62,10 @@ let package = Package(
         // Review and landing: readiness derived by in-memory merges (cached by
         // commit ids), the review queue, landing plans, and the one way runs
         // are merged locally (`land`, `promote --merge`).
-        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
-        // The use cases every front end calls: dispatch, stop, discard, promote and
-        // merge, cards, autopilot, GitHub cards and refresh, review and land, and the
+        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
+        // The use cases every front end calls: dispatch, stop, discard, reply and
+        // answer, check and setup, promote and merge, cards, autopilot, GitHub cards
+        // and refresh, review and land, gc and the pool, logs and diffs, and the
         // JSON views with their encoder. The CLI and the web board share them, errors included.
         .target(name: "KanbotsApp", dependencies: [
             "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment",
@@ -79,6 +80,7 @@ let package = Package(
                 "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsSupervisor", "KanbotsGitHub",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [

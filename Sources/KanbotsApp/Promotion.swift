@@ -47,8 +47,7 @@ public struct Promotion {
         try Data((ref + "\n").utf8).write(to: URL(fileURLWithPath: grant))
         defer { try? FileManager.default.removeItem(atPath: grant) }
         let result = try GitProcess.run(["push", "--porcelain", remote, "\(ref):\(ref)"],
-                                        in: repository.workingDirectory, environment: ["KANBOTS_PROMOTION": token],
-                                        scratch: repository.stateDirectory)
+                                        in: repository.workingDirectory, environment: ["KANBOTS_PROMOTION": token])
         guard result.succeeded else {
             throw KanbotsError.io("pushing \(record.branch) to \(remote) failed: \(result.complaint)")
         }
@@ -71,8 +70,7 @@ public struct Promotion {
 
     func changedFiles() -> [String] {
         let result = try? GitProcess.run(
-            ["diff", "--name-only", "\(record.baseCommit)...\(branchTip.hex)"], in: repository.workingDirectory,
-            scratch: repository.stateDirectory)
+            ["diff", "--name-only", "\(record.baseCommit)...\(branchTip.hex)"], in: repository.workingDirectory)
         guard let result, result.succeeded else { return [] }
         return result.stdout.split(separator: "\n").map(String.init)
     }

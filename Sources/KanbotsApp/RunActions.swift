@@ -42,9 +42,7 @@ public struct RunActions {
     /// Dispatches a card. With `kanbots.source = github` the number is an
     /// issue's, imported as a card first (docs/github.md).
     public func dispatch(_ request: DispatchRequest) throws -> Dispatched {
-        if let cap = request.capUSD, !(cap > 0) {
-            throw KanbotsError.invalidArgument("--cap must be a positive amount of USD")
-        }
+        try Self.checkCap(request.capUSD)
         var request = request
         if Settings(repository).string(Settings.Key.source) == "github" {
             request.card = try GitHubCards(repository: repository, connection: GitHubConnection(repository))

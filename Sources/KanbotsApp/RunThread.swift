@@ -1,6 +1,7 @@
 import Foundation
 import KanbotsAgents
 import KanbotsCore
+import KanbotsGit
 import KanbotsStore
 import KanbotsSupervisor
 
@@ -57,7 +58,7 @@ public struct RunThread {
     }
 }
 
-/// What a run changed: its commits and its diff against the base, as `git`
+/// What a run changed: its commits and its diff against its merge base, as `git`
 /// shows them (read-only, through the `git` program so the output is git's own).
 public struct RunChanges {
     public let repository: KanbotsRepository
@@ -85,7 +86,7 @@ public struct RunChanges {
         guard let tip = try tip() else { return [] }
         let result = try GitProcess.run(
             ["log", "--max-count=\(limit)", "--format=%H%x1f%s%x1f%an%x1f%ct", "\(record.baseCommit)..\(tip)"],
-            in: repository.workingDirectory, scratch: repository.stateDirectory)
+            in: repository.workingDirectory)
         guard result.succeeded else { throw KanbotsError.io("git log failed: \(result.complaint)") }
         return result.stdout.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
@@ -95,13 +96,48 @@ public struct RunChanges {
         }
     }
 
-    /// The unified diff from the base commit to the branch's tip ("" when none).
+    /// The run's change as a range: from its merge base with the base's
+    /// current tip (its recorded base commit when the base is gone), so what
+    /// landed on the base meanwhile is not shown as the run's, to its branch tip.
+    public func range() throws -> (base: ObjectID, tip: ObjectID) {
+        let git = repository.git
+        guard let tip = try git.referenceTarget("refs/heads/" + record.branch) else {
+            throw KanbotsError.invalidArgument(
+                "run \(record.id) has no branch \(record.branch) any more (\(record.state.rawValue)); nothing to diff")
+        }
+        let recorded = ObjectID(hex: record.baseCommit)
+        let base = try git.resolveCommit(record.base).flatMap { try git.mergeBase(tip, $0) } ?? recorded ?? tip
+        return (base, tip)
+    }
+
+    /// The unified diff of `range()` ("" when the branch is gone), as `git diff` shows it.
     public func diff() throws -> String {
-        guard let tip = try tip() else { return "" }
+        guard try tip() != nil else { return "" }
+        return try diff(try range())
+    }
+
+    func diff(_ range: (base: ObjectID, tip: ObjectID)) throws -> String {
         let result = try GitProcess.run(
-            ["diff", "--no-color", "--no-ext-diff", record.baseCommit, tip],
-            in: repository.workingDirectory, scratch: repository.stateDirectory)
+            ["diff", "--no-color", "--no-ext-diff", range.base.hex, range.tip.hex],
+            in: repository.workingDirectory)
         guard result.succeeded else { throw KanbotsError.io("git diff failed: \(result.complaint)") }
         return result.stdout
+    }
+}
+
+/// The board's diff view of a run (`GET /api/runs/RUN/diff`): `base` is the
+/// merge base the diff starts from, as for `git kanbots diff`.
+public struct DiffJSON: Encodable {
+    public var base: String
+    public var tip: String?
+    public var commits: [RunChanges.Commit]
+    public var diff: String
+
+    public init(_ changes: RunChanges) throws {
+        let range = try changes.tip() == nil ? nil : try changes.range()
+        base = range?.base.hex ?? changes.record.baseCommit
+        tip = range?.tip.hex
+        commits = try changes.commits()
+        diff = try range.map { try changes.diff($0) } ?? ""
     }
 }

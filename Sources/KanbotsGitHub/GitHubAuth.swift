@@ -1,4 +1,5 @@
 import Foundation
+import KanbotsSystem
 
 /// Finds a token the way GitHub's own tools do: `GH_TOKEN`, then
 /// `GITHUB_TOKEN`, then the `gh` CLI's stored login (`gh auth token`), so a
@@ -16,7 +17,7 @@ public enum GitHubAuth {
                 return Credential(token: value, source: name)
             }
         }
-        if let gh = locate("gh", path: environment["PATH"]), let token = ghToken(gh, host: host(of: apiURL)) {
+        if let gh = environment["PATH"].flatMap({ ProcessLauncher.locate("gh", path: $0) }), let token = ghToken(gh, host: host(of: apiURL)) {
             return Credential(token: token, source: "gh auth token")
         }
         throw GitHubError.noToken
@@ -31,26 +32,9 @@ public enum GitHubAuth {
 
     /// Runs `gh auth token --hostname HOST`; nil when gh is not logged in.
     static func ghToken(_ gh: String, host: String) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gh)
-        process.arguments = ["auth", "token", "--hostname", host]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let result = try? ProcessLauncher.run(gh, arguments: ["auth", "token", "--hostname", host]),
+              result.succeeded else { return nil }
+        let token = String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return token.isEmpty || token.contains(" ") ? nil : token
-    }
-
-    static func locate(_ name: String, path: String?) -> String? {
-        for folder in (path ?? "").split(separator: ":") {
-            let candidate = "\(folder)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 }

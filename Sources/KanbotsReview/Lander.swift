@@ -4,6 +4,7 @@ import KanbotsEnvironment
 import KanbotsGit
 import KanbotsStore
 import KanbotsSupervisor
+import KanbotsSystem
 
 /// Lands runs one after the other into their base branch (`git kanbots
 /// land`). Each run is merged in memory first, checked on that exact commit
@@ -133,18 +134,12 @@ public struct Lander {
 
     /// `git worktree` itself, so the temporary worktree is registered exactly as git expects.
     private func git(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", repository.workingDirectory] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let complaint = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let program = ProcessLauncher.locate("git") ?? "/usr/bin/git"
+        let result = try ProcessLauncher.run(program, arguments: ["-C", repository.workingDirectory] + arguments)
+        guard result.succeeded else {
             throw KanbotsError.io("git \(arguments.prefix(2).joined(separator: " ")) failed: "
-                                  + complaint.trimmingCharacters(in: .whitespacesAndNewlines))
+                                  + String(decoding: result.errorOutput, as: UTF8.self)
+                                      .trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }
 }

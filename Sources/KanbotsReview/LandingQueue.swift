@@ -158,6 +158,16 @@ public struct LandingQueue {
         return .fixing(run: record.id, by: run.id)
     }
 
+    /// A session's queue ends with the session: stopped, and none of its
+    /// runs (rebase and fix runs included) still working.
+    func sessionIsOver() -> Bool {
+        guard let session, let current = try? SessionStore(repository).session(session), !current.state.isActive,
+              let board = try? BoardLoader(repository).load().board else { return false }
+        return !board.runs.contains {
+            $0.record.extraValue(AutopilotSession.runField) == session && $0.record.state.isActive && !$0.isLost
+        }
+    }
+
     var sessionFields: [String: String] { session.map { [AutopilotSession.runField: $0] } ?? [:] }
 
     /// Writes what a pass did on the session's ref (`git log refs/kanbots/sessions/ID`).
@@ -195,18 +205,18 @@ public struct LandingQueue {
 }
 
 extension LandingQueue {
-    /// Passes until `shouldStop`: at once again after a pass that changed
-    /// something, else after `interval`. Another `land` holding the landing
-    /// lock only delays a pass. A crash (even `kill -9`) mid-landing leaves
-    /// the base at the last run that fully landed, and a new watch goes on.
-    ///
-    /// - Parameter shouldStop: asked before each pass with how many passes
-    ///   in a row changed nothing.
-    public func watch(_ policy: Policy, interval: TimeInterval, shouldStop: (_ idlePasses: Int) -> Bool,
+    /// Passes until `shouldStop` (or `maxPasses`, or, for a session's
+    /// queue, until the session has ended and nothing of it is left to
+    /// land): at once again after a pass that changed something, else after
+    /// `interval`. Another `land` holding the landing lock only delays a
+    /// pass. A crash (even `kill -9`) mid-landing leaves the base at the
+    /// last run that fully landed, and a new watch goes on.
+    public func watch(_ policy: Policy, interval: TimeInterval, maxPasses: Int? = nil, shouldStop: () -> Bool,
                       progress: (String) -> Void = { _ in }, onEvents: ([Event]) -> Void) throws {
         var reported: [RunID: String] = [:]
-        var idle = 0
-        while !shouldStop(idle) {
+        var idle = 0, passes = 0
+        while !shouldStop(), passes < maxPasses ?? .max, !(idle >= 2 && sessionIsOver()) {
+            passes += 1
             let events: [Event]
             do {
                 events = try Lander.withLandingLock(repository) { try pass(policy, progress: progress) }

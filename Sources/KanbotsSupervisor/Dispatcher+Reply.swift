@@ -21,15 +21,13 @@ extension Dispatcher {
     ///
     /// The new run's id is its own; only the worktree and branch are
     /// borrowed, so the rule "one active run per worktree" is checked under
-    /// the metadata lock together with the claim of the id.
+    /// the metadata lock together with the claim of the id. The message is
+    /// checked by the caller (KanbotsApp's `RunActions.reply`, for both front ends).
     public func reply(_ request: ReplyRequest) throws -> RunRecord {
         let settings = Settings(repository)
         guard settings.isInitialized else { throw KanbotsError.notInitialized }
         let store = RunStore(repository)
         let original = try store.record(request.run)
-        guard !request.message.trimmed().isEmpty else {
-            throw KanbotsError.invalidArgument("the reply is empty; say what the agent should do next")
-        }
         guard original.host == KanbotsRepository.hostName else {
             throw KanbotsError.invalidArgument(
                 "run \(original.id) ran on \(original.host); its agent session is there, so reply from that machine")

@@ -3,7 +3,6 @@ import Hummingbird
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 /// The JSON API (docs/web.md). Reads answer what the CLI's `--json` prints;
 /// each action calls the KanbotsApp use case of its CLI command and answers
@@ -42,9 +41,7 @@ struct API: Sendable {
             let text = try context.parameters.require("run")
             return try await read { repository in
                 let record = try RunStore(repository).record(try resolveRun(text, in: repository))
-                let changes = RunChanges(record, in: repository)
-                return DiffJSON(base: record.baseCommit, tip: try changes.tip(), commits: try changes.commits(),
-                                diff: try changes.diff())
+                return try DiffJSON(RunChanges(record, in: repository))
             }
         }
         router.get("/api/cards/:card") { _, context in
@@ -141,12 +138,4 @@ struct API: Sendable {
                 try await writer.finish(nil)
             })
     }
-}
-
-/// A run's changes for the run view: commits since the base and the diff.
-struct DiffJSON: Encodable {
-    var base: String
-    var tip: String?
-    var commits: [RunChanges.Commit]
-    var diff: String
 }

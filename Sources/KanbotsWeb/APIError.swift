@@ -33,6 +33,8 @@ struct APIError: HTTPResponseError {
             case .badCardNumber, .ambiguousRun: self.init(status: .badRequest, message: "\(error)")
             default: self.init(status: .conflict, message: "\(error)")
             }
+        case let error as IncompleteRequest:
+            self.init(status: .badRequest, message: "\(error)")
         case let error as GitHubError:
             self.init(status: .badGateway, message: "\(error)")
         case let error as ExplainedError:

@@ -84,12 +84,8 @@ struct Actions: Sendable {
             let text = try context.parameters.require("run")
             let body = try await decode(Reply.self, request, context)
             return try await api.change(status: .created) { repository in
-                if let cap = body.cap, !(cap > 0) { throw KanbotsError.invalidArgument("--cap must be a positive amount of USD") }
-                guard !body.message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                    throw APIError.badRequest("say what the agent should do next")
-                }
-                let id = try resolveRun(text, in: repository)
-                let record = try Dispatcher(repository).reply(ReplyRequest(run: id, message: body.message, capUSD: body.cap))
+                let record = try RunActions(repository).reply(
+                    try resolveRun(text, in: repository), message: body.message, cap: body.cap)
                 return RunJSON(try runView(record.id, in: repository))
             }
         }
@@ -98,9 +94,7 @@ struct Actions: Sendable {
             let body = try await decode(Answer.self, request, context)
             return try await api.change { repository in
                 let id = try resolveRun(text, in: repository)
-                let result = try Answerer(repository).answer(id, input: body.answer?.nonEmpty)
-                return AnswerJSON(run: id.description, question: QuestionJSON(result.question, decideAfter: nil),
-                                  answer: result.answer.text, delivery: result.delivery.name)
+                return AnswerJSON(try RunActions(repository).answer(id, with: body.answer?.nonEmpty), run: id)
             }
         }
         router.post("/api/runs/:run/promote") { request, context in
@@ -111,15 +105,12 @@ struct Actions: Sendable {
                 let output: PromotionJSON
                 if body.merge == true {
                     let merged = try promotion.merge(into: body.into?.nonEmpty)
-                    output = PromotionJSON(run: promotion.record.id.description, state: "merged",
-                                           mergedInto: merged.target, commit: merged.commit.hex)
+                    output = PromotionJSON(merged, of: promotion.record)
                 } else {
                     let connection = GitHubConnection(repository, remote: body.remote?.nonEmpty)
                     let opened = try promotion.promote(remote: connection.remote, draft: body.draft ?? true,
                                                        title: body.title?.nonEmpty, connection: connection)
-                    output = PromotionJSON(run: promotion.record.id.description, state: "promoted",
-                                           pullRequest: opened.pullRequest.number, url: opened.pullRequest.htmlURL,
-                                           created: opened.created)
+                    output = PromotionJSON(opened, of: promotion.record)
                 }
                 _ = GitHubCards.mirrorAfterChange(in: repository, cards: [promotion.record.card])
                 return output
@@ -178,16 +169,6 @@ struct Actions: Sendable {
     }
 }
 
-struct PromotionJSON: Encodable {
-    var run: String
-    var state: String
-    var pullRequest: Int?
-    var url: String?
-    var created: Bool?
-    var mergedInto: String?
-    var commit: String?
-}
-
 struct AutopilotStopJSON: Encodable {
     var id: String
     var state: String
@@ -215,15 +196,4 @@ extension DecodingError {
 extension String {
     /// nil for an empty form field.
     var nonEmpty: String? { isEmpty ? nil : self }
-}
-
-extension Answerer.Delivery {
-    var name: String {
-        switch self {
-        case .delivered: "delivered"
-        case .reattached: "reattached"
-        case .resumed: "resumed"
-        case .failed: "failed"
-        }
-    }
 }

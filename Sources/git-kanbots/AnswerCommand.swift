@@ -3,7 +3,6 @@ import Foundation
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 struct AnswerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,18 +24,9 @@ struct AnswerCommand: ParsableCommand {
     func run() throws {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
-        let result = try Answerer(repository).answer(id, input: answer)
-        let delivery: String
-        switch result.delivery {
-        case .delivered: delivery = "delivered"
-        case .reattached: delivery = "reattached"
-        case .resumed: delivery = "resumed"
-        case .failed: delivery = "failed"
-        }
+        let result = try RunActions(repository).answer(id, with: answer)
         if json {
-            try printJSON(AnswerJSON(
-                run: id.description, question: QuestionJSON(result.question, decideAfter: nil),
-                answer: result.answer.text, delivery: delivery))
+            try printJSON(AnswerJSON(result, run: id))
             return
         }
         print("run \(id): question \(result.question.number) answered: \(result.answer.text)")

@@ -3,7 +3,6 @@ import Foundation
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,8 +24,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
-        let checks = RunChecks(repository: repository)
-        let (record, _) = try checks.rerun(id) { index, count, command in
+        let record = try RunActions(repository).check(id) { index, count, command in
             guard !json else { return }
             print("check \(index + 1)/\(count): \(command)")
         }

@@ -1,10 +1,20 @@
 import Foundation
 import KanbotsApp
+import KanbotsCore
 import KanbotsStore
 
 /// Prints a read command's `--json` output (see JSONOutput for its form).
 func printJSON<T: Encodable>(_ value: T) throws {
     try JSONOutput.write(value, to: STDOUT_FILENO)
+}
+
+/// Prints the run `dispatch` or `reply` started: where it works, or its JSON.
+func printStarted(_ record: RunRecord, in repository: KanbotsRepository, json: Bool) throws {
+    if json { return try printJSON(StartedRunJSON(record, in: repository)) }
+    print("run \(record.id) started on card #\(record.card) with \(record.agent)"
+          + (record.replyTo.map { ", continuing run \($0)" } ?? ""))
+    print("  branch   \(record.branch)")
+    print("  worktree \(repository.absolutePath(record.worktree))")
 }
 
 /// Values kept until the process exits; see `keepUntilExit`.

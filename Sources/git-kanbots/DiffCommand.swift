@@ -24,21 +24,8 @@ struct DiffCommand: ParsableCommand {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
         let record = try RunStore(repository).record(id)
-        let (base, tip) = try Self.range(of: record, in: repository)
+        let (base, tip) = try RunChanges(record, in: repository).range()
         try execGit(["-C", repository.workingDirectory, "diff", base.hex, tip.hex] + gitOptions)
-    }
-
-    /// The run's merge base with its base's tip (its recorded base commit
-    /// when the base is gone) and its branch tip.
-    static func range(of record: RunRecord, in repository: KanbotsRepository) throws -> (ObjectID, ObjectID) {
-        let git = repository.git
-        guard let tip = try git.referenceTarget("refs/heads/" + record.branch) else {
-            throw KanbotsError.invalidArgument(
-                "run \(record.id) has no branch \(record.branch) any more (\(record.state.rawValue)); nothing to diff")
-        }
-        let recorded = ObjectID(hex: record.baseCommit)
-        let base = try git.resolveCommit(record.base).flatMap { try git.mergeBase(tip, $0) } ?? recorded ?? tip
-        return (base, tip)
     }
 }
 

@@ -47,15 +47,7 @@ struct DispatchCommand: ParsableCommand {
         request.maxTime = try RunActions.maxTime(maxTime)
         let repository = try openRepository()
         let dispatched = try RunActions(repository).dispatch(request)
-        let record = dispatched.record
-        if json {
-            try printJSON(["id": record.id.description, "card": String(record.card), "branch": record.branch,
-                           "worktree": repository.absolutePath(record.worktree), "agent": record.agent])
-        } else {
-            print("run \(record.id) started on card #\(record.card) with \(record.agent)")
-            print("  branch   \(record.branch)")
-            print("  worktree \(repository.absolutePath(record.worktree))")
-        }
+        try printStarted(dispatched.record, in: repository, json: json)
         report(dispatched.mirrored, quiet: json)
     }
 }

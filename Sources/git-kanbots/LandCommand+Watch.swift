@@ -16,20 +16,11 @@ extension LandCommand {
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
         if session != nil { signal(SIGHUP, SIG_IGN) }  // started in the background by `autopilot start --land`
-        var passes = 0
         if !json { print("watching the review queue; Ctrl-C stops (a landing in progress finishes first)") }
-        let sessions = SessionStore(repository)
-        try LandingQueue(repository, session: session).watch(policy, interval: interval, shouldStop: { idle in
-            defer { passes += 1 }
-            if watchInterrupted != 0 || (once && passes > 0) { return true }
-            // A session's queue outlives its orchestrator until nothing is left to land.
-            guard let session, idle >= 2, let current = try? sessions.session(session), !current.state.isActive,
-                  let board = try? BoardLoader(repository).load().board else { return false }
-            // Its rebase and fix runs may still be working: they land too.
-            return !board.runs.contains {
-                $0.record.extraValue(AutopilotSession.runField) == session && $0.record.state.isActive && !$0.isLost
-            }
-        }, progress: { if !json { print("  " + $0) } }) { events in
+        try LandingQueue(repository, session: session).watch(
+            policy, interval: interval, maxPasses: once ? 1 : nil, shouldStop: { watchInterrupted != 0 },
+            progress: { if !json { print("  " + $0) } }
+        ) { events in
             for event in events {
                 if json {
                     try? printJSON(LandingEventJSON(event))

@@ -51,33 +51,6 @@ struct LandCommand: ParsableCommand {
         if plan, check { throw ValidationError("--plan changes nothing; --check goes with runs or --ready") }
     }
 
-    struct Output: Encodable {
-        var landed: [Landed]
-        var stopped: Stopped?
-        var held: [Held]
-
-        struct Landed: Encodable {
-            var run: String
-            var card: Int
-            var into: String
-            var how: String
-            var commit: String
-            var checks: String?
-        }
-
-        struct Stopped: Encodable {
-            var run: String
-            var reason: String
-            var checksLog: String?
-        }
-
-        struct Held: Encodable {
-            var run: String
-            var action: String
-            var reason: String
-        }
-    }
-
     func run() throws {
         let repository = try openInitializedRepository()
         let ids = try runIDs.map { try resolveRun($0, in: repository) }
@@ -85,44 +58,22 @@ struct LandCommand: ParsableCommand {
             try watchQueue(repository)
             return
         }
+        let landing = Landing(repository)
         if plan {
-            let queue = try ReviewQueue.load(repository)
-            let planned = try queue.plan(repository)
+            let planned = try landing.plan()
             if json { try printJSON(LandingPlanJSON(plan: planned)) } else { printPlan(planned) }
             return
         }
-        let outcome = try Lander.withLandingLock(repository) { () throws -> (Lander.Outcome, LandingPlan) in
-            let queue = try ReviewQueue.load(repository)
-            let planned = try queue.plan(repository, only: ids.isEmpty ? nil : ids)
-            if !ids.isEmpty, let held = planned.held.first {
-                throw KanbotsError.invalidArgument("run \(held.view.record.id) cannot land: \(held.reason)")
-            }
-            guard !planned.steps.isEmpty else {
-                throw KanbotsError.invalidArgument(
-                    "no run can land now" + (planned.held.isEmpty ? " (nothing is In review)" : "; `git kanbots land --plan` says why"))
-            }
-            let outcome = try Lander(repository).land(planned.steps, check: check) { line in
-                if !json { print(line) }
-            }
-            return (outcome, planned)
+        let result = try landing.land(ids, check: check) { line in
+            if !json { print(line) }
         }
-        let (result, planned) = outcome
         if json {
-            try printJSON(Output(
-                landed: result.landed.map {
-                    .init(run: $0.run.description, card: $0.card, into: $0.merge.target, how: $0.merge.how,
-                          commit: $0.merge.commit.hex, checks: $0.checks?.outcome.rawValue)
-                },
-                stopped: result.stopped.map { .init(run: $0.run.description, reason: $0.reason, checksLog: $0.log) },
-                held: planned.held.map { .init(run: $0.view.record.id.description, action: $0.action.rawValue, reason: $0.reason) }))
+            try printJSON(LandJSON(result))
         } else {
-            for held in planned.held { print("left in review: run \(held.view.record.id) (card #\(held.view.record.card)): \(held.reason)") }
+            for held in result.plan.held { print("left in review: run \(held.view.record.id) (card #\(held.view.record.card)): \(held.reason)") }
         }
-        report(GitHubCards.mirrorAfterChange(in: repository, cards: Set(result.landed.map(\.card))), quiet: json)
-        if let stopped = result.stopped {
-            throw KanbotsError.invalidArgument(
-                "stopped at run \(stopped.run): \(stopped.reason)" + (stopped.log.map { "; its output is in \($0)" } ?? ""))
-        }
+        report(result.mirrored, quiet: json)
+        if let stopped = result.stoppedError { throw stopped }
     }
 
     private func printPlan(_ plan: LandingPlan) {

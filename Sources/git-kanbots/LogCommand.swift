@@ -3,7 +3,6 @@ import Foundation
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,60 +33,16 @@ struct LogCommand: ParsableCommand {
             try printChecks(record, store: store)
             return
         }
-        var flagged = Set<String>()
-        /// Out-of-scope writes flagged since the last look, one line each.
-        func reportScope(_ current: RunRecord) {
-            guard !json else { return }
-            for path in current.scopeViolations where flagged.insert(path).inserted {
-                print("⚠ out of scope: \(path)")
-            }
-        }
         var thread = try RunThread(record, in: repository)
-        func emit(_ line: Data) {
-            if json {
-                print(String(decoding: line, as: UTF8.self))
-                return
-            }
-            for text in thread.render(line) { print(text) }
-        }
-
-        let livePath = thread.livePath
-        let loader = BoardLoader(repository)
-        // A run just dispatched has no stream yet: wait for its agent to start.
-        while follow, !FileManager.default.fileExists(atPath: livePath) {
-            let current = try store.record(id)
-            guard current.state.isActive, loader.liveness(of: current) != .gone else { break }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        guard FileManager.default.fileExists(atPath: livePath) else {
-            guard let stored = try store.attachment("transcript.ndjson", of: id) else {
-                // A run that ended before its agent (a failed setup) still has its reason.
-                print("run \(id) has no transcript\(try store.record(id).state.isActive ? " yet" : "")")
-                try printEnding(store: store, id: id)
-                return
-            }
-            for line in stored.split(separator: 0x0A) { emit(Data(line)) }
-            if follow { reportScope(try store.record(id)) }
-            try printEnding(store: store, id: id)
-            return
-        }
-        let tail = TranscriptTail(path: livePath)
-        while true {
-            let lines = tail.readLines()
-            lines.forEach(emit)
-            guard follow else { break }
-            if lines.isEmpty {
-                let current = try store.record(id)
-                reportScope(current)
-                if current.state.isFinished || loader.liveness(of: current) == .gone {
-                    tail.readLines().forEach(emit)
-                    break
-                }
-                Thread.sleep(forTimeInterval: 0.2)
+        try RunLog(id, in: repository).read(follow: follow) { event in
+            switch event {
+            case .line(let line) where json: print(String(decoding: line, as: UTF8.self))
+            case .line(let line): for text in thread.render(line) { print(text) }
+            case .outOfScope(let path): if !json { print("⚠ out of scope: \(path)") }
+            // A run that ended before its agent (a failed setup) still has its reason, printed below.
+            case .noTranscript(let stillActive): print("run \(id) has no transcript\(stillActive ? " yet" : "")")
             }
         }
-        if let remainder = tail.takeRemainder() { emit(remainder) }
-        if follow { reportScope(try store.record(id)) }
         try printEnding(store: store, id: id)
     }
 

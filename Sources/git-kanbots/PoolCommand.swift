@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KanbotsApp
 import KanbotsCore
-import KanbotsEnvironment
 import KanbotsStore
 
 struct PoolCommand: ParsableCommand {
@@ -29,35 +28,13 @@ struct PoolStatusCommand: ParsableCommand {
     @Flag(help: "Print JSON (size, base and entries).") var json = false
 
     func run() throws {
-        let repository = try openInitializedRepository()
-        let pool = WorktreePool(repository)
-        let base = try Settings(repository).defaultBase()
-        let tip = try repository.git.resolveCommit(base)
-        let entries = pool.entries(baseTip: tip)
-        if json {
-            try printJSON(PoolJSON(size: pool.size, base: base, baseCommit: tip?.hex, entries: entries.map {
-                PoolJSON.Entry(name: $0.name, path: WorktreePool.folder + "/" + $0.name, state: $0.state.rawValue, commit: $0.commit)
-            }))
-            return
+        let status = try PoolActions(try openInitializedRepository()).status()
+        if json { return try printJSON(status) }
+        print("pool: \(status.entries.filter { $0.state == "ready" }.count) of \(status.size) ready "
+              + "at \(status.base) (\(status.baseCommit.map { String($0.prefix(10)) } ?? "unknown"))")
+        for entry in status.entries {
+            print("  \(entry.path)  \(entry.state)  \(entry.commit.map { String($0.prefix(10)) } ?? "-")")
         }
-        print("pool: \(entries.filter { $0.state == .ready }.count) of \(pool.size) ready at \(base) (\(tip?.short ?? "unknown"))")
-        for entry in entries {
-            print("  \(WorktreePool.folder)/\(entry.name)  \(entry.state.rawValue)  \(entry.commit.map { String($0.prefix(10)) } ?? "-")")
-        }
-    }
-}
-
-struct PoolJSON: Encodable {
-    var size: Int
-    var base: String
-    var baseCommit: String?
-    var entries: [Entry]
-
-    struct Entry: Encodable {
-        var name: String
-        var path: String
-        var state: String
-        var commit: String?
     }
 }
 
@@ -72,26 +49,9 @@ struct PoolRefillCommand: ParsableCommand {
 
     func run() throws {
         let repository = try self.repository.map { try KanbotsRepository(discoveringFrom: $0) } ?? openInitializedRepository()
-        let pool = WorktreePool(repository)
         // Be the background job it is: runs starting meanwhile come first.
         _ = nice(10)
-        if let afterRun, let id = RunID(afterRun) {
-            // The run's start comes first: its agent and this checkout would share the CPU.
-            let transcript = repository.transcriptPath(id)
-            func hasOutput() -> Bool {
-                let attributes = try? FileManager.default.attributesOfItem(atPath: transcript)
-                return ((attributes?[.size] as? NSNumber)?.intValue ?? 0) > 0
-            }
-            let deadline = Date().addingTimeInterval(5)
-            while Date() < deadline, !hasOutput() { Thread.sleep(forTimeInterval: 0.02) }
-        }
-        guard pool.size > 0 else {
-            _ = try pool.empty()
-            return
-        }
-        let base = try Settings(repository).defaultBase()
-        guard let tip = try repository.git.resolveCommit(base) else { throw KanbotsError.unknownBase(base) }
-        try pool.refill(base: tip, environment: PoolEnvironment(repository: repository))
+        try PoolActions(repository).refill(after: afterRun.flatMap(RunID.init))
     }
 }
 

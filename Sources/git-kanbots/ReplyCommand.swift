@@ -3,7 +3,6 @@ import Foundation
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 struct ReplyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,22 +32,12 @@ struct ReplyCommand: ParsableCommand {
 
     func validate() throws {
         if message == nil, messageFile == nil { throw ValidationError("say what the agent should do next") }
-        if let cap, !(cap > 0) { throw ValidationError("--cap must be a positive amount of USD") }
     }
 
     func run() throws {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
         let text = try readBody(body: message, bodyFile: messageFile) ?? ""
-        let record = try Dispatcher(repository).reply(ReplyRequest(run: id, message: text, capUSD: cap))
-        if json {
-            try printJSON(["id": record.id.description, "card": String(record.card), "branch": record.branch,
-                           "worktree": repository.absolutePath(record.worktree), "agent": record.agent,
-                           "reply_to": id.description])
-        } else {
-            print("run \(record.id) started on card #\(record.card) with \(record.agent), continuing run \(id)")
-            print("  branch   \(record.branch)")
-            print("  worktree \(repository.absolutePath(record.worktree))")
-        }
+        try printStarted(try RunActions(repository).reply(id, message: text, cap: cap), in: repository, json: json)
     }
 }

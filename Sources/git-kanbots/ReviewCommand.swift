@@ -44,27 +44,11 @@ struct ReviewCommand: ParsableCommand {
     }
 
     private func showOne(_ id: RunID, queue: ReviewQueue, repository: KanbotsRepository) throws {
-        guard let view = queue.board.runs.first(where: { $0.record.id == id }) else {
-            _ = try RunStore(repository).record(id)
-            throw KanbotsError.unknownRun(id.description)
-        }
-        let record = view.record
-        guard view.observation.branchTip != nil else {
-            throw KanbotsError.invalidArgument(
-                "run \(id) has no branch \(record.branch) any more (\(view.displayState)); there is nothing to review")
-        }
-        guard let readiness = queue.readiness[id] else {
-            throw KanbotsError.invalidArgument(
-                "run \(id) has no commits of its own on \(record.branch) (\(view.displayState)); there is nothing to review"
-                    + (record.state.isActive ? " yet" : "; `git kanbots reply \(id)` to ask for more, or discard it"))
-        }
-        if json {
-            try printJSON(ReviewEntryJSON(entry: .init(view: view, card: try? CardStore(repository).card(record.card),
-                                                      readiness: readiness)))
-            return
-        }
+        let (entry, readiness) = try queue.review(id, in: repository)
+        if json { return try printJSON(ReviewEntryJSON(entry: entry)) }
+        let view = entry.view, record = view.record
         let detail = RunReviewDetail.load(record, in: repository)
-        let title = (try? CardStore(repository).card(record.card).title) ?? "(no card record)"
+        let title = entry.card?.title ?? "(no card record)"
         print("run \(id) · card #\(record.card) \(title) · \(view.displayState)")
         print("  verdict    \(readiness.verdict.rawValue) (\(readiness.shortLabel))")
         for reason in readiness.reasons { print("             - \(reason)") }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KanbotsApp
 import KanbotsStore
+import KanbotsSystem
 import KanbotsWeb
 
 struct ServeCommand: ParsableCommand {
@@ -63,20 +64,16 @@ struct ServeCommand: ParsableCommand {
     /// `xdg-open` (or macOS's `open`), detached; a failure is a warning.
     static func openInBrowser(_ url: String) {
         #if os(macOS)
-        let opener = "/usr/bin/open"
+        let spec = ProcessSpec(executable: "/usr/bin/open", arguments: [url], environment: ProcessInfo.processInfo.environment)
         #else
-        let opener = "/usr/bin/env"
+        let spec = ProcessSpec(executable: "/usr/bin/env", arguments: ["xdg-open", url],
+                               environment: ProcessInfo.processInfo.environment)
         #endif
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: opener)
-        #if os(macOS)
-        process.arguments = [url]
-        #else
-        process.arguments = ["xdg-open", url]
-        #endif
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch {
+        do {
+            let pid = try ProcessLauncher.spawn(spec)
+            // The opener returns at once; reaped aside so it leaves no zombie while the server runs.
+            Thread.detachNewThread { _ = ExitStatus.wait(pid) }
+        } catch {
             FileHandle.standardError.write(Data("git-kanbots: warning: could not open a browser (\(error)); open the URL above\n".utf8))
         }
     }

@@ -3,7 +3,6 @@ import Foundation
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 struct SetupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,7 +27,7 @@ struct SetupCommand: ParsableCommand {
     func run() throws {
         let repository = try openRepository()
         let id = try resolveRun(runID, in: repository)
-        let record = try RunSetup(repository: repository).rerun(id) { index, count, command in
+        let record = try RunActions(repository).setUp(id) { index, count, command in
             guard !json else { return }
             print("setup \(index + 1)/\(count): \(command)")
         }

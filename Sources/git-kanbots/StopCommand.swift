@@ -3,7 +3,6 @@ import Foundation
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 struct StopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

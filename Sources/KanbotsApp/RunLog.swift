@@ -1,0 +1,72 @@
+import Foundation
+import KanbotsCore
+import KanbotsStore
+import KanbotsSupervisor
+import KanbotsSystem
+
+/// A run's transcript as `git kanbots log` reads it: the live stream while
+/// the run is on this machine, else the redacted copy stored with its
+/// record; with `follow`, line by line as the agent writes until the run ends.
+/// The front end decides how each line looks (raw NDJSON or `RunThread`'s text).
+public struct RunLog {
+    public let repository: KanbotsRepository
+    public let run: RunID
+
+    public init(_ run: RunID, in repository: KanbotsRepository) {
+        self.repository = repository
+        self.run = run
+    }
+
+    public enum Event {
+        /// One NDJSON line of the agent's stream, as it was written.
+        case line(Data)
+        /// A write outside the card's scope, flagged while following (each path once).
+        case outOfScope(String)
+        /// The run has no transcript: its agent has not started yet (`stillActive`) or never did.
+        case noTranscript(stillActive: Bool)
+    }
+
+    /// Delivers the transcript to `deliver`; with `follow`, keeps delivering
+    /// until the run ends (or its supervisor is gone).
+    public func read(follow: Bool, _ deliver: (Event) -> Void) throws {
+        let store = RunStore(repository)
+        let loader = BoardLoader(repository)
+        var flagged = Set<String>()
+        func reportScope(_ current: RunRecord) {
+            for path in current.scopeViolations where flagged.insert(path).inserted { deliver(.outOfScope(path)) }
+        }
+        let livePath = repository.transcriptPath(run)
+        // A run just dispatched has no stream yet: wait for its agent to start.
+        while follow, !FileManager.default.fileExists(atPath: livePath) {
+            let current = try store.record(run)
+            guard current.state.isActive, loader.liveness(of: current) != .gone else { break }
+            sleepThread(seconds: 0.1)
+        }
+        guard FileManager.default.fileExists(atPath: livePath) else {
+            guard let stored = try store.attachment("transcript.ndjson", of: run) else {
+                deliver(.noTranscript(stillActive: try store.record(run).state.isActive))
+                return
+            }
+            for line in stored.split(separator: 0x0A) { deliver(.line(Data(line))) }
+            if follow { reportScope(try store.record(run)) }
+            return
+        }
+        let tail = TranscriptTail(path: livePath)
+        while true {
+            let lines = tail.readLines()
+            for line in lines { deliver(.line(line)) }
+            guard follow else { break }
+            if lines.isEmpty {
+                let current = try store.record(run)
+                reportScope(current)
+                if current.state.isFinished || loader.liveness(of: current) == .gone {
+                    for line in tail.readLines() { deliver(.line(line)) }
+                    break
+                }
+                sleepThread(seconds: 0.2)
+            }
+        }
+        if let remainder = tail.takeRemainder() { deliver(.line(remainder)) }
+        if follow { reportScope(try store.record(run)) }
+    }
+}
