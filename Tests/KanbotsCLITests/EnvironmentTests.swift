@@ -236,13 +236,13 @@ extension Sandbox {
 
     @Test func portsAreExhaustedWithAOneLineErrorAndFreedWhenRunsEnd() throws {
         try Sandbox.with(cards: ["First", "Second"]) { sandbox in
-            // One block only, somewhere the suite's other runs do not allocate.
-            try sandbox.gitOK("config", "kanbots.port-range", "47000-47004")
+            // One block only, where no other run allocates and no outgoing connection lands (above 60999).
+            try sandbox.gitOK("config", "kanbots.port-range", "62000-62004")
             try sandbox.gitOK("config", "kanbots.ports-per-run", "5")
             let gate = sandbox.root + "/gate"
             try sandbox.installFakeAgent("claude", script: ReviewAgent.script(gate: gate))
             let first = try sandbox.dispatch(1, ["--agent", "claude"])
-            #expect(try sandbox.record(first.id)["Ports"] == "47000-47004")
+            #expect(try sandbox.record(first.id)["Ports"] == "62000-62004")
 
             let refs = try sandbox.runRefs()
             let refused = try sandbox.kanbots("dispatch", "2", "--agent", "claude")
@@ -252,7 +252,7 @@ extension Sandbox {
             try sandbox.write(gate, "")
             try sandbox.waitUntilIdle()
             let second = try sandbox.dispatch(2, ["--agent", "claude"])
-            #expect(try sandbox.record(second.id)["Ports"] == "47000-47004", "the ended run's block was not freed")
+            #expect(try sandbox.record(second.id)["Ports"] == "62000-62004", "the ended run's block was not freed")
         }
     }
 }

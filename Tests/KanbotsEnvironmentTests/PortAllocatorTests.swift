@@ -10,7 +10,9 @@ final class ScratchPorts: Sendable {
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
-    func allocator(_ range: ClosedRange<Int> = 41000...41099, blockSize: Int = 10) -> PortAllocator {
+    /// Ports above Linux's ephemeral range (32768-60999), so no outgoing
+    /// connection of a test running beside these can take one.
+    func allocator(_ range: ClosedRange<Int> = 61000...61099, blockSize: Int = 10) -> PortAllocator {
         PortAllocator(range: range, blockSize: blockSize, directory: directory)
     }
 
@@ -43,7 +45,7 @@ final class ScratchPorts: Sendable {
         // Each thread has its own allocator, so its own open of allocate.lock:
         // flock excludes them from one another as it would separate processes.
         DispatchQueue.concurrentPerform(iterations: 50) { index in
-            let allocator = ports.allocator(41000...41499)
+            let allocator = ports.allocator(61000...61499)
             results.append(Result { try allocator.allocate(ownerLock: ports.owner("run-\(index)")) })
         }
         let blocks = try results.values.map { try $0.get() }
@@ -51,23 +53,23 @@ final class ScratchPorts: Sendable {
         #expect(Set(blocks.map(\.first)).count == 50)
         for (index, block) in blocks.enumerated() {
             #expect(!blocks[(index + 1)...].contains(where: block.overlaps), "\(block) overlaps another")
-            #expect(block.count == 10 && (block.first - 41000) % 10 == 0)
+            #expect(block.count == 10 && (block.first - 61000) % 10 == 0)
         }
-        #expect(ports.allocator(41000...41499).takenBlocks().count == 50)
+        #expect(ports.allocator(61000...61499).takenBlocks().count == 50)
     }
 
     @Test func staleClaimIsReused() throws {
         let ports = ScratchPorts()
-        try ports.writeClaim(first: 41000, owner: ports.owner("crashed"), time: 1_000)
-        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")) == PortBlock(first: 41000, count: 10))
-        let claim = try String(contentsOfFile: ports.directory + "/41000", encoding: .utf8)
+        try ports.writeClaim(first: 61000, owner: ports.owner("crashed"), time: 1_000)
+        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")) == PortBlock(first: 61000, count: 10))
+        let claim = try String(contentsOfFile: ports.directory + "/61000", encoding: .utf8)
         #expect(claim.hasPrefix(ports.owner("new") + "\n"))
     }
 
     @Test func freshClaimWithinGraceIsKept() throws {
         let ports = ScratchPorts()
-        try ports.writeClaim(first: 41000, owner: ports.owner("starting"), time: Date().timeIntervalSince1970)
-        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 41010)
+        try ports.writeClaim(first: 61000, owner: ports.owner("starting"), time: Date().timeIntervalSince1970)
+        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 61010)
     }
 
     @Test func oldClaimWhoseOwnerLockIsHeldIsKept() throws {
@@ -75,10 +77,10 @@ final class ScratchPorts: Sendable {
         try FileManager.default.createDirectory(atPath: ports.directory, withIntermediateDirectories: true)
         let lock = try FileLock(path: ports.owner("running"))
         lock.lock()
-        try ports.writeClaim(first: 41000, owner: ports.owner("running"), time: 1_000)
-        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 41010)
+        try ports.writeClaim(first: 61000, owner: ports.owner("running"), time: 1_000)
+        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 61010)
         lock.unlock()
-        #expect(try ports.allocator().allocate(ownerLock: ports.owner("newer")).first == 41000)
+        #expect(try ports.allocator().allocate(ownerLock: ports.owner("newer")).first == 61000)
     }
 
     @Test func ownerLockHeldByAnotherProcessKeepsTheClaim() throws {
@@ -92,21 +94,21 @@ final class ScratchPorts: Sendable {
         defer { holder.terminate(); holder.waitUntilExit() }
         let deadline = Date().addingTimeInterval(10)
         while !FileLock.isHeld(at: ports.owner("other")) && Date() < deadline { usleep(10_000) }
-        try ports.writeClaim(first: 41000, owner: ports.owner("other"), time: 1_000)
-        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 41010)
+        try ports.writeClaim(first: 61000, owner: ports.owner("other"), time: 1_000)
+        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 61010)
     }
 
     @Test func blockWithAPortInUseIsSkipped() throws {
         let ports = ScratchPorts()
-        let listener = try Listener(port: 41003)
-        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 41010)
+        let listener = try Listener(port: 61003)
+        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 61010)
         withExtendedLifetime(listener) {}
     }
 
     @Test func claimOfAnotherBlockSizeIsRespected() throws {
         let ports = ScratchPorts()
-        try ports.writeClaim(first: 41000, owner: ports.owner("wide"), time: Date().timeIntervalSince1970, block: "41000-41019")
-        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 41020)
+        try ports.writeClaim(first: 61000, owner: ports.owner("wide"), time: Date().timeIntervalSince1970, block: "61000-61019")
+        #expect(try ports.allocator().allocate(ownerLock: ports.owner("new")).first == 61020)
     }
 
     @Test func sameOwnerGetsItsBlockAgain() throws {
@@ -118,15 +120,15 @@ final class ScratchPorts: Sendable {
 
     @Test func exhaustionNamesThePortRangeOnOneLine() throws {
         let ports = ScratchPorts()
-        let allocator = ports.allocator(41000...41019)
+        let allocator = ports.allocator(61000...61019)
         _ = try allocator.allocate(ownerLock: ports.owner("a"))
         _ = try allocator.allocate(ownerLock: ports.owner("b"))
         #expect {
             try allocator.allocate(ownerLock: ports.owner("c"))
         } throws: { error in
             let text = "\(error)"
-            return text.contains("kanbots.port-range 41000-41019") && text.contains("kanbots.ports-per-run")
-                && text.contains("git config kanbots.port-range 41000-41039") && !text.contains("\n")
+            return text.contains("kanbots.port-range 61000-61019") && text.contains("kanbots.ports-per-run")
+                && text.contains("git config kanbots.port-range 61000-61039") && !text.contains("\n")
         }
     }
 
