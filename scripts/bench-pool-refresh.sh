@@ -45,9 +45,14 @@ git -C "$repo" worktree add -q --detach "$baseline" main
 
 # Moves main by one commit that changes $CHANGED files (not a setup input).
 move_main() {
-    local round=$1
-    git -C "$repo" ls-files | grep -v requirements | head -n "$CHANGED" | while read -r path; do
+    local round=$1 path count=0
+    # Read whole first: `head` closing a pipe early would fail the pipeline under pipefail.
+    mapfile -t tracked < <(git -C "$repo" ls-files)
+    for path in "${tracked[@]}"; do
+        [ "$path" = requirements.txt ] && continue
         echo "round $round" >>"$repo/$path"
+        count=$((count + 1))
+        [ "$count" -lt "$CHANGED" ] || break
     done
     git -C "$repo" commit -q -am "round $round"
 }
