@@ -6,8 +6,9 @@ import KanbotsSystem
 extension Supervisor {
     /// What happened to the run's environment before its agent.
     enum EnvironmentStep {
-        /// The agent may start; these services run beside it.
-        case proceed(RunServices?)
+        /// The agent may start; these services run beside it, and the
+        /// `running` record takes these fields.
+        case proceed(RunServices?, recording: [(key: String, value: String)] = [])
         /// The run was ended (recorded) without an agent.
         case ended
     }
@@ -39,6 +40,15 @@ extension Supervisor {
         let preparation = EnvironmentPreparation(repository: repository, settings: settings)
         let needsPreparation = fresh && (prepared || preparation.isNeeded(setupCommands: setupCommands))
         guard needsPreparation || !settings.services.isEmpty else { return .proceed(nil) }
+        // The common case of a warm pool: nothing left to run, so nothing
+        // long for `stop` to reach and no record of its own; the `running`
+        // transition says where the environment came from.
+        if prepared, setupCommands.isEmpty, settings.services.isEmpty {
+            relocatePreparedEntry(worktree: worktree, registration: registration)
+            var fields = PoolEnvironment.included(registration: registration).map { (key: RunRecord.includedKey, value: $0) }
+            fields.append((key: RunRecord.setupSourceKey, value: WorktreePool.preparedSource))
+            return .proceed(nil, recording: fields)
+        }
 
         try store.update(id) { $0.supervisorPID = getpid(); return true }
         let runDirectory = repository.runDirectory(id)
