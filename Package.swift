@@ -44,8 +44,16 @@ let package = Package(
         // A run's environment: the project's commands in a worktree (setup, checks,
         // services), the ignored files it brings along, its ports (docs/environment.md).
         .target(name: "KanbotsEnvironment", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents"]),
-        // The per-run supervisor process and process utilities.
-        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment"]),
+        // The process that watches one run (`kanbots-supervisor run ID`): starts
+        // its agent (the agent catalog, bubblewrap confinement), follows and
+        // meters the stream, enforces caps and scope, runs the checks, records the end.
+        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment"]),
+        // The run lifecycle: dispatch and reply (claim, worktree, start the
+        // supervisor), answer, stop, and the reconcile that records what a lost
+        // supervisor cannot.
+        .target(name: "KanbotsRuns", dependencies: [
+            "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor",
+        ]),
         // The MCP server agents call to ask a human (`git-kanbots mcp`): decisions.
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
@@ -53,23 +61,23 @@ let package = Package(
         ]),
         // The Agent Client Protocol client (`git-kanbots acp-client`): speaks
         // JSON-RPC to an ACP agent for one run; permission requests become decisions.
-        .target(name: "KanbotsACP", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsMCP", "KanbotsSupervisor"]),
+        .target(name: "KanbotsACP", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsMCP"]),
         // The Aider client (`git-kanbots aider-client`): runs Aider once and turns
         // its plain-text output into an NDJSON transcript.
-        .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSystem", "KanbotsSupervisor"]),
+        .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSystem"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
-        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
+        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsRuns"]),
         // Review and landing: readiness derived by in-memory merges (cached by
         // commit ids), the review queue, landing plans, and the one way runs
         // are merged locally (`land`, `promote --merge`).
-        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
+        .target(name: "KanbotsReview", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsRuns"]),
         // The use cases every front end calls: dispatch, stop, discard, reply and
         // answer, check and setup, promote and merge, cards, autopilot, GitHub cards
         // and refresh, review and land, gc and the pool, logs and diffs, and the
         // JSON views with their encoder. The CLI and the web board share them, errors included.
         .target(name: "KanbotsApp", dependencies: [
             "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment",
-            "KanbotsSupervisor", "KanbotsGitHub", "KanbotsAutopilot", "KanbotsReview",
+            "KanbotsSupervisor", "KanbotsRuns", "KanbotsGitHub", "KanbotsAutopilot", "KanbotsReview",
         ]),
         // The local web board (`git kanbots serve`): routes, the access guard,
         // Server-Sent Events from watching the repository, and the page's assets
@@ -77,7 +85,7 @@ let package = Package(
         .target(
             name: "KanbotsWeb",
             dependencies: [
-                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsSupervisor", "KanbotsGitHub",
+                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsRuns", "KanbotsGitHub",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -89,11 +97,12 @@ let package = Package(
             ]
         ),
         // The CLI: parses arguments, calls KanbotsApp (or the lower modules for
-        // the long-lived processes it starts), prints. Nothing else.
+        // the helper processes it is: `mcp`, `acp-client`, `aider-client`,
+        // `pool refill`, `land --watch`), prints. Nothing else.
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor",
+                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor", "KanbotsRuns",
                 "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider", "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -109,7 +118,7 @@ let package = Package(
         // git-kanbots runs from.
         .executableTarget(
             name: "kanbots-supervisor",
-            dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor", "KanbotsAutopilot"],
+            dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsRuns", "KanbotsAutopilot"],
             // As for git-kanbots: no CA bundle parsed at start-up, which also
             // keeps the certificates out of every supervisor's memory.
             linkerSettings: [

@@ -1,7 +1,6 @@
 import Foundation
 import KanbotsCore
 import KanbotsMCP
-import KanbotsSupervisor
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

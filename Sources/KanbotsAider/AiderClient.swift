@@ -1,6 +1,5 @@
 import Foundation
 import KanbotsAgents
-import KanbotsSupervisor
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,6 +1,7 @@
 import Foundation
 import KanbotsAutopilot
 import KanbotsCore
+import KanbotsRuns
 import KanbotsSystem
 import KanbotsEnvironment
 import KanbotsStore

@@ -2,8 +2,8 @@ import Foundation
 import KanbotsAutopilot
 import KanbotsCore
 import KanbotsReview
+import KanbotsRuns
 import KanbotsStore
-import KanbotsSupervisor
 
 /// The board as every front end shows it: the reconciled projection of the
 /// runs (a run whose supervisor died is recorded failed on the spot) and the

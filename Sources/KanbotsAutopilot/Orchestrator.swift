@@ -1,7 +1,7 @@
 import KanbotsCore
 import KanbotsGit
+import KanbotsRuns
 import KanbotsStore
-import KanbotsSupervisor
 import KanbotsSystem
 
 /// The signal that asked the orchestrator to stop, set from a signal handler.

@@ -1,6 +1,6 @@
 import KanbotsCore
+import KanbotsRuns
 import KanbotsStore
-import KanbotsSupervisor
 
 /// Starts `kanbots-supervisor orchestrate` as a detached process, the
 /// way `SupervisorLauncher` starts supervisors: our locked descriptor becomes

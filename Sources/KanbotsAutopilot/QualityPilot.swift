@@ -2,7 +2,6 @@ import KanbotsCore
 import KanbotsEnvironment
 import KanbotsGit
 import KanbotsStore
-import KanbotsSupervisor
 
 /// QA mode (`autopilot qa`): run the checks on the base, file a card and
 /// dispatch a fix run for each failing check, run the check again on each

@@ -3,7 +3,6 @@ import KanbotsCore
 import KanbotsEnvironment
 import KanbotsGit
 import KanbotsStore
-import KanbotsSupervisor
 import KanbotsSystem
 
 /// Lands runs one after the other into their base branch (`git kanbots

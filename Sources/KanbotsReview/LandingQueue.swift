@@ -1,8 +1,8 @@
 import KanbotsCore
 import KanbotsEnvironment
 import KanbotsGit
+import KanbotsRuns
 import KanbotsStore
-import KanbotsSupervisor
 import KanbotsSystem
 
 /// The merge queue (`git kanbots land --watch`, docs/review.md "The merge

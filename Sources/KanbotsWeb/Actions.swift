@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import KanbotsApp
 import KanbotsCore
+import KanbotsRuns
 import KanbotsStore
-import KanbotsSupervisor
 
 /// The state-changing half of the API: one route per CLI action, each
 /// calling the same KanbotsApp use case (docs/web.md lists the bodies).

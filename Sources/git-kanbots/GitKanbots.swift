@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KanbotsCore
 import KanbotsEnvironment
-import KanbotsSupervisor
 import KanbotsStore
 
 @main

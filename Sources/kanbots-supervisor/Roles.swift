@@ -1,6 +1,7 @@
 import KanbotsAgents
 import KanbotsAutopilot
 import KanbotsCore
+import KanbotsRuns
 import KanbotsStore
 import KanbotsSupervisor
 import KanbotsSystem
