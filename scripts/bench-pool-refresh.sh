@@ -72,13 +72,29 @@ git -C "$repo" commit -q -am "requirements change"
 input_ms=$(bench_py time git -C "$repo" kanbots pool refill)
 runs_after_input=$(wc -l <"$counter")
 
+# The same moves with no environment configured: the pool's refresh as it
+# was before environments, to tell what the fingerprint adds.
+git -C "$repo" config --unset-all kanbots.setup
+git -C "$repo" config --unset-all kanbots.setup-inputs
+git -C "$repo" kanbots pool refill
+plain_ms=() plain_git_ms=()
+for ((i = 1; i <= N; i++)); do
+    move_main "plain-$i"
+    plain_git_ms+=("$(bench_py time git -C "$baseline" checkout -q --detach main)")
+    plain_ms+=("$(bench_py time git -C "$repo" kanbots pool refill)")
+done
+
 read -r g_med g_min g_max < <(bench_py stats "${git_ms[@]}")
+read -r pg_med pg_min pg_max < <(bench_py stats "${plain_git_ms[@]}")
+read -r p_med p_min p_max < <(bench_py stats "${plain_ms[@]}")
 read -r r_med r_min r_max < <(bench_py stats "${refill_ms[@]}")
 echo
 echo "bench-pool-refresh: $FILES files, $CHANGED changed per move, median of N=$N (ms), $(nproc 2>/dev/null || echo '?') CPUs, $(git --version), in $BENCH_TMP"
 bench_row "measurement" median min max "x git"
 bench_row "git checkout --detach main (incremental)" "$g_med" "$g_min" "$g_max" "1.00"
 bench_row "git kanbots pool refill (inputs unchanged)" "$r_med" "$r_min" "$r_max" "$(bench_ratio "$r_med" "$g_med")"
+bench_row "git checkout (no environment rounds)" "$pg_med" "$pg_min" "$pg_max" "1.00"
+bench_row "git kanbots pool refill (no environment)" "$p_med" "$p_min" "$p_max" "$(bench_ratio "$p_med" "$pg_med")"
 echo "setup runs: 1 at the first preparation, $((runs_after_moves - 1)) during the $N base moves (want 0)"
 echo "a setup input changed: refill took $input_ms ms with a ${SETUP_SECONDS}s setup; setup runs $((runs_after_input - runs_after_moves)) (want 1)"
 bench_wait_supervisors 10
