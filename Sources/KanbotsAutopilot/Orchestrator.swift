@@ -212,13 +212,19 @@ public final class Orchestrator {
     }
 
     func finish(reason: String, event: String, spent: Double? = nil) throws {
-        try store.update(id, event: event) { session in
+        let finished = try store.update(id, event: event) { session in
             guard session.state.isActive else { return false }
             session.state = .stopped
             if session.stopReason == nil || reason != StopReason.backlogEmpty { session.stopReason = reason }
             if let spent { session.spentUSD = spent }
             return true
         }
+        let notifier = Notifier(repository)
+        let why = finished.stopReason ?? reason
+        if why.hasPrefix("budget_reached") {
+            notifier.send(.budgetReached, session: id, text: "autopilot \(id) spent its budget: \(why)")
+        }
+        notifier.send(.sessionFinished, session: id, text: "autopilot \(id) finished: \(why)")
     }
 
     /// Collects supervisors that have exited: they are our children (we

@@ -172,6 +172,14 @@ public struct LandingQueue {
 
     /// Writes what a pass did on the session's ref (`git log refs/kanbots/sessions/ID`).
     func record(_ events: [Event]) {
+        let notifier = Notifier(repository)
+        for event in events {
+            switch event {
+            case .landed(let run, let card, _, _): notifier.send(.landed, run: run, card: card, text: Self.summary(event))
+            case .waits(let run, _): notifier.send(.needsHuman, run: run, session: session, text: Self.summary(event))
+            case .rebased, .fixing: break
+            }
+        }
         guard let session else { return }
         let store = SessionStore(repository)
         for event in events {

@@ -114,6 +114,7 @@ extension Supervisor {
         if let log { attached[RunRecord.setupLogFile] = log }
         let record = try RunStore(repository).transition(id, to: state, reason: reason, diskFiles: attached, more)
         RunPorts.release(record, repository: repository)
+        if state == .failed { Notifier(repository).send(.failed, run: id, card: record.card, text: "run \(id) failed: \(reason)") }
     }
 
     /// A pool entry was prepared at another path: rewrite the absolute

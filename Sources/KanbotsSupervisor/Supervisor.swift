@@ -399,7 +399,12 @@ public final class Supervisor {
                 if record.agentProtocol != nil { record.isMetered = self.monitor.isMetered }
             }
         }
-        defer { RunPorts.release(record, repository: repository) }
+        defer {
+            RunPorts.release(record, repository: repository)
+            if state == .failed {
+                Notifier(repository).send(.failed, run: id, card: record.card, text: "run \(id) failed: \(reason ?? "")")
+            }
+        }
         do {
             try recordEnd(reason, files: diskFiles, attachments: stderr.attachment)
         } catch where !(diskFiles.isEmpty && stderr.attachment.isEmpty) && DiskSpace.isOutOfSpace(error) {

@@ -30,6 +30,9 @@ public struct DecisionStore {
             asked = question
             return true
         }
+        if let asked {
+            Notifier(repository).send(.decision, run: id, text: "run \(id) asks: \(asked.text)")
+        }
         return asked
     }
 

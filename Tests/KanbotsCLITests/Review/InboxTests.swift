@@ -42,3 +42,35 @@ import Testing
         }
     }
 }
+
+/// `kanbots.notify`: each event as one JSON line on the command's input.
+@Suite("notifications") struct NotificationTests {
+    struct Event: Decodable {
+        var event: String
+        var run: String?
+        var text: String
+    }
+
+    @Test func theNotifyCommandHearsOfAFailedRunAndALanding() throws {
+        try Sandbox.with(cards: ["Fails", "Lands"]) { sandbox in
+            let heard = sandbox.root + "/events.ndjson"
+            try sandbox.gitOK("config", "kanbots.notify", "cat >> \(shellQuoted(heard))")
+            let failed = try sandbox.dispatch(1, environment: ["KANBOTS_DEMO_EXIT": "3"])
+            let landing = try sandbox.dispatch(2)
+            try sandbox.waitUntilIdle()
+            expectSuccess(try sandbox.kanbots("land", "--watch", "--once", "--unchecked"))
+
+            func events() -> [Event] {
+                (sandbox.read(heard) ?? "").split(separator: "\n").compactMap {
+                    try? JSONDecoder().decode(Event.self, from: Data($0.utf8))
+                }
+            }
+            // The notifier runs in the background: give it a moment.
+            _ = ProcessProbe.waitUntil(timeout: 10) { events().count >= 2 }
+            let got = events()
+            #expect(got.contains { $0.event == "failed" && $0.run == failed.id }, "\(got)")
+            #expect(got.contains { $0.event == "landed" && $0.run == landing.id }, "\(got)")
+            #expect(!got.contains { $0.event == "landed" && $0.run == failed.id })
+        }
+    }
+}
