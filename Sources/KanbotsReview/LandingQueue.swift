@@ -107,6 +107,7 @@ public struct LandingQueue {
     /// what its predecessor changed, so its agent redoes the change on top.
     func rebase(_ held: LandingPlan.Held, in board: Board, policy: Policy) throws -> Event {
         let record = held.view.record
+        if let spent = budgetSpent(in: board) { return .waits(run: record.id, why: spent) }
         let earlier = board.runs.filter { $0.record.card == record.card && $0.record.extraValue(Self.rebaseOfKey) != nil }
         guard earlier.count < policy.retries else {
             return .waits(run: record.id, why: "it still conflicts with its base after \(earlier.count) rebase runs; "
@@ -139,6 +140,7 @@ public struct LandingQueue {
         if board.runs.contains(where: { $0.record.extraValue(Self.fixOfKey) == record.id.description }) {
             return .waits(run: record.id, why: "its checks fail on the merged result, and its fix run did not help")
         }
+        if let spent = budgetSpent(in: board) { return .waits(run: record.id, why: spent) }
         let tail = stopped.log.map { RecordedCommands.lastLines(of: $0, count: 40).joined(separator: "\n") } ?? ""
         let context = """
             ## The checks fail on the merged result
@@ -166,6 +168,17 @@ public struct LandingQueue {
         return !board.runs.contains {
             $0.record.extraValue(AutopilotSession.runField) == session && $0.record.state.isActive && !$0.isLost
         }
+    }
+
+    /// Why no new run may start for the session: its live spend (its
+    /// runs' recorded and metered cost, as the orchestrator counts it)
+    /// reached its budget. Nil outside a session or with budget left.
+    func budgetSpent(in board: Board) -> String? {
+        guard let session, let current = try? SessionStore(repository).session(session) else { return nil }
+        let spent = board.runs.filter { $0.record.extraValue(AutopilotSession.runField) == session }
+            .reduce(0) { $0 + $1.costUSD }
+        guard spent >= current.budgetUSD else { return nil }
+        return "the session's budget is spent (\(String(printf: "$%.2f of $%.2f", spent, current.budgetUSD))); redo it by hand"
     }
 
     var sessionFields: [String: String] { session.map { [AutopilotSession.runField: $0] } ?? [:] }
