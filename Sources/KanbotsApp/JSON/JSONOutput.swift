@@ -1,5 +1,6 @@
 import Foundation
 import KanbotsCore
+import KanbotsStore
 
 /// Writes any `Encodable` as pretty-printed JSON straight into a byte buffer.
 ///
@@ -27,6 +28,10 @@ public struct JSONOutput {
         try encoder.encodeValue(value, depth: 0)
         encoder.bytes.append(UInt8(ascii: "\n"))
         encoder.flush()
+        // Output that did not arrive must not look like success.
+        if let failure = encoder.failure {
+            throw KanbotsError.io("cannot write the output: \(String(cString: strerror(failure)))")
+        }
     }
 }
 
@@ -45,6 +50,8 @@ private final class StreamingJSONEncoder: Encoder {
     var bytes: [UInt8] = []
     /// Where full chunks go (`JSONOutput.write`); nil keeps everything in `bytes`.
     var sink: Int32?
+    /// The errno of a write to `sink` that failed (a closed pipe, a full disk).
+    var failure: Int32?
     static let chunkSize = 1 << 20
     var codingPath: [any CodingKey] = []
     var userInfo: [CodingUserInfoKey: Any] = [:]
@@ -159,7 +166,17 @@ private final class StreamingJSONEncoder: Encoder {
             while offset < buffer.count {
                 let written = Foundation.write(sink, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0, errno == EINTR { continue }
-                guard written > 0 else { return }
+                if written < 0, errno == EAGAIN || errno == EWOULDBLOCK {
+                    // A non-blocking pipe that is full: wait until the reader
+                    // takes some, rather than drop the rest of the output.
+                    var ready = pollfd(fd: sink, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&ready, 1, 1000)
+                    continue
+                }
+                guard written > 0 else {
+                    failure = errno
+                    return
+                }
                 offset += written
             }
         }
