@@ -52,6 +52,8 @@ public struct ReadinessEvaluator {
         for one in subjects.indices {
             for other in subjects.indices where other > one {
                 let (a, b) = (subjects[one], subjects[other])
+                // Attempts of one card are alternatives: only one of them lands.
+                guard a.view.record.card != b.view.record.card else { continue }
                 // Only runs that change a path in common can conflict.
                 guard a.tip != b.tip, !a.paths.isDisjoint(with: b.paths) else { continue }
                 let shared = a.paths.intersection(b.paths)
@@ -64,20 +66,22 @@ public struct ReadinessEvaluator {
             }
         }
         let cards = Dictionary(board.cards.compactMap { $0.card.map { ($0.number, $0) } }, uniquingKeysWith: { a, _ in a })
-        var result: [RunID: Readiness] = [:]
+        var evaluated: [(RunID, Readiness)] = []
         for (index, subject) in subjects.enumerated() {
             let record = subject.view.record
             let changed = subject.facts.files.map(\.path)
             var outOfScope = Scope.violations(of: cards[record.card]?.scope ?? [], in: changed)
             for path in record.scopeViolations where !outOfScope.contains(path) { outOfScope.append(path) }
             let checks = record.checks.flatMap { $0.commit == nil || $0.commit == subject.tip.hex ? $0.outcome : nil }
-            result[record.id] = Readiness(
+            evaluated.append((record.id, Readiness(
                 run: record.id.description, card: record.card, tip: subject.tip.hex, baseTip: subject.baseTip.hex,
                 mergeBase: subject.facts.mergeBase, files: subject.facts.files, behind: subject.facts.behind,
                 baseConflicts: subject.facts.baseConflicts, conflicts: conflicts[index] ?? [], outOfScope: outOfScope,
-                checks: checks, agentTested: record.agentTested, rules: rules)
+                checks: checks, agentTested: record.agentTested, rules: rules)))
         }
-        return result
+        var all = evaluated.map(\.1)
+        ConflictGroups.assign(&all)
+        return Dictionary(zip(evaluated.map(\.0), all), uniquingKeysWith: { first, _ in first })
     }
 
     static func baseFacts(tip: ObjectID, baseTip: ObjectID, in git: Repository) throws -> ReadinessCache.BaseFacts {

@@ -50,6 +50,7 @@ struct LandCommand: ParsableCommand {
             var how: String
             var commit: String
             var checks: String?
+            var superseded: [String]
         }
 
         struct Stopped: Encodable {
@@ -94,7 +95,8 @@ struct LandCommand: ParsableCommand {
             try printJSON(Output(
                 landed: result.landed.map {
                     .init(run: $0.run.description, card: $0.card, into: $0.merge.target, how: $0.merge.how,
-                          commit: $0.merge.commit.hex, checks: $0.checks?.outcome.rawValue)
+                          commit: $0.merge.commit.hex, checks: $0.checks?.outcome.rawValue,
+                          superseded: $0.superseded.map(\.description))
                 },
                 stopped: result.stopped.map { .init(run: $0.run.description, reason: $0.reason, checksLog: $0.log) },
                 held: planned.held.map { .init(run: $0.view.record.id.description, action: $0.action.rawValue, reason: $0.reason) }))

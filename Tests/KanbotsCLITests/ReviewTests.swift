@@ -222,7 +222,9 @@ struct ReviewFixture {
         try append(card: card, "mkdir -p \"$(dirname \(shellQuoted(file)))\" && printf '%s\\n' \(shellQuoted(text)) > \(shellQuoted(file))")
     }
 
-    private func append(card: Int, _ line: String) throws {
+    /// Adds a shell line to card `card`'s edit script (run in the worktree;
+    /// `$KANBOTS_RUN_ID` tells attempts apart).
+    func append(card: Int, _ line: String) throws {
         let path = edits + "/card-\(card).sh"
         let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         try Data((existing + line + "\n").utf8).write(to: URL(fileURLWithPath: path))
@@ -235,20 +237,39 @@ struct ReviewFixture {
         return runs
     }
 
-    /// `review --json` by run id: each run's readiness.
+    /// `review --json` by run id: each run's readiness, with its conflicts
+    /// read from the document's conflict groups under `resolved_conflicts`.
     func review() throws -> [String: [String: Any]] {
+        let document = try Self.object(try sandbox.kanbots("review", "--json"))
+        let groups = Dictionary(((document["conflict_groups"] as? [[String: Any]]) ?? []).map { ($0["id"] as? String ?? "", $0) },
+                                uniquingKeysWith: { first, _ in first })
         var result: [String: [String: Any]] = [:]
-        for entry in try Self.array(try sandbox.kanbots("review", "--json")) {
-            guard let run = (entry["run"] as? [String: Any])?["id"] as? String else { continue }
-            result[run] = entry["readiness"] as? [String: Any]
+        for entry in (document["queue"] as? [[String: Any]]) ?? [] {
+            guard let run = entry["run"] as? [String: Any], let id = run["id"] as? String else { continue }
+            guard var readiness = entry["readiness"] as? [String: Any] else { continue }
+            let group = (readiness["conflict_group"] as? String).flatMap { groups[$0] }
+            let card = run["card"] as? Int
+            let paths = ((group?["paths"] as? [String]) ?? []).joined(separator: ",")
+            readiness["resolved_conflicts"] = ((group?["runs"] as? [[String: Any]]) ?? [])
+                .filter { $0["card"] as? Int != card }
+                .map { "#\($0["card"] as? Int ?? 0) \(paths)" }
+            result[id] = readiness
         }
         return result
     }
 
+    /// "#card paths" for each run it conflicts with, from `review()`.
     static func conflicts(_ readiness: [String: Any]) -> [String] {
-        ((readiness["conflicts"] as? [[String: Any]]) ?? []).map {
-            "#\($0["card"] as? Int ?? 0) " + (($0["paths"] as? [String]) ?? []).joined(separator: ",")
+        (readiness["resolved_conflicts"] as? [String]) ?? []
+    }
+
+    static func document(_ result: CommandResult) throws -> [String: Any] { try object(result) }
+
+    static func object(_ result: CommandResult) throws -> [String: Any] {
+        guard result.succeeded, let value = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw TestFailure("expected a JSON object: \(result)")
         }
+        return value
     }
 
     static func array(_ result: CommandResult) throws -> [[String: Any]] {
