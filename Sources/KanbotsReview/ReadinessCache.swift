@@ -17,6 +17,9 @@ import KanbotsCore
 ///     X <path>                                       followed by the paths that conflict
 ///
 /// Paths are the rest of their line, with `%` and newlines written `%25`, `%0A`.
+/// The pairs (one per two runs sharing a path: tens of thousands when many
+/// runs touch one file) come last and are parsed only when a pair is looked
+/// up: a warm board answered by `ConflictGraphCache` never reads them.
 struct ReadinessCache {
     /// What a run's tip says against its base's tip.
     struct BaseFacts: Equatable {
@@ -39,43 +42,58 @@ struct ReadinessCache {
     private var contents: Contents
     private var used = Contents()
     private var changed = false
+    /// The file's pair lines, not parsed yet (nil once parsed, or when there are none).
+    private var unreadPairs: ArraySlice<UInt8>?
 
     init(stateDirectory: String) {
         path = stateDirectory + "/cache/review-v1"
-        contents = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap(Self.parse) ?? Contents()
+        let parsed = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap(Self.parse)
+        contents = parsed?.contents ?? Contents()
+        unreadPairs = parsed?.pairs
     }
 
     mutating func baseFacts(tip: String, baseTip: String, compute: () throws -> BaseFacts) rethrows -> BaseFacts {
-        try lookup(\.runs, tip + " " + baseTip, compute)
-    }
-
-    mutating func pairConflicts(_ one: String, _ other: String, compute: () throws -> [String]) rethrows -> [String] {
-        try lookup(\.pairs, one < other ? one + " " + other : other + " " + one, compute)
-    }
-
-    /// The cached value under `key`, else `compute`'s; either way kept for the next save.
-    private mutating func lookup<Value>(_ table: WritableKeyPath<Contents, [String: Value]>, _ key: String,
-                                        _ compute: () throws -> Value) rethrows -> Value {
-        let value: Value
-        if let cached = contents[keyPath: table][key] {
-            value = cached
-        } else {
-            value = try compute()
-            changed = true
-        }
-        used[keyPath: table][key] = value
+        let key = tip + " " + baseTip
+        let value = try contents.runs[key] ?? computed(compute)
+        used.runs[key] = value
         return value
+    }
+
+    /// Called for every pair of runs that share a path (tens of thousands
+    /// when many runs touch one file): the tables are written in place, not
+    /// through a key path, which could copy a table per call.
+    mutating func pairConflicts(_ one: String, _ other: String, compute: () throws -> [String]) rethrows -> [String] {
+        if let lines = unreadPairs {
+            // A damaged pair section costs only the merges it held.
+            contents.pairs = Self.parseLines(lines)?.pairs ?? [:]
+            unreadPairs = nil
+        }
+        let key = one < other ? one + " " + other : other + " " + one
+        let value = try contents.pairs[key] ?? computed(compute)
+        used.pairs[key] = value
+        return value
+    }
+
+    /// `compute`'s value, noting that the file must be written again.
+    private mutating func computed<Value>(_ compute: () throws -> Value) rethrows -> Value {
+        changed = true
+        return try compute()
     }
 
     /// Keeps only what this pass used, so the file never grows past the
     /// work in flight. Written to a temporary file and renamed: a reader
     /// never sees half a file. A failure to write only costs speed.
+    /// Pairs never read in this pass are kept as they were: they are valid
+    /// for as long as their tips, and the next pass that needs them prunes.
     func save() {
-        guard changed || used.runs.count != contents.runs.count || used.pairs.count != contents.pairs.count else { return }
+        let pairsChanged = unreadPairs == nil && used.pairs.count != contents.pairs.count
+        guard changed || used.runs.count != contents.runs.count || pairsChanged else { return }
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(Self.format(used).utf8)) else { return }
+        var data = Data(Self.format(used).utf8)
+        if let unreadPairs { data.append(contentsOf: unreadPairs) }
+        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
         if rename(temporary, path) != 0 { try? FileManager.default.removeItem(atPath: temporary) }
     }
 
@@ -95,14 +113,33 @@ struct ReadinessCache {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Nil for anything but a complete file of this version. Works on bytes:
-    /// splitting Strings by Character cost more than the rest of a warm board.
-    private static func parse(_ data: Data) -> Contents? {
+    /// The runs' facts, and the pair lines left unparsed. Nil for anything
+    /// but a complete file of this version.
+    private static func parse(_ data: Data) -> (contents: Contents, pairs: ArraySlice<UInt8>?)? {
         let bytes = [UInt8](data)
+        let first = Array(header.utf8) + [newline]
+        guard bytes.starts(with: first), bytes.last == newline else { return nil }
+        let body = bytes[first.count...]
+        // The first line that starts a pair; paths never hold a newline (`%0A`).
+        var pairsAt: Int?
+        var index = body.startIndex
+        while index < body.endIndex {
+            if body[index] == UInt8(ascii: "P") {
+                pairsAt = index
+                break
+            }
+            guard let end = body[index...].firstIndex(of: newline) else { break }
+            index = end + 1
+        }
+        guard let contents = parseLines(body[..<(pairsAt ?? body.endIndex)]) else { return nil }
+        return (contents, pairsAt.map { body[$0...] })
+    }
+
+    /// Works on bytes: splitting Strings by Character cost more than the
+    /// rest of a warm board. Nil when a line is not of this version.
+    private static func parseLines(_ bytes: ArraySlice<UInt8>) -> Contents? {
         var lines = bytes.split(separator: newline, omittingEmptySubsequences: false)
-        guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true, lines.last?.isEmpty == true else { return nil }
-        lines.removeFirst()
-        lines.removeLast()
+        if lines.last?.isEmpty == true { lines.removeLast() }
         var contents = Contents()
         var run: (key: String, facts: BaseFacts)?
         var pair: (key: String, paths: [String])?
@@ -153,10 +190,16 @@ struct ReadinessCache {
     private static func path(_ bytes: ArraySlice<UInt8>) -> String {
         let value = text(bytes)
         guard bytes.contains(UInt8(ascii: "%")) else { return value }
-        return value.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%25", with: "%")
+        return unescape(value)
     }
 
-    private static func escape(_ path: String) -> String {
+    /// Paths in the cache files: the rest of a line, `%` and newlines escaped.
+    static func unescape(_ path: String) -> String {
+        guard path.contains("%") else { return path }
+        return path.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%25", with: "%")
+    }
+
+    static func escape(_ path: String) -> String {
         path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A")
     }
 }

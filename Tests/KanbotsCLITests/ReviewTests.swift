@@ -56,6 +56,17 @@ import Testing
             #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
             try Data(saved.replacingOccurrences(of: "\nF ", with: "\nF garbage ").utf8).write(to: URL(fileURLWithPath: cache))
             #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+            // The conflicts of the whole set of runs are cached too: deleted or damaged, the same.
+            let graph = sandbox.repo + "/.git/kanbots/cache/review-graph-v1"
+            let kept = try String(contentsOfFile: graph, encoding: .utf8)
+            #expect(kept.contains("\nG ") && kept.contains("\nS "), "\(kept)")
+            try FileManager.default.removeItem(atPath: graph)
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+            #expect(try String(contentsOfFile: graph, encoding: .utf8) == kept)
+            try Data(kept.replacingOccurrences(of: "\nS ", with: "\nS 99 ").utf8).write(to: URL(fileURLWithPath: graph))
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+            try Data(kept.replacingOccurrences(of: "\nG ", with: "\nG 7 ").utf8).write(to: URL(fileURLWithPath: graph))
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
         }
     }
 
