@@ -28,25 +28,54 @@ public enum ConflictGroups {
     /// Sets `conflictGroup` on every run that conflicts with another, from
     /// its `conflicts`; runs without conflicts get none.
     public static func assign(_ readiness: inout [Readiness]) {
+        let index = Dictionary(readiness.enumerated().map { ($1.run, $0) }, uniquingKeysWith: { first, _ in first })
+        assign(&readiness, partners: readiness.map { $0.conflicts.compactMap { index[$0.run] }.sorted() })
+    }
+
+    /// The same, given each run's conflicts as indices into `readiness`,
+    /// ascending (what the evaluator has): a board of 200 runs that all
+    /// conflict has 40,000 of them, so the groups are found on integers.
+    public static func assign(_ readiness: inout [Readiness], partners: [[Int]]) {
+        let byCard = Dictionary(grouping: readiness.indices, by: { readiness[$0].card })
         let order = readiness.indices.sorted { readiness[$0].run < readiness[$1].run }
-        let cardOf = Dictionary(readiness.map { ($0.run, $0.card) }, uniquingKeysWith: { first, _ in first })
-        let attempts = Dictionary(grouping: readiness.map(\.run), by: { cardOf[$0] ?? 0 })
-        var groups: [[String]: ConflictGroup] = [:]
+        var groups: [[Int]: ConflictGroup] = [:]
+        var pathNumbers: [String: Int] = [:]
         var numbered = 0
-        for index in order where !readiness[index].conflicts.isEmpty {
+        for index in order where !partners[index].isEmpty {
             let subject = readiness[index]
-            let runs = Set(subject.conflicts.map(\.run)).union(attempts[subject.card] ?? [subject.run]).sorted()
-            let paths = Set(subject.conflicts.flatMap(\.paths)).sorted()
-            // Paths and runs in one key: "\u{0}" never occurs in either.
-            let key = paths + ["\u{0}"] + runs
+            let members = merged(partners[index], byCard[subject.card] ?? [index])
+            // Most pairs share one path: a short list beats hashing every pair's paths.
+            var paths: [String] = []
+            for conflict in subject.conflicts {
+                for path in conflict.paths where !paths.contains(path) { paths.append(path) }
+            }
+            paths.sort()
+            for path in paths where pathNumbers[path] == nil { pathNumbers[path] = pathNumbers.count }
+            // Runs and paths in one key: the paths numbered, after the runs and a -1.
+            let key = members + [-1] + paths.map { pathNumbers[$0]! }
             if groups[key] == nil {
                 numbered += 1
                 groups[key] = ConflictGroup(
                     id: "g\(numbered)", paths: paths,
-                    members: runs.map { ConflictGroup.Member(run: $0, card: cardOf[$0] ?? 0) })
+                    members: members.map { ConflictGroup.Member(run: readiness[$0].run, card: readiness[$0].card) }
+                        .sorted { $0.run < $1.run })
             }
             readiness[index].conflictGroup = groups[key]
         }
+    }
+
+    /// Two ascending lists of indices as one, each index once.
+    private static func merged(_ one: [Int], _ other: [Int]) -> [Int] {
+        var result: [Int] = []
+        result.reserveCapacity(one.count + other.count)
+        var (i, j) = (0, 0)
+        while i < one.count || j < other.count {
+            let next = j == other.count || (i < one.count && one[i] <= other[j]) ? one[i] : other[j]
+            if i < one.count, one[i] == next { i += 1 }
+            if j < other.count, other[j] == next { j += 1 }
+            result.append(next)
+        }
+        return result
     }
 
     /// The groups the runs refer to, each once, in id order.

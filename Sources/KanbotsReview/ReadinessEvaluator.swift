@@ -73,7 +73,7 @@ public struct ReadinessEvaluator {
                 checks: checks, agentTested: record.agentTested, rules: rules)))
         }
         var all = evaluated.map(\.1)
-        ConflictGroups.assign(&all)
+        ConflictGroups.assign(&all, partners: pairs.map { $0.map(\.other) })
         if cached == nil, !subjects.isEmpty {
             graphCache.save(ConflictGraphCache.Graph(pairs, readiness: all, changed: changed), for: key)
         }
