@@ -19,6 +19,15 @@ public struct ConflictGroup: Sendable, Equatable, Codable {
     /// Every path its runs conflict in.
     public var paths: [String]
     public var members: [Member]
+    /// The cards of `members`, each once, ascending: labels are read from it.
+    public var cards: [Int]
+
+    public init(id: String, paths: [String], members: [Member]) {
+        self.id = id
+        self.paths = paths
+        self.members = members
+        cards = Array(Set(members.map(\.card))).sorted()
+    }
 
     /// The runs `run` of `card` conflicts with.
     public func conflicts(of card: Int) -> [Member] { members.filter { $0.card != card } }

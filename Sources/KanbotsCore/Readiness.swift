@@ -210,7 +210,9 @@ public struct Readiness: Sendable, Equatable, Codable {
     /// card has several attempts: `#2, #5 (3 runs)`. At most three cards
     /// are named, so a label stays short when every run conflicts.
     public var conflictingCards: String {
-        let cards = Array(Set(conflicts.map(\.card))).sorted()
+        // Its group knows the cards (one set per group, not per run), less this run's own.
+        let cards = conflictGroup.map { group in group.cards.filter { $0 != card } }
+            ?? Array(Set(conflicts.map(\.card))).sorted()
         let named = cards.prefix(Self.namedCards).map { "#\($0)" }.joined(separator: ", ")
             + (cards.count > Self.namedCards ? " and \(cards.count - Self.namedCards) more" : "")
         return named + (conflicts.count > cards.count ? " (\(conflicts.count) runs)" : "")

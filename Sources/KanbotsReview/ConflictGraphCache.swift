@@ -75,14 +75,23 @@ struct ConflictGraphCache {
         /// Each run's conflicts, in the order the evaluator finds them; nil
         /// when the graph does not fit the runs (a damaged file).
         func conflicts(cards: [Int], changed: [Set<String>]) -> Conflicts? {
-            var result = Conflicts(repeating: [], count: cards.count)
+            // Tens of thousands of pairs: plain arrays, and no lookups that are known to miss.
+            var groupAt = [Int?](repeating: nil, count: cards.count)
             for (run, group) in groupOf {
                 guard run < cards.count, group < groups.count else { return nil }
-                for other in groups[group].members where other != run {
-                    guard other < cards.count, groupOf[other] != nil else { return nil }
+                groupAt[run] = group
+            }
+            var result = Conflicts(repeating: [], count: cards.count)
+            for run in cards.indices {
+                guard let group = groupAt[run] else { continue }
+                let members = groups[group].members
+                result[run].reserveCapacity(members.count)
+                for other in members where other != run {
+                    guard other < cards.count, let theirs = groupAt[other] else { return nil }
                     guard cards[other] != cards[run] else { continue }
-                    result[run].append((other, exceptions[Pair(one: run, other: other)]
-                                        ?? defaultPaths(run, other, changed: changed)))
+                    let exception = exceptions.isEmpty ? nil : exceptions[Pair(one: run, other: other)]
+                    result[run].append((other, exception ?? (theirs == group ? groups[group].paths
+                                                             : defaultPaths(run, other, changed: changed))))
                 }
             }
             return result
