@@ -14,6 +14,11 @@ import Testing
             let other = try sandbox.dispatch(2).id
             _ = try sandbox.waitUntilIdle()
 
+            // Cold (the merges themselves, not the cache `status` just filled), then warm: the same.
+            try FileManager.default.removeItem(atPath: sandbox.repo + "/.git/kanbots/cache")
+            let cold = try sandbox.kanbotsOK("review", "--json").stdout
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == cold)
+            try FileManager.default.removeItem(atPath: sandbox.repo + "/.git/kanbots/cache")
             let queue = try fixture.review()
             for attempt in attempts {
                 let readiness = try #require(queue[attempt], "\(attempt) is not in the queue: \(queue.keys)")
