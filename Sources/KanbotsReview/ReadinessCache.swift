@@ -18,8 +18,9 @@ import KanbotsCore
 ///
 /// Paths are the rest of their line, with `%` and newlines written `%25`, `%0A`.
 /// The pairs (one per two runs sharing a path: tens of thousands when many
-/// runs touch one file) come last and are parsed only when a pair is looked
-/// up: a warm board answered by `ConflictGraphCache` never reads them.
+/// runs touch one file) are in a file of their own, `review-pairs-v1`, in the
+/// same format, read only when a pair is looked up: a warm board answered by
+/// `ConflictGraphCache` never reads them.
 struct ReadinessCache {
     /// What a run's tip says against its base's tip.
     struct BaseFacts: Equatable {
@@ -39,22 +40,22 @@ struct ReadinessCache {
 
     static let header = "kanbots-review-cache v1"
     let path: String
+    let pairsPath: String
     private var contents: Contents
     private var used = Contents()
-    private var changed = false
-    /// The file's pair lines, not parsed yet (nil once parsed, or when there are none).
-    private var unreadPairs: ArraySlice<UInt8>?
+    private var changedRuns = false
+    private var changedPairs = false
+    private var pairsRead = false
 
     init(stateDirectory: String) {
         path = stateDirectory + "/cache/review-v1"
-        let parsed = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap(Self.parse)
-        contents = parsed?.contents ?? Contents()
-        unreadPairs = parsed?.pairs
+        pairsPath = stateDirectory + "/cache/review-pairs-v1"
+        contents = Contents(runs: Self.read(path)?.runs ?? [:])
     }
 
     mutating func baseFacts(tip: String, baseTip: String, compute: () throws -> BaseFacts) rethrows -> BaseFacts {
         let key = tip + " " + baseTip
-        let value = try contents.runs[key] ?? computed(compute)
+        let value = try contents.runs[key] ?? computed(compute, &changedRuns)
         used.runs[key] = value
         return value
     }
@@ -63,38 +64,48 @@ struct ReadinessCache {
     /// when many runs touch one file): the tables are written in place, not
     /// through a key path, which could copy a table per call.
     mutating func pairConflicts(_ one: String, _ other: String, compute: () throws -> [String]) rethrows -> [String] {
-        if let lines = unreadPairs {
-            // A damaged pair section costs only the merges it held.
-            contents.pairs = Self.parseLines(lines)?.pairs ?? [:]
-            unreadPairs = nil
+        if !pairsRead {
+            // A damaged pair file costs only the merges it held.
+            contents.pairs = Self.read(pairsPath)?.pairs ?? [:]
+            pairsRead = true
         }
         let key = one < other ? one + " " + other : other + " " + one
-        let value = try contents.pairs[key] ?? computed(compute)
+        let value = try contents.pairs[key] ?? computed(compute, &changedPairs)
         used.pairs[key] = value
         return value
     }
 
-    /// `compute`'s value, noting that the file must be written again.
-    private mutating func computed<Value>(_ compute: () throws -> Value) rethrows -> Value {
+    /// `compute`'s value, noting that its file must be written again.
+    private func computed<Value>(_ compute: () throws -> Value, _ changed: inout Bool) rethrows -> Value {
         changed = true
         return try compute()
     }
 
-    /// Keeps only what this pass used, so the file never grows past the
+    /// Keeps only what this pass used, so the files never grow past the
     /// work in flight. Written to a temporary file and renamed: a reader
     /// never sees half a file. A failure to write only costs speed.
-    /// Pairs never read in this pass are kept as they were: they are valid
-    /// for as long as their tips, and the next pass that needs them prunes.
+    /// Each file is written only when this pass changed what it holds; pairs
+    /// never read in this pass stay as they were (valid for as long as their
+    /// tips; the next pass that reads them prunes).
     func save() {
-        let pairsChanged = unreadPairs == nil && used.pairs.count != contents.pairs.count
-        guard changed || used.runs.count != contents.runs.count || pairsChanged else { return }
+        if changedRuns || used.runs.count != contents.runs.count { Self.write(Contents(runs: used.runs), to: path) }
+        if pairsRead, changedPairs || used.pairs.count != contents.pairs.count {
+            Self.write(Contents(pairs: used.pairs), to: pairsPath)
+        }
+    }
+
+    private static func write(_ contents: Contents, to path: String) {
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = path + ".\(getpid()).tmp"
-        var data = Data(Self.format(used).utf8)
-        if let unreadPairs { data.append(contentsOf: unreadPairs) }
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(format(contents).utf8)) else { return }
         if rename(temporary, path) != 0 { try? FileManager.default.removeItem(atPath: temporary) }
+    }
+
+    /// A file's tables; nil when it is missing or not a complete file of this version.
+    private static func read(_ path: String) -> (runs: [String: BaseFacts], pairs: [String: [String]])? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return parse(data).map { ($0.runs, $0.pairs) }
     }
 
     private static func format(_ contents: Contents) -> String {
@@ -113,26 +124,12 @@ struct ReadinessCache {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The runs' facts, and the pair lines left unparsed. Nil for anything
-    /// but a complete file of this version.
-    private static func parse(_ data: Data) -> (contents: Contents, pairs: ArraySlice<UInt8>?)? {
+    /// Nil for anything but a complete file of this version.
+    private static func parse(_ data: Data) -> Contents? {
         let bytes = [UInt8](data)
         let first = Array(header.utf8) + [newline]
         guard bytes.starts(with: first), bytes.last == newline else { return nil }
-        let body = bytes[first.count...]
-        // The first line that starts a pair; paths never hold a newline (`%0A`).
-        var pairsAt: Int?
-        var index = body.startIndex
-        while index < body.endIndex {
-            if body[index] == UInt8(ascii: "P") {
-                pairsAt = index
-                break
-            }
-            guard let end = body[index...].firstIndex(of: newline) else { break }
-            index = end + 1
-        }
-        guard let contents = parseLines(body[..<(pairsAt ?? body.endIndex)]) else { return nil }
-        return (contents, pairsAt.map { body[$0...] })
+        return parseLines(bytes[first.count...])
     }
 
     /// Works on bytes: splitting Strings by Character cost more than the

@@ -67,6 +67,12 @@ import Testing
             #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
             try Data(kept.replacingOccurrences(of: "\nG ", with: "\nG 7 ").utf8).write(to: URL(fileURLWithPath: graph))
             #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+            // The pairs have a file of their own, read when the graph does not answer.
+            let pairs = sandbox.repo + "/.git/kanbots/cache/review-pairs-v1"
+            #expect(try String(contentsOfFile: pairs, encoding: .utf8).contains("\nP "))
+            try FileManager.default.removeItem(atPath: graph)
+            try Data("kanbots-review-cache v1\nP garbage\n".utf8).write(to: URL(fileURLWithPath: pairs))
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
         }
     }
 
