@@ -10,11 +10,13 @@
 #              (every pair conflicts).
 # Reports bytes per run of both documents at both sizes (linear: about the
 # same per run), the board's time with readiness (warm cache) against
-# `kanbots.review.board false`, and review --json's time.
+# `kanbots.review.board false`, and review --json's time. As a control, the
+# same number of runs of different cards that conflict with nothing
+# (`disjoint`, on 5,000 files): what readiness costs per run without any pile-up.
 #
 # Env: KANBOTS_BIN (binary; default: swift build -c release), BENCH_N (7),
 #      BENCH_FILES (1000), BENCH_ATTEMPTS ("10 50"), BENCH_SAME_FILE ("38 200"),
-#      BENCH_DIR or TMPDIR (where to build the repositories; default /tmp:
+#      BENCH_NO_CONTROL (set: skip the disjoint control), BENCH_DIR or TMPDIR (where to build the repositories; default /tmp:
 #      use /dev/shm to keep the disk out).
 set -euo pipefail
 source "$(dirname "$0")/bench-lib.sh"
@@ -26,10 +28,10 @@ samples() { local i out=(); for ((i = 0; i < N; i++)); do out+=("$(bench_py time
 
 rows=()
 measure() {
-    local mode=$1 runs=$2 repo
+    local mode=$1 runs=$2 files=${3:-$FILES} repo
     repo=$(mktemp -d "$BENCH_TMP/kanbots-bench-$mode-$runs.XXXXXX")
-    bench_log "$mode: generating $runs runs on $FILES files in $repo ..."
-    bench_make_review_repo "$repo" "$FILES" "$runs" "$mode"
+    bench_log "$mode: generating $runs runs on $files files in $repo ..."
+    bench_make_review_repo "$repo" "$files" "$runs" "$mode"
     (cd "$repo" && git kanbots review --json >"$BENCH_TMP/review.json" && git kanbots board --json >"$BENCH_TMP/board.json")
     git -C "$repo" config kanbots.review.board false
     git -C "$repo" kanbots board --json >"$BENCH_TMP/plain.json"
@@ -41,10 +43,10 @@ review, board, mode, runs = json.load(open(sys.argv[1])), json.load(open(sys.arg
 queue = review["queue"]
 assert len(queue) == runs, f"review lists {len(queue)} of {runs} runs"
 most = max(e["readiness"]["conflicting_runs"] for e in queue)
-expected = 0 if mode == "attempts" else runs - 1
+expected = runs - 1 if mode == "same-file" else 0
 assert most == expected, f"{mode}: a run conflicts with {most} runs, expected {expected}"
 groups = len(board["conflict_groups"])
-assert groups == (0 if mode == "attempts" else 1), f"{mode}: {groups} conflict groups"
+assert groups == (1 if mode == "same-file" else 0), f"{mode}: {groups} conflict groups"
 print(f"{mode} {runs}: conflicting runs per run {most}, conflict groups {groups}", file=sys.stderr)
 PY
     local board_samples=() plain_samples=() i
@@ -66,6 +68,7 @@ PY
 
 for runs in ${BENCH_ATTEMPTS:-10 50}; do measure attempts "$runs"; done
 for runs in ${BENCH_SAME_FILE:-38 200}; do measure same-file "$runs"; done
+[ -n "${BENCH_NO_CONTROL:-}" ] || measure disjoint "${runs:-200}" 5000
 
 echo
 echo "bench-attempts: $FILES files, repos in $BENCH_TMP, median of N=$N (ms), binary $KB, $(git --version)"
@@ -78,6 +81,11 @@ done
 python3 - "${rows[@]}" <<'PY'
 import sys
 rows = [r.split() for r in sys.argv[1:]]
+control = [r for r in rows if r[0] == "disjoint"]
+if control:
+    r = control[0]
+    print(f"   control: {r[1]} runs that conflict with nothing: board with readiness {float(r[2]) / float(r[3]):.2f}x "
+          "(the per-run cost of readiness, pile-up or not)")
 for mode in ("attempts", "same-file"):
     mine = [r for r in rows if r[0] == mode]
     if len(mine) < 2:
