@@ -13,7 +13,11 @@ struct DispatchCommand: ParsableCommand {
             Each dispatch gets a fresh run id, a branch kanbots/issue-<card>-<run> made from the \
             base, and a worktree at .kanbots/worktrees/issue-<card>-<run>; the agent runs there \
             under a detached supervisor that outlives this terminal. Dispatching one card twice \
-            gives two independent runs: attempts, which review compares and of which one lands             (landing it supersedes the others). --attempts N starts N at once; --agent and --model             take a comma-separated list that the attempts use in turn (`--attempts 4 --agent             claude,codex`: claude, codex, claude, codex). Follow it with `git kanbots board` or             `git kanbots log <run>`.
+            gives two independent runs: attempts, which review compares and of which one lands \
+            (landing it supersedes the others). --attempts N starts N at once; --agent and --model \
+            take a comma-separated list that the attempts use in turn (`--attempts 4 --agent \
+            claude,codex`: claude, codex, claude, codex). Follow it with `git kanbots board` or \
+            `git kanbots log <run>`.
             """
     )
 

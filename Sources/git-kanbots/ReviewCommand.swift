@@ -17,7 +17,8 @@ struct ReviewCommand: ParsableCommand {
             applies of checks-failed, out-of-scope, conflicts-with-base, conflicts, behind, ready.
 
             Ready runs come first, similar changes together (tests, docs, code, risky), low risk \
-            before high. With RUN, shows that run in full: reasons, diffstat, the tail of its checks \
+            before high. Runs of one card are attempts: never conflicts of each other, listed \
+            under their card with a count (\"3 attempts: 2 ready, 1 failed\") and one line each. With RUN, shows that run in full: reasons, diffstat, the tail of its checks \
             log, the agent's final message, its cost, and the commands to type next. Predictions are \
             cached by commit ids in .git/kanbots/cache/ (safe to delete). See docs/review.md.
             """
