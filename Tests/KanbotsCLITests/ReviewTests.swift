@@ -76,6 +76,38 @@ import Testing
         }
     }
 
+    @Test func conflictsInDifferentFilesPerPairSurviveTheGraphCache() throws {
+        try ReviewFixture.with(cards: 3) { fixture, sandbox in
+            try sandbox.write("b.txt", (1...40).map { "b line \($0)\n" }.joined())
+            try sandbox.gitOK("add", "b.txt")
+            try sandbox.gitOK("commit", "-q", "-m", "Add b.txt")
+            // 1 and 2 collide in app.txt only, 1 and 3 in b.txt only, 2 and 3 in b.txt only:
+            // one group for 1 and 2 (both conflict in both files), the pair 1-2 in app.txt alone.
+            try fixture.edit(card: 1, line: 5, in: "app.txt", to: "one")
+            try fixture.edit(card: 1, line: 30, in: "b.txt", to: "one")
+            try fixture.edit(card: 2, line: 5, in: "app.txt", to: "two")
+            try fixture.edit(card: 2, line: 5, in: "b.txt", to: "two")
+            try fixture.edit(card: 3, line: 5, in: "b.txt", to: "three")
+            try fixture.edit(card: 3, line: 30, in: "b.txt", to: "three")
+            let runs = try fixture.dispatchAll()
+            let cache = sandbox.repo + "/.git/kanbots/cache"
+            try FileManager.default.removeItem(atPath: cache)
+            let cold = try runs.map { run in
+                try? FileManager.default.removeItem(atPath: cache)
+                return try sandbox.kanbotsOK("review", run).stdout
+            }
+            try FileManager.default.removeItem(atPath: cache)
+            let coldJSON = try sandbox.kanbotsOK("review", runs[0], "--json").stdout
+            #expect(cold[0].contains("conflicts with run \(runs[1]) (card #2) in app.txt\n"), "\(cold[0])")
+            #expect(cold[0].contains("conflicts with run \(runs[2]) (card #3) in b.txt\n"), "\(cold[0])")
+            #expect(cold[1].contains("conflicts with run \(runs[2]) (card #3) in b.txt\n"), "\(cold[1])")
+            // Warm: the graph cache answers, and says the same, pair by pair.
+            #expect(FileManager.default.fileExists(atPath: cache + "/review-graph-v1"))
+            #expect(try runs.map { try sandbox.kanbotsOK("review", $0).stdout } == cold)
+            #expect(try sandbox.kanbotsOK("review", runs[0], "--json").stdout == coldJSON)
+        }
+    }
+
     @Test func aRunBehindItsBaseConflictsWithItOnlyWhereTheBaseChangedTheSameLines() throws {
         try ReviewFixture.with(cards: 2) { fixture, sandbox in
             try fixture.edit(card: 1, line: 5, in: "app.txt", to: "card one")
