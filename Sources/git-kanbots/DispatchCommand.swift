@@ -44,63 +44,24 @@ struct DispatchCommand: ParsableCommand {
     var maxTime: String?
     @Flag(help: "Print the run as JSON.") var json = false
 
-    /// Attempts at most per dispatch: more is a typo, not a plan (each is an agent and a worktree).
-    static let maxAttempts = 50
-
-    /// A comma-separated option as a list the attempts take in turn; nil (the default) for all of them.
-    static func choices(_ value: String?, option: String) throws -> [String?] {
-        guard let value else { return [nil] }
-        let items = value.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !items.contains(where: \.isEmpty) else {
-            throw KanbotsError.invalidArgument(
-                "--\(option) '\(value)' has an empty name; give names separated by commas, e.g. claude,codex")
-        }
-        return items
-    }
-
-    /// How many attempts, with the agent and model lists they take in turn.
-    private func attemptPlan() throws -> (count: Int, agents: [String?], models: [String?]) {
-        let agents = try Self.choices(agent, option: "agent"), models = try Self.choices(model, option: "model")
-        if let attempts, !(1...Self.maxAttempts).contains(attempts) {
-            throw KanbotsError.invalidArgument("--attempts must be between 1 and \(Self.maxAttempts), not \(attempts)")
-        }
-        let names = max(agents.count, models.count)
-        let count = attempts ?? names
-        if names > count {
-            throw KanbotsError.invalidArgument(
-                "\(names) agents or models for \(count) attempt\(count == 1 ? "" : "s"); give --attempts \(names) or fewer names")
-        }
-        return (count, agents, models)
-    }
-
     func run() throws {
         let number = try parseCardNumber(card)
-        let decideAfterSeconds = try RunActions.decideAfterSeconds(decideAfter)
-        let (count, agents, models) = try attemptPlan()
+        var request = DispatchRequest(
+            card: number, agent: nil, model: nil, base: base, capUSD: cap, persona: persona,
+            decideAfter: try RunActions.decideAfterSeconds(decideAfter))
+        request.maxTime = try RunActions.maxTime(maxTime)
+        let plan = try RunActions.AttemptPlan(count: attempts, agents: agent, models: model)
         let repository = try openRepository()
-        var started: [RunRecord] = []
-        var mirrored: [GitHubCards.Mirrored] = []
-        for index in 0..<count {
-            var request = DispatchRequest(
-                card: number, agent: agents[index % agents.count], model: models[index % models.count], base: base,
-                capUSD: cap, persona: persona, decideAfter: decideAfterSeconds)
-            request.maxTime = try RunActions.maxTime(maxTime)
-            let dispatched: RunActions.Dispatched
-            do {
-                dispatched = try RunActions(repository).dispatch(request)
-            } catch let error as KanbotsError where !started.isEmpty {
-                // The ones started keep running: say which, then why the rest did not start.
-                try show(started, in: repository, many: true)
-                throw KanbotsError.invalidArgument(
-                    "attempt \(index + 1) of \(count) did not start (\(error.description)); "
-                        + "\(started.count) attempt\(started.count == 1 ? " is" : "s are") running")
-            }
-            started.append(dispatched.record)
-            mirrored.append(dispatched.mirrored)
+        let outcome = try RunActions(repository).dispatchAttempts(request, plan: plan)
+        let records = outcome.started.map(\.record)
+        try show(records, in: repository, many: plan.count > 1)
+        if let (attempt, error) = outcome.failure {
+            // The ones started keep running: they are shown above.
+            throw KanbotsError.invalidArgument(
+                "attempt \(attempt + 1) of \(plan.count) did not start (\((error as? KanbotsError)?.description ?? "\(error)")); "
+                    + "\(records.count) attempt\(records.count == 1 ? " is" : "s are") running")
         }
-        try show(started, in: repository, many: count > 1)
-        for each in mirrored { report(each, quiet: json) }
+        for dispatched in outcome.started { report(dispatched.mirrored, quiet: json) }
     }
 
     /// One run as an object; several (`--attempts`) as an array.
