@@ -14,6 +14,12 @@
 #                 (same file, mostly no conflict); main then moves on
 #                 by two commits, one touching a shared file.
 #   MODE disjoint: every run edits its own files (all runs land cleanly).
+#   MODE attempts: every run is an attempt of card 1 and rewrites line 2 of
+#                  one shared file its own way (every pair would conflict,
+#                  were they not attempts of one card).
+#   MODE same-file: every run is of its own card and adds the same new file
+#                  CHANGES.md with its own line, as runs that each add a
+#                  changelog entry do (every pair conflicts).
 # Writes $BENCH_TMP/pairs: "tipA tipB" for every pair of runs sharing a path,
 # and $BENCH_TMP/tips: every run's branch tip.
 
@@ -63,11 +69,13 @@ def edited(path, line, text):
     lines[index] = text.encode()
     return b"\n".join(lines)
 plan = {}
+branches = {}
 next_own = 0
 for n in range(1, runs + 1):
     rid = f"{n}-bnch"
-    name = f"issue-{n}-{rid}"
-    count = rng.randint(1, 20)
+    card = 1 if mode == "attempts" else n
+    name = f"issue-{card}-{rid}"
+    count = 0 if mode in ("attempts", "same-file") else rng.randint(1, 20)
     picks = {}
     for _ in range(count):
         if mode == "overlap" and rng.random() < 0.1:
@@ -78,19 +86,24 @@ for n in range(1, runs + 1):
             line = rng.randint(1, 30)
         picks[path] = line
     changes = [(p, edited(p, l, f"edited by run {rid} at line {l}")) for p, l in sorted(picks.items())]
-    plan[rid] = sorted(picks)
+    if mode == "attempts":
+        changes = [(shared[0], edited(shared[0], 1, f"attempt {rid} at line 2"))]
+    elif mode == "same-file":
+        changes = [("CHANGES.md", f"- change of card {card} (run {rid})".encode())]
+    plan[rid] = sorted(p for p, _ in changes)
+    branches[rid] = f"kanbots/{name}"
     t = now + n * 60
-    f = {"Run": rid, "Card": n, "Agent": "demo", "Branch": f"kanbots/{name}", "Worktree": f".kanbots/worktrees/{name}",
+    f = {"Run": rid, "Card": card, "Agent": "demo", "Branch": f"kanbots/{name}", "Worktree": f".kanbots/worktrees/{name}",
          "Base": "main", "Base-Commit": cut, "Created": ts(t), "Updated": ts(t), "Cost-USD": "0.000000", "Cap-USD": "4.00",
          "Host": host, "Uuid": str(uuid.UUID(int=rng.getrandbits(128))), "State": "queued"}
     ref = f"refs/kanbots/runs/{rid}"
     tip = commit(ref, record(f, f"run {rid}: queued"), t, None)
     f.update({"State": "running", "Started": ts(t + 1), "Updated": ts(t + 1)})
     tip = commit(ref, record(f, f"run {rid}: running"), t + 1, tip)
-    commit(f"refs/heads/kanbots/{name}", f"Work on card {n}\n".encode(), t + 30, cut, changes)
+    commit(f"refs/heads/kanbots/{name}", f"Work on card {card}\n".encode(), t + 30, cut, changes)
     f.update({"State": "completed", "Ended": ts(t + 40), "Updated": ts(t + 40), "Cost-USD": "0.120000", "Turns": 3})
     commit(ref, record(f, f"run {rid}: completed"), t + 40, tip)
-json.dump({"plan": plan, "shared": shared}, os.fdopen(3, "w"))
+json.dump({"plan": plan, "shared": shared, "branches": branches}, os.fdopen(3, "w"))
 PY
     git -C "$dir" fast-import --quiet <"$BENCH_TMP/runs.fi"
     if [ "$mode" = overlap ]; then
@@ -105,11 +118,11 @@ PY
     git -C "$dir" for-each-ref --format='%(objectname)' 'refs/heads/kanbots/' >"$BENCH_TMP/tips"
     python3 - "$BENCH_TMP/plan.json" "$dir" >"$BENCH_TMP/pairs" <<'PY'
 import json, subprocess, sys
-plan = json.load(open(sys.argv[1]))["plan"]
+saved = json.load(open(sys.argv[1]))
+plan, branches = saved["plan"], saved["branches"]
 tip = {}
 for rid in plan:
-    n = rid.split("-")[0]
-    tip[rid] = subprocess.run(["git", "-C", sys.argv[2], "rev-parse", f"kanbots/issue-{n}-{rid}"],
+    tip[rid] = subprocess.run(["git", "-C", sys.argv[2], "rev-parse", branches[rid]],
                               capture_output=True, text=True, check=True).stdout.strip()
 ids = sorted(plan, key=lambda r: int(r.split("-")[0]))
 for i, a in enumerate(ids):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `git kanbots review --json` over 50 runs In review on a 5,000-file
 # repository (each run changes 1-20 files, with deliberate overlaps: see
-# bench-review-lib.sh), cold (no .git/kanbots/cache/review-v1) and warm.
+# bench-review-lib.sh), cold (no .git/kanbots/cache/review-*) and warm.
 # Baseline, in the same run: `git merge-tree --write-tree` over the same
 # merges review does (every run against main's tip, and every pair of runs
 # that share a path), one git process per merge, as a script would.
@@ -39,7 +39,7 @@ SH
 chmod +x "$BENCH_TMP/merge-tree.sh"
 cat >"$BENCH_TMP/cold.sh" <<SH
 #!/bin/sh
-rm -f "$repo/.git/kanbots/cache/review-v1"
+rm -f "$repo/.git/kanbots/cache/review-v1" "$repo/.git/kanbots/cache/review-pairs-v1" "$repo/.git/kanbots/cache/review-graph-v1"
 cd "$repo" && exec git kanbots review --json
 SH
 chmod +x "$BENCH_TMP/cold.sh"
@@ -49,7 +49,7 @@ samples() { local i out=(); for ((i = 0; i < N; i++)); do out+=("$(bench_py time
 (cd "$repo" && git kanbots review --json >"$BENCH_TMP/review.json")
 python3 - "$BENCH_TMP/review.json" "$RUNS" <<'PY'
 import collections, json, sys
-entries = json.load(open(sys.argv[1]))
+entries = json.load(open(sys.argv[1]))["queue"]
 assert len(entries) == int(sys.argv[2]), f"review lists {len(entries)} runs"
 verdicts = collections.Counter(e["readiness"]["verdict"] for e in entries)
 print("verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())), file=sys.stderr)

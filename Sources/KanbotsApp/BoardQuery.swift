@@ -32,6 +32,7 @@ public struct BoardQuery {
             let renderer = RunJSONRenderer(repository, snapshot: snapshot)
             var board = BoardJSON(snapshot, runs: try renderer.entries(snapshot.board.allRuns, readiness: readiness))
             board.sessions = sessions.map(SessionJSON.init)
+            board.conflictGroups = ConflictGroups.table(readiness.values).map(ConflictGroupJSON.init)
             return board
         }
     }

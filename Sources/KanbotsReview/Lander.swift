@@ -19,6 +19,8 @@ public struct Lander {
         public var card: Int
         public var merge: MergeRules.Merge
         public var checks: ChecksResult?
+        /// The other attempts of its card, recorded superseded.
+        public var superseded: [RunID] = []
     }
 
     public struct Stopped: Sendable {
@@ -90,9 +92,13 @@ public struct Lander {
                         checks: result.checks, log: result.log))
                 }
             }
-            try rules.publish(merge, run: record)
-            landed.append(Landed(run: record.id, card: record.card, merge: merge, checks: checks))
+            let superseded = try rules.publish(merge, run: record)
+            landed.append(Landed(run: record.id, card: record.card, merge: merge, checks: checks, superseded: superseded))
             progress("landed run \(record.id) (card #\(record.card)) into \(target): \(merge.how), now at \(merge.commit.short)")
+            if !superseded.isEmpty {
+                progress("  superseded the other attempts of card #\(record.card): "
+                         + superseded.map(\.description).joined(separator: ", ") + " (kept; `git kanbots gc` frees their worktrees)")
+            }
         }
         return Outcome(landed: landed, stopped: nil)
     }

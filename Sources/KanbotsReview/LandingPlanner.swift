@@ -22,6 +22,8 @@ public struct LandingPlan: Sendable {
         case reply
         /// It no longer merges onto its base.
         case rebase
+        /// Another attempt of its card lands; landing that supersedes this one.
+        case superseded
     }
 
     public struct Held: Sendable {
@@ -55,6 +57,8 @@ public struct LandingPlanner {
         var held: [LandingPlan.Held] = []
         // The simulated result per base tip: its tree and the runs already in it.
         var results: [String: (tree: ObjectID, runs: [LandingPlan.Step])] = [:]
+        // The attempt of each card that lands: one per card, the first the plan can land.
+        var landing: [Int: RunID] = [:]
         for (view, readiness) in candidates {
             let id = view.record.id
             guard let readiness else {
@@ -66,15 +70,20 @@ public struct LandingPlanner {
                 held.append(Self.hold(view, readiness))
                 continue
             }
+            if let chosen = landing[view.record.card] {
+                held.append(.init(view: view, readiness: readiness, action: .superseded,
+                                  reason: "run \(chosen) is the attempt of card #\(view.record.card) that lands; "
+                                      + "landing it supersedes this one (land this one instead: `git kanbots land \(id)`)",
+                                  blockedBy: [chosen.description]))
+                continue
+            }
             guard let baseTip = ObjectID(hex: readiness.baseTip), let tip = ObjectID(hex: readiness.tip),
                   let mergeBase = ObjectID(hex: readiness.mergeBase) else { continue }
             let current = try results[readiness.baseTip] ?? (git.commit(baseTip).tree, [])
             let merge = try git.mergeTrees(ancestor: git.commit(mergeBase).tree, ours: current.tree,
                                            theirs: git.commit(tip).tree, writeTree: true)
             guard merge.isClean, let tree = merge.tree else {
-                let culprits = current.runs.filter { step in
-                    !Set(step.readiness.files.map(\.path)).isDisjoint(with: merge.conflictedPaths)
-                }
+                let culprits = Self.culprits(of: readiness, among: current.runs, conflictedPaths: merge.conflictedPaths)
                 let names = culprits.map { "run \($0.view.record.id) (card #\($0.view.record.card))" }
                 held.append(.init(
                     view: view, readiness: readiness, action: .wait,
@@ -86,9 +95,24 @@ public struct LandingPlanner {
             }
             let step = LandingPlan.Step(view: view, readiness: readiness, predictedTree: tree.hex)
             steps.append(step)
+            landing[view.record.card] = id
             results[readiness.baseTip] = (tree, current.runs + [step])
         }
+        // An attempt that had to wait is superseded once a later attempt of its card lands.
+        for index in held.indices where held[index].action == .wait {
+            guard let chosen = landing[held[index].view.record.card] else { continue }
+            held[index].action = .superseded
+            held[index].reason = "run \(chosen) is the attempt of card #\(held[index].view.record.card) that lands; "
+                + "landing it supersedes this one"
+            held[index].blockedBy = [chosen.description]
+        }
         return LandingPlan(steps: steps, held: held)
+    }
+
+    static func culprits(of readiness: Readiness, among planned: [LandingPlan.Step],
+                         conflictedPaths: [String]) -> [LandingPlan.Step] {
+        let blockers = Set(readiness.blockers(among: planned.map(\.readiness), conflictedPaths: conflictedPaths))
+        return planned.filter { blockers.contains($0.readiness.run) }
     }
 
     static func hold(_ view: RunView, _ readiness: Readiness) -> LandingPlan.Held {

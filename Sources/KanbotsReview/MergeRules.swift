@@ -79,8 +79,10 @@ public struct MergeRules {
     }
 
     /// Moves the target branch (and the main checkout's files, when it is
-    /// checked out there) by compare-and-swap, then records the run merged.
-    public func publish(_ merge: Merge, run record: RunRecord) throws {
+    /// checked out there) by compare-and-swap, then records the run merged
+    /// and the other attempts of its card superseded (returned).
+    @discardableResult
+    public func publish(_ merge: Merge, run record: RunRecord) throws -> [RunID] {
         let git = repository.git
         let ref = "refs/heads/" + merge.target
         if merge.moves {
@@ -108,5 +110,6 @@ public struct MergeRules {
             current.setExtra(RunRecord.PromotionKey.mergeCommit, merge.commit.hex)
             return true
         }
+        return try Attempts(repository).supersede(othersThan: record)
     }
 }

@@ -17,6 +17,10 @@ import KanbotsCore
 ///     X <path>                                       followed by the paths that conflict
 ///
 /// Paths are the rest of their line, with `%` and newlines written `%25`, `%0A`.
+/// The pairs (one per two runs sharing a path: tens of thousands when many
+/// runs touch one file) are in a file of their own, `review-pairs-v1`, in the
+/// same format, read only when a pair is looked up: a warm board answered by
+/// `ConflictGraphCache` never reads them.
 struct ReadinessCache {
     /// What a run's tip says against its base's tip.
     struct BaseFacts: Equatable {
@@ -36,47 +40,72 @@ struct ReadinessCache {
 
     static let header = "kanbots-review-cache v1"
     let path: String
+    let pairsPath: String
     private var contents: Contents
     private var used = Contents()
-    private var changed = false
+    private var changedRuns = false
+    private var changedPairs = false
+    private var pairsRead = false
 
     init(stateDirectory: String) {
         path = stateDirectory + "/cache/review-v1"
-        contents = (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap(Self.parse) ?? Contents()
+        pairsPath = stateDirectory + "/cache/review-pairs-v1"
+        contents = Contents(runs: Self.read(path)?.runs ?? [:])
     }
 
     mutating func baseFacts(tip: String, baseTip: String, compute: () throws -> BaseFacts) rethrows -> BaseFacts {
-        try lookup(\.runs, tip + " " + baseTip, compute)
-    }
-
-    mutating func pairConflicts(_ one: String, _ other: String, compute: () throws -> [String]) rethrows -> [String] {
-        try lookup(\.pairs, one < other ? one + " " + other : other + " " + one, compute)
-    }
-
-    /// The cached value under `key`, else `compute`'s; either way kept for the next save.
-    private mutating func lookup<Value>(_ table: WritableKeyPath<Contents, [String: Value]>, _ key: String,
-                                        _ compute: () throws -> Value) rethrows -> Value {
-        let value: Value
-        if let cached = contents[keyPath: table][key] {
-            value = cached
-        } else {
-            value = try compute()
-            changed = true
-        }
-        used[keyPath: table][key] = value
+        let key = tip + " " + baseTip
+        let value = try contents.runs[key] ?? computed(compute, &changedRuns)
+        used.runs[key] = value
         return value
     }
 
-    /// Keeps only what this pass used, so the file never grows past the
+    /// Called for every pair of runs that share a path (tens of thousands
+    /// when many runs touch one file): the tables are written in place, not
+    /// through a key path, which could copy a table per call.
+    mutating func pairConflicts(_ one: String, _ other: String, compute: () throws -> [String]) rethrows -> [String] {
+        if !pairsRead {
+            // A damaged pair file costs only the merges it held.
+            contents.pairs = Self.read(pairsPath)?.pairs ?? [:]
+            pairsRead = true
+        }
+        let key = one < other ? one + " " + other : other + " " + one
+        let value = try contents.pairs[key] ?? computed(compute, &changedPairs)
+        used.pairs[key] = value
+        return value
+    }
+
+    /// `compute`'s value, noting that its file must be written again.
+    private func computed<Value>(_ compute: () throws -> Value, _ changed: inout Bool) rethrows -> Value {
+        changed = true
+        return try compute()
+    }
+
+    /// Keeps only what this pass used, so the files never grow past the
     /// work in flight. Written to a temporary file and renamed: a reader
     /// never sees half a file. A failure to write only costs speed.
+    /// Each file is written only when this pass changed what it holds; pairs
+    /// never read in this pass stay as they were (valid for as long as their
+    /// tips; the next pass that reads them prunes).
     func save() {
-        guard changed || used.runs.count != contents.runs.count || used.pairs.count != contents.pairs.count else { return }
+        if changedRuns || used.runs.count != contents.runs.count { Self.write(Contents(runs: used.runs), to: path) }
+        if pairsRead, changedPairs || used.pairs.count != contents.pairs.count {
+            Self.write(Contents(pairs: used.pairs), to: pairsPath)
+        }
+    }
+
+    private static func write(_ contents: Contents, to path: String) {
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = path + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(Self.format(used).utf8)) else { return }
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(format(contents).utf8)) else { return }
         if rename(temporary, path) != 0 { try? FileManager.default.removeItem(atPath: temporary) }
+    }
+
+    /// A file's tables; nil when it is missing or not a complete file of this version.
+    private static func read(_ path: String) -> (runs: [String: BaseFacts], pairs: [String: [String]])? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return parse(data).map { ($0.runs, $0.pairs) }
     }
 
     private static func format(_ contents: Contents) -> String {
@@ -95,14 +124,19 @@ struct ReadinessCache {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Nil for anything but a complete file of this version. Works on bytes:
-    /// splitting Strings by Character cost more than the rest of a warm board.
+    /// Nil for anything but a complete file of this version.
     private static func parse(_ data: Data) -> Contents? {
         let bytes = [UInt8](data)
+        let first = Array(header.utf8) + [newline]
+        guard bytes.starts(with: first), bytes.last == newline else { return nil }
+        return parseLines(bytes[first.count...])
+    }
+
+    /// Works on bytes: splitting Strings by Character cost more than the
+    /// rest of a warm board. Nil when a line is not of this version.
+    private static func parseLines(_ bytes: ArraySlice<UInt8>) -> Contents? {
         var lines = bytes.split(separator: newline, omittingEmptySubsequences: false)
-        guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true, lines.last?.isEmpty == true else { return nil }
-        lines.removeFirst()
-        lines.removeLast()
+        if lines.last?.isEmpty == true { lines.removeLast() }
         var contents = Contents()
         var run: (key: String, facts: BaseFacts)?
         var pair: (key: String, paths: [String])?
@@ -153,10 +187,16 @@ struct ReadinessCache {
     private static func path(_ bytes: ArraySlice<UInt8>) -> String {
         let value = text(bytes)
         guard bytes.contains(UInt8(ascii: "%")) else { return value }
-        return value.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%25", with: "%")
+        return unescape(value)
     }
 
-    private static func escape(_ path: String) -> String {
+    /// Paths in the cache files: the rest of a line, `%` and newlines escaped.
+    static func unescape(_ path: String) -> String {
+        guard path.contains("%") else { return path }
+        return path.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%25", with: "%")
+    }
+
+    static func escape(_ path: String) -> String {
         path.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\n", with: "%0A")
     }
 }

@@ -48,36 +48,62 @@ public struct ReadinessEvaluator {
             subjects.append(Subject(view: view, tip: tip, baseTip: baseTip, facts: facts,
                                     paths: Set(facts.files.map(\.path))))
         }
-        var conflicts: [Int: [RunConflict]] = [:]
-        for one in subjects.indices {
-            for other in subjects.indices where other > one {
-                let (a, b) = (subjects[one], subjects[other])
-                // Only runs that change a path in common can conflict.
-                guard a.tip != b.tip, !a.paths.isDisjoint(with: b.paths) else { continue }
-                let shared = a.paths.intersection(b.paths)
-                let paths = try cache.pairConflicts(a.tip.hex, b.tip.hex) {
-                    try git.mergeCommits(a.tip, b.tip).conflictedPaths.filter { shared.contains($0) }
-                }
-                guard !paths.isEmpty else { continue }
-                conflicts[one, default: []].append(RunConflict(run: b.view.record.id.description, card: b.view.record.card, paths: paths))
-                conflicts[other, default: []].append(RunConflict(run: a.view.record.id.description, card: a.view.record.card, paths: paths))
-            }
+        let tips = subjects.map(\.tip.hex), ids = subjects.map { $0.view.record.id.description }
+        let cardOf = subjects.map(\.view.record.card), changed = subjects.map(\.paths)
+        let graphCache = ConflictGraphCache(stateDirectory: repository.stateDirectory)
+        let key = subjects.indices.map {
+            ConflictGraphCache.Subject(tip: tips[$0], baseTip: subjects[$0].baseTip.hex, card: cardOf[$0])
         }
+        let cached = subjects.isEmpty ? nil : graphCache.graph(for: key)?.conflicts(cards: cardOf, changed: changed)
+        let pairs: ConflictGraphCache.Conflicts
+        if let cached { pairs = cached } else { pairs = try pairConflicts(subjects, tips: tips, cards: cardOf, cache: &cache) }
+        let conflicts = pairs.map { list in list.map { RunConflict(run: ids[$0.other], card: cardOf[$0.other], paths: $0.paths) } }
         let cards = Dictionary(board.cards.compactMap { $0.card.map { ($0.number, $0) } }, uniquingKeysWith: { a, _ in a })
-        var result: [RunID: Readiness] = [:]
+        var evaluated: [(RunID, Readiness)] = []
         for (index, subject) in subjects.enumerated() {
             let record = subject.view.record
             let changed = subject.facts.files.map(\.path)
             var outOfScope = Scope.violations(of: cards[record.card]?.scope ?? [], in: changed)
             for path in record.scopeViolations where !outOfScope.contains(path) { outOfScope.append(path) }
             let checks = record.checks.flatMap { $0.commit == nil || $0.commit == subject.tip.hex ? $0.outcome : nil }
-            result[record.id] = Readiness(
+            evaluated.append((record.id, Readiness(
                 run: record.id.description, card: record.card, tip: subject.tip.hex, baseTip: subject.baseTip.hex,
                 mergeBase: subject.facts.mergeBase, files: subject.facts.files, behind: subject.facts.behind,
-                baseConflicts: subject.facts.baseConflicts, conflicts: conflicts[index] ?? [], outOfScope: outOfScope,
-                checks: checks, agentTested: record.agentTested, rules: rules)
+                baseConflicts: subject.facts.baseConflicts, conflicts: conflicts[index], outOfScope: outOfScope,
+                checks: checks, agentTested: record.agentTested, rules: rules)))
         }
-        return result
+        var all = evaluated.map(\.1)
+        ConflictGroups.assign(&all, partners: pairs.map { $0.map(\.other) })
+        if cached == nil, !subjects.isEmpty {
+            graphCache.save(ConflictGraphCache.Graph(pairs, readiness: all, changed: changed), for: key)
+        }
+        return Dictionary(zip(evaluated.map(\.0), all), uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Merges, in memory, every two runs of different cards that change a
+    /// path in common (or takes the result from the pair cache): each run's
+    /// conflicts, by index, in index order.
+    private func pairConflicts(_ subjects: [Subject], tips: [String], cards: [Int],
+                               cache: inout ReadinessCache) throws -> ConflictGraphCache.Conflicts {
+        let git = repository.git
+        var conflicts = ConflictGraphCache.Conflicts(repeating: [], count: subjects.count)
+        for one in subjects.indices {
+            for other in subjects.indices.dropFirst(one + 1) {
+                // Attempts of one card are alternatives: only one of them lands.
+                guard cards[one] != cards[other], tips[one] != tips[other] else { continue }
+                // Only runs that change a path in common can conflict.
+                guard !subjects[one].paths.isDisjoint(with: subjects[other].paths) else { continue }
+                let paths = try cache.pairConflicts(tips[one], tips[other]) {
+                    let shared = subjects[one].paths.intersection(subjects[other].paths)
+                    return try git.mergeCommits(subjects[one].tip, subjects[other].tip).conflictedPaths
+                        .filter { shared.contains($0) }
+                }
+                guard !paths.isEmpty else { continue }
+                conflicts[one].append((other, paths))
+                conflicts[other].append((one, paths))
+            }
+        }
+        return conflicts
     }
 
     static func baseFacts(tip: ObjectID, baseTip: ObjectID, in git: Repository) throws -> ReadinessCache.BaseFacts {

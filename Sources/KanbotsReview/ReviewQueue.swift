@@ -20,7 +20,10 @@ public struct ReviewQueue {
 
     public var board: Board
     public var readiness: [RunID: Readiness]
+    /// Every attempt In review, each card's attempts included.
     public var entries: [Entry]
+    /// The attempts still in play of each card with one In review (`Attempts.current`).
+    public var attempts: [Int: [RunView]]
     public var unreadable: [KanbotsError]
 
     public static func load(_ repository: KanbotsRepository) throws -> ReviewQueue {
@@ -28,14 +31,20 @@ public struct ReviewQueue {
         let readiness = try ReadinessEvaluator(repository).evaluate(snapshot.board)
         let cards = Dictionary(snapshot.board.cards.compactMap { $0.card.map { ($0.number, $0) } },
                                uniquingKeysWith: { first, _ in first })
-        let entries = latestRuns(snapshot.board).filter { $0.column == .inReview && $0.record.state != .merged }
+        let attempts = Attempts.current(snapshot.board)
+        let entries = attempts.values.joined().filter { $0.column == .inReview && $0.record.state != .merged }
             .map { Entry(view: $0, card: cards[$0.record.card], readiness: readiness[$0.record.id]) }
             .sorted(by: order)
-        return ReviewQueue(board: snapshot.board, readiness: readiness, entries: entries, unreadable: snapshot.unreadable)
+        let reviewed = Set(entries.map(\.view.record.card))
+        return ReviewQueue(board: snapshot.board, readiness: readiness, entries: entries,
+                           attempts: attempts.filter { reviewed.contains($0.key) }, unreadable: snapshot.unreadable)
     }
 
-    /// The run deciding each card's column: older runs of a card are history.
-    static func latestRuns(_ board: Board) -> [RunView] { board.cards.compactMap(\.latestRun) }
+    /// The attempts of `card` when it has several: a reviewer compares them.
+    public func attempts(of card: Int) -> [RunView]? {
+        guard let runs = attempts[card], runs.count > 1 else { return nil }
+        return runs
+    }
 
     static func order(_ lhs: Entry, _ rhs: Entry) -> Bool {
         switch (lhs.readiness, rhs.readiness) {

@@ -25,6 +25,8 @@ import Testing
         #expect(Verdict.derive(checks: nil, outOfScope: [], conflictsWithBase: false, conflictingRuns: 0, behind: 3) == .behind)
         #expect(Verdict.derive(checks: .passed, outOfScope: [], conflictsWithBase: false, conflictingRuns: 0, behind: 0) == .ready)
         #expect(readiness(conflicts: conflict).shortLabel == "conflicts #7")
+        let twoCards = conflict + [RunConflict(run: "3-cccc", card: 7, paths: ["a"]), RunConflict(run: "4-dddd", card: 2, paths: ["a"])]
+        #expect(readiness(conflicts: twoCards).shortLabel == "conflicts #2, #7 (3 runs)")
         #expect(readiness(behind: 3).shortLabel == "behind 3")
         #expect(readiness(checks: .failed).shortLabel == "checks ✗")
         #expect(readiness().shortLabel == "ready")

@@ -213,6 +213,8 @@ public struct BoardJSON: Encodable {
     public var runs: [RunJSONEntry]
     public var unreadable: [String]
     public var sessions: [SessionJSON] = []
+    /// The conflict groups the runs' `readiness.conflict_group` refer to.
+    public var conflictGroups: [ConflictGroupJSON] = []
 
     public init(_ snapshot: BoardLoader.Snapshot, runs: [RunJSONEntry]) {
         var columns: [String: [Int]] = [:]

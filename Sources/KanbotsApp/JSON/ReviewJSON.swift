@@ -5,15 +5,22 @@ import KanbotsReview
 /// A run's readiness in JSON: in full on `review --json`, as a summary
 /// (no per-file list or reasons) under `readiness` on `board --json` and
 /// `status --json`, which list every run. Documented in docs/json.md.
+///
+/// Conflicts are a reference to a conflict group (`ConflictGroup`) that the
+/// document lists once, so a board where every run conflicts with every
+/// other stays linear in the number of runs; `review RUN --json`, about one
+/// run, also lists them pair by pair.
 public struct ReadinessJSON: JSONFields {
     var readiness: Readiness
     var full: Bool
+    var pairs: Bool
 
     public init(_ readiness: Readiness) { self.init(readiness, full: false) }
 
-    public init(_ readiness: Readiness, full: Bool) {
+    public init(_ readiness: Readiness, full: Bool, pairs: Bool = false) {
         self.readiness = readiness
         self.full = full
+        self.pairs = pairs
     }
 
     public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
@@ -27,7 +34,9 @@ public struct ReadinessJSON: JSONFields {
         try sink.field("behind", r.behind)
         try sink.field("merges_cleanly", r.mergesCleanly)
         try sink.field("base_conflicts", r.baseConflicts)
-        try sink.field("conflicts", r.conflicts.map(ConflictJSON.init))
+        try sink.field("conflict_group", r.conflictGroup?.id)
+        try sink.field("conflicting_runs", r.conflicts.count)
+        if pairs { try sink.field("conflicts", r.conflicts.map(ConflictJSON.init)) }
         try sink.field("out_of_scope", r.outOfScope)
         try sink.field("risk", r.risk.rawValue)
         if full { try sink.field("risk_reasons", r.riskReasons) }
@@ -62,17 +71,74 @@ public struct ReadinessJSON: JSONFields {
     }
 }
 
+/// A conflict group, listed once at the top of `board --json` and
+/// `review --json`: a run whose `conflict_group` it is conflicts with each of
+/// its runs of another card, in some of its paths.
+public struct ConflictGroupJSON: JSONFields {
+    var group: ConflictGroup
+    public init(_ group: ConflictGroup) { self.group = group }
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("id", group.id)
+        try sink.field("paths", group.paths)
+        try sink.field("runs", group.members.map(MemberJSON.init))
+    }
+
+    struct MemberJSON: JSONFields {
+        var member: ConflictGroup.Member
+        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("run", member.run)
+            try sink.field("card", member.card)
+        }
+    }
+}
+
 /// One run of the review queue: the run as everywhere else, its card's
 /// title and its readiness (null for a run with no commits of its own).
 public struct ReviewEntryJSON: JSONFields {
     public var entry: ReviewQueue.Entry
+    /// With the conflicts pair by pair (`review RUN --json`, one run).
+    var pairs: Bool
 
-    public init(entry: ReviewQueue.Entry) { self.entry = entry }
+    public init(entry: ReviewQueue.Entry, pairs: Bool = false) {
+        self.entry = entry
+        self.pairs = pairs
+    }
 
     public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("run", RunJSON(entry.view))
         try sink.field("title", entry.card?.title)
-        try sink.field("readiness", entry.readiness.map { ReadinessJSON($0, full: true) })
+        try sink.field("readiness", entry.readiness.map { ReadinessJSON($0, full: true, pairs: pairs) })
+    }
+}
+
+/// `review --json`: the queue, the cards with several attempts, and the
+/// conflict groups its runs refer to.
+public struct ReviewQueueJSON: JSONFields {
+    public var queue: ReviewQueue
+
+    public init(_ queue: ReviewQueue) { self.queue = queue }
+
+    struct AttemptsJSON: JSONFields {
+        var card: Int
+        var runs: [RunView]
+        var summary: String
+        func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+            try sink.field("card", card)
+            try sink.field("summary", summary)
+            try sink.field("runs", runs.map(\.record.id.description))
+        }
+    }
+
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("queue", queue.entries.map { ReviewEntryJSON(entry: $0) })
+        let cards = queue.attempts.keys.sorted().compactMap { card in
+            queue.attempts(of: card).map {
+                AttemptsJSON(card: card, runs: $0, summary: Attempts.summary($0, readiness: queue.readiness))
+            }
+        }
+        try sink.field("attempts", cards)
+        let reviewed = queue.entries.compactMap(\.readiness)
+        try sink.field("conflict_groups", ConflictGroups.table(reviewed).map(ConflictGroupJSON.init))
     }
 }
 

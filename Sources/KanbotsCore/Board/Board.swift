@@ -183,6 +183,11 @@ public enum BoardProjection {
         case .merged:
             view.column = .done
             view.note = record.mergedInto.map { "merged into \($0)" }
+        case .superseded:
+            // Its card's work landed through another attempt: the card is
+            // done, and this attempt is not waiting for a review.
+            view.column = .done
+            view.note = "superseded" + (record.supersededBy.map { " by run \($0), which landed" } ?? "")
         }
         return view
     }

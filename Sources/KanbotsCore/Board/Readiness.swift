@@ -142,7 +142,10 @@ public struct Readiness: Sendable, Equatable, Codable {
     public var mergesCleanly: Bool
     /// Paths that conflict with the base's tip.
     public var baseConflicts: [String]
+    /// Every other active run of another card it conflicts with, by pair.
     public var conflicts: [RunConflict]
+    /// The same conflicts as one shared group, which JSON refers to.
+    public var conflictGroup: ConflictGroup?
     public var outOfScope: [String]
     public var risk: RiskLevel
     public var riskReasons: [String]
@@ -180,7 +183,7 @@ public struct Readiness: Sendable, Equatable, Codable {
         switch verdict {
         case .ready: "ready"
         case .behind: "behind \(behind)"
-        case .conflicts: "conflicts " + conflicts.map { "#\($0.card)" }.joined(separator: ",")
+        case .conflicts: "conflicts " + conflictingCards
         case .conflictsWithBase: "conflicts base"
         case .outOfScope: "out of scope"
         case .checksFailed: "checks ✗"
@@ -197,12 +200,56 @@ public struct Readiness: Sendable, Equatable, Codable {
             lines.append("conflicts with the base's tip in " + RiskRules.listing(baseConflicts)
                          + ": rebase it or `git kanbots reply \(run)`")
         }
-        for conflict in conflicts {
-            lines.append("conflicts with run \(conflict.run) (card #\(conflict.card)) in " + RiskRules.listing(conflict.paths))
-        }
+        lines += conflictReasons
         if behind > 0 { lines.append("\(behind) commit\(behind == 1 ? "" : "s") behind its base, merges cleanly") }
         if lines.isEmpty { lines.append("merges cleanly onto its base's tip, conflicts with no other run") }
         return lines
+    }
+
+    /// The cards it conflicts with, each once, and how many runs when a
+    /// card has several attempts: `#2, #5 (3 runs)`. At most three cards
+    /// are named, so a label stays short when every run conflicts.
+    public var conflictingCards: String {
+        // Its group knows the cards (one set per group, not per run), less this run's own.
+        let cards = conflictGroup.map { group in group.cards.filter { $0 != card } }
+            ?? Array(Set(conflicts.map(\.card))).sorted()
+        let named = cards.prefix(Self.namedCards).map { "#\($0)" }.joined(separator: ", ")
+            + (cards.count > Self.namedCards ? " and \(cards.count - Self.namedCards) more" : "")
+        return named + (conflicts.count > cards.count ? " (\(conflicts.count) runs)" : "")
+    }
+
+    static let namedCards = 3
+
+    /// One line per card it conflicts with (its runs named once), for the
+    /// first few cards; the rest counted, with the group that lists them.
+    var conflictReasons: [String] {
+        let byCard = Dictionary(grouping: conflicts, by: \.card).sorted { $0.key < $1.key }
+        var lines = byCard.prefix(Self.namedCards).map { card, runs in
+            let ids = runs.map(\.run).sorted()
+            let named = ids.count == 1 ? "run \(ids[0])"
+                : "runs " + ids.prefix(Self.namedCards).joined(separator: ", ")
+                    + (ids.count > Self.namedCards ? " and \(ids.count - Self.namedCards) more" : "")
+            let paths = Array(Set(runs.flatMap(\.paths))).sorted()
+            return "conflicts with \(named) (card #\(card)) in " + RiskRules.listing(paths)
+        }
+        if byCard.count > Self.namedCards {
+            let rest = byCard.dropFirst(Self.namedCards)
+            let runs = rest.reduce(0) { $0 + $1.value.count }
+            lines.append("conflicts with \(runs) more run\(runs == 1 ? "" : "s") of \(rest.count) more card\(rest.count == 1 ? "" : "s")"
+                         + (conflictGroup.map { " (conflict group \($0.id))" } ?? ""))
+        }
+        return lines
+    }
+
+    /// The runs planned before this one that it waits for when it does not
+    /// merge on top of them: exactly those it conflicts with. Only when none
+    /// of them does alone (the conflict comes from their combination), the
+    /// ones that changed a path the merge conflicted in.
+    public func blockers(among planned: [Readiness], conflictedPaths: [String]) -> [String] {
+        let conflicting = Set(conflicts.map(\.run))
+        let exact = planned.filter { conflicting.contains($0.run) }
+        if !exact.isEmpty { return exact.map(\.run) }
+        return planned.filter { !Set($0.files.map(\.path)).isDisjoint(with: conflictedPaths) }.map(\.run)
     }
 
     /// The order a human should review in: ready first, similar changes

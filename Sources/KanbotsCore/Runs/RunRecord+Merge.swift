@@ -8,7 +8,7 @@ extension RunState {
         case .queued: 0
         case .running, .awaitingDecision: 1
         case .completed, .failed, .cancelled: 2
-        case .discarded, .promoted: 3
+        case .discarded, .promoted, .superseded: 3
         case .merged: 4
         }
     }

@@ -12,6 +12,11 @@ public enum RunState: String, Sendable, Codable, CaseIterable {
     case promoted
     /// The branch was merged into its base.
     case merged
+    /// Another attempt of the same card landed (`Superseded-By` names it).
+    /// A state of its own rather than a reason on `completed`: a completed
+    /// run whose branch is ahead shows In review, and a superseded attempt
+    /// must not; its branch and history are kept, `gc` may free its worktree.
+    case superseded
 
     /// States in which a supervisor is expected to be alive.
     public var isActive: Bool {

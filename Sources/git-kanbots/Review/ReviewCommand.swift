@@ -17,7 +17,8 @@ struct ReviewCommand: ParsableCommand {
             applies of checks-failed, out-of-scope, conflicts-with-base, conflicts, behind, ready.
 
             Ready runs come first, similar changes together (tests, docs, code, risky), low risk \
-            before high. With RUN, shows that run in full: reasons, diffstat, the tail of its checks \
+            before high. Runs of one card are attempts: never conflicts of each other, listed \
+            under their card with a count (\"3 attempts: 2 ready, 1 failed\") and one line each. With RUN, shows that run in full: reasons, diffstat, the tail of its checks \
             log, the agent's final message, its cost, and the commands to type next. Predictions are \
             cached by commit ids in .git/kanbots/cache/ (safe to delete). See docs/review.md.
             """
@@ -32,11 +33,11 @@ struct ReviewCommand: ParsableCommand {
         if let runID {
             try showOne(try resolveRun(runID, in: repository), queue: queue, repository: repository)
         } else if json {
-            try printJSON(queue.entries.map(ReviewEntryJSON.init))
+            try printJSON(ReviewQueueJSON(queue))
         } else if queue.entries.isEmpty {
             print("Nothing in review. `git kanbots board` shows what is in progress.")
         } else {
-            for entry in queue.entries { print(ReviewText.line(entry)) }
+            ReviewText.lines(queue).forEach { print($0) }
             let ready = queue.entries.filter { $0.readiness?.verdict == .ready || $0.readiness?.verdict == .behind }
             if !ready.isEmpty { print("\n\(ready.count) can land: `git kanbots land --plan`, then `git kanbots land --ready`") }
         }
@@ -45,7 +46,7 @@ struct ReviewCommand: ParsableCommand {
 
     private func showOne(_ id: RunID, queue: ReviewQueue, repository: KanbotsRepository) throws {
         let (entry, readiness) = try queue.review(id, in: repository)
-        if json { return try printJSON(ReviewEntryJSON(entry: entry)) }
+        if json { return try printJSON(ReviewEntryJSON(entry: entry, pairs: true)) }
         let view = entry.view, record = view.record
         let detail = RunReviewDetail.load(record, in: repository)
         let title = entry.card?.title ?? "(no card record)"
@@ -79,19 +80,53 @@ struct ReviewCommand: ParsableCommand {
     }
 }
 
-/// The review queue as text: one line per run.
+/// The review queue as text: one line per run. A card with several
+/// attempts gets a line of its own, with its attempts (failed ones too)
+/// below it, where its best attempt stands in the queue.
 enum ReviewText {
+    static func lines(_ queue: ReviewQueue, now: Date = Date()) -> [String] {
+        var lines: [String] = []
+        var shown = Set<Int>()
+        let entries = Dictionary(queue.entries.map { ($0.view.record.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for entry in queue.entries {
+            let card = entry.view.record.card
+            guard let attempts = queue.attempts(of: card) else {
+                lines.append(line(entry, now: now))
+                continue
+            }
+            guard shown.insert(card).inserted else { continue }
+            lines.append("#\(column(String(card), 5)) \(column(entry.card?.title ?? "(no card record)", 30)) "
+                         + Attempts.summary(attempts, readiness: queue.readiness))
+            for attempt in attempts {
+                let row = entries[attempt.record.id] ?? .init(view: attempt, card: entry.card, readiness: nil)
+                lines.append("       attempt " + facts(row, now: now).joined(separator: " · "))
+            }
+        }
+        return lines
+    }
+
     static func line(_ entry: ReviewQueue.Entry, now: Date = Date()) -> String {
+        "#\(column(String(entry.view.record.card), 5)) \(column(entry.card?.title ?? "(no card record)", 30)) "
+            + facts(entry, now: now).joined(separator: " · ")
+    }
+
+    /// The one-line comparison of a run: verdict, checks, tested, diffstat, conflicts, cost, age.
+    static func facts(_ entry: ReviewQueue.Entry, now: Date) -> [String] {
         let record = entry.view.record
         var facts = ["run \(record.id)", record.agent + (record.model.map { "/\($0)" } ?? "")]
-        if let r = entry.readiness {
+        if entry.view.column != .inReview {
+            facts.append(entry.view.displayState + (entry.view.displayReason.map { " (\($0))" } ?? ""))
+        } else if let r = entry.readiness {
             facts.append(r.verdict.rawValue + (r.verdict == .behind ? " \(r.behind)" : ""))
             facts.append("checks \(r.checks.map(checkMark) ?? "–")")
             facts.append("tested \(r.agentTested?.label ?? "?")")
             facts.append("+\(r.linesAdded)/-\(r.linesRemoved) in \(r.files.count) file\(r.files.count == 1 ? "" : "s")")
             facts.append("\(r.group.rawValue), \(r.risk.rawValue) risk")
-            for conflict in r.conflicts {
-                facts.append("conflicts with #\(conflict.card) (\(conflict.paths.first ?? ""))")
+            if let path = r.conflicts.first?.paths.first {
+                // Each other card once, however many runs: `conflicts with #2, #5 (3 runs, app.txt)`.
+                let cards = r.conflictingCards
+                facts.append(cards.hasSuffix(" runs)") ? "conflicts with \(cards.dropLast()), \(path))"
+                             : "conflicts with \(cards) (\(path))")
             }
             if !r.baseConflicts.isEmpty { facts.append("conflicts with \(record.base) (\(r.baseConflicts[0]))") }
         } else {
@@ -99,8 +134,7 @@ enum ReviewText {
         }
         facts.append(formatCost(entry.view.costUSD))
         facts.append(formatDuration(now.timeIntervalSince(record.endedAt ?? record.createdAt)) + " ago")
-        return "#\(column(String(record.card), 5)) \(column(entry.card?.title ?? "(no card record)", 30)) "
-            + facts.joined(separator: " · ")
+        return facts
     }
 
     static func checkMark(_ outcome: ChecksOutcome) -> String {

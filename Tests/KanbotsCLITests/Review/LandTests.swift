@@ -49,6 +49,25 @@ import Testing
         }
     }
 
+    @Test func aRunWaitsForExactlyTheRunItConflictsWithNotEveryRunOfTheFile() throws {
+        try ReviewFixture.with(cards: 3) { fixture, sandbox in
+            try fixture.edit(card: 1, line: 10, in: "app.txt", to: "card one")
+            try fixture.edit(card: 2, line: 10, in: "app.txt", to: "card two")
+            try fixture.edit(card: 3, line: 36, in: "app.txt", to: "card three")
+            let runs = try fixture.dispatchAll()
+            let planned = try sandbox.kanbots("land", "--plan", "--json")
+            let plan = try #require(try JSONSerialization.jsonObject(with: Data(planned.stdout.utf8)) as? [String: Any])
+            let order = ((plan["order"] as? [[String: Any]]) ?? []).compactMap { $0["run"] as? String }
+            #expect(order == [runs[2], runs[0]], "\(plan)")
+            let held = try #require((plan["held"] as? [[String: Any]])?.first)
+            #expect(held["run"] as? String == runs[1] && held["action"] as? String == "wait", "\(held)")
+            // Run 3 changed app.txt too, but 30 lines away: git merges that, so run 2 does not wait for it.
+            #expect(held["blocked_by"] as? [String] == [runs[0]], "\(held)")
+            let reason = held["reason"] as? String ?? ""
+            #expect(reason.contains(runs[0]) && !reason.contains(runs[2]), "\(reason)")
+        }
+    }
+
     @Test func aFailingCheckOnTheThirdRunLeavesTheBaseAtTheSecond() throws {
         try ReviewFixture.with(cards: 3) { fixture, sandbox in
             try fixture.create(card: 1, "one.txt", "one")

@@ -56,6 +56,55 @@ import Testing
             #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
             try Data(saved.replacingOccurrences(of: "\nF ", with: "\nF garbage ").utf8).write(to: URL(fileURLWithPath: cache))
             #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+            // The conflicts of the whole set of runs are cached too: deleted or damaged, the same.
+            let graph = sandbox.repo + "/.git/kanbots/cache/review-graph-v1"
+            let kept = try String(contentsOfFile: graph, encoding: .utf8)
+            #expect(kept.contains("\nG ") && kept.contains("\nS "), "\(kept)")
+            try FileManager.default.removeItem(atPath: graph)
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+            #expect(try String(contentsOfFile: graph, encoding: .utf8) == kept)
+            try Data(kept.replacingOccurrences(of: "\nS ", with: "\nS 99 ").utf8).write(to: URL(fileURLWithPath: graph))
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+            try Data(kept.replacingOccurrences(of: "\nG ", with: "\nG 7 ").utf8).write(to: URL(fileURLWithPath: graph))
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+            // The pairs have a file of their own, read when the graph does not answer.
+            let pairs = sandbox.repo + "/.git/kanbots/cache/review-pairs-v1"
+            #expect(try String(contentsOfFile: pairs, encoding: .utf8).contains("\nP "))
+            try FileManager.default.removeItem(atPath: graph)
+            try Data("kanbots-review-cache v1\nP garbage\n".utf8).write(to: URL(fileURLWithPath: pairs))
+            #expect(try sandbox.kanbotsOK("review", "--json").stdout == warm)
+        }
+    }
+
+    @Test func conflictsInDifferentFilesPerPairSurviveTheGraphCache() throws {
+        try ReviewFixture.with(cards: 3) { fixture, sandbox in
+            try sandbox.write("b.txt", (1...40).map { "b line \($0)\n" }.joined())
+            try sandbox.gitOK("add", "b.txt")
+            try sandbox.gitOK("commit", "-q", "-m", "Add b.txt")
+            // 1 and 2 collide in app.txt only, 1 and 3 in b.txt only, 2 and 3 in b.txt only:
+            // one group for 1 and 2 (both conflict in both files), the pair 1-2 in app.txt alone.
+            try fixture.edit(card: 1, line: 5, in: "app.txt", to: "one")
+            try fixture.edit(card: 1, line: 30, in: "b.txt", to: "one")
+            try fixture.edit(card: 2, line: 5, in: "app.txt", to: "two")
+            try fixture.edit(card: 2, line: 5, in: "b.txt", to: "two")
+            try fixture.edit(card: 3, line: 5, in: "b.txt", to: "three")
+            try fixture.edit(card: 3, line: 30, in: "b.txt", to: "three")
+            let runs = try fixture.dispatchAll()
+            let cache = sandbox.repo + "/.git/kanbots/cache"
+            try FileManager.default.removeItem(atPath: cache)
+            let cold = try runs.map { run in
+                try? FileManager.default.removeItem(atPath: cache)
+                return try sandbox.kanbotsOK("review", run).stdout
+            }
+            try FileManager.default.removeItem(atPath: cache)
+            let coldJSON = try sandbox.kanbotsOK("review", runs[0], "--json").stdout
+            #expect(cold[0].contains("conflicts with run \(runs[1]) (card #2) in app.txt\n"), "\(cold[0])")
+            #expect(cold[0].contains("conflicts with run \(runs[2]) (card #3) in b.txt\n"), "\(cold[0])")
+            #expect(cold[1].contains("conflicts with run \(runs[2]) (card #3) in b.txt\n"), "\(cold[1])")
+            // Warm: the graph cache answers, and says the same, pair by pair.
+            #expect(FileManager.default.fileExists(atPath: cache + "/review-graph-v1"))
+            #expect(try runs.map { try sandbox.kanbotsOK("review", $0).stdout } == cold)
+            #expect(try sandbox.kanbotsOK("review", runs[0], "--json").stdout == coldJSON)
         }
     }
 
@@ -222,7 +271,9 @@ struct ReviewFixture {
         try append(card: card, "mkdir -p \"$(dirname \(shellQuoted(file)))\" && printf '%s\\n' \(shellQuoted(text)) > \(shellQuoted(file))")
     }
 
-    private func append(card: Int, _ line: String) throws {
+    /// Adds a shell line to card `card`'s edit script (run in the worktree;
+    /// `$KANBOTS_RUN_ID` tells attempts apart).
+    func append(card: Int, _ line: String) throws {
         let path = edits + "/card-\(card).sh"
         let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         try Data((existing + line + "\n").utf8).write(to: URL(fileURLWithPath: path))
@@ -235,20 +286,39 @@ struct ReviewFixture {
         return runs
     }
 
-    /// `review --json` by run id: each run's readiness.
+    /// `review --json` by run id: each run's readiness, with its conflicts
+    /// read from the document's conflict groups under `resolved_conflicts`.
     func review() throws -> [String: [String: Any]] {
+        let document = try Self.object(try sandbox.kanbots("review", "--json"))
+        let groups = Dictionary(((document["conflict_groups"] as? [[String: Any]]) ?? []).map { ($0["id"] as? String ?? "", $0) },
+                                uniquingKeysWith: { first, _ in first })
         var result: [String: [String: Any]] = [:]
-        for entry in try Self.array(try sandbox.kanbots("review", "--json")) {
-            guard let run = (entry["run"] as? [String: Any])?["id"] as? String else { continue }
-            result[run] = entry["readiness"] as? [String: Any]
+        for entry in (document["queue"] as? [[String: Any]]) ?? [] {
+            guard let run = entry["run"] as? [String: Any], let id = run["id"] as? String else { continue }
+            guard var readiness = entry["readiness"] as? [String: Any] else { continue }
+            let group = (readiness["conflict_group"] as? String).flatMap { groups[$0] }
+            let card = run["card"] as? Int
+            let paths = ((group?["paths"] as? [String]) ?? []).joined(separator: ",")
+            readiness["resolved_conflicts"] = ((group?["runs"] as? [[String: Any]]) ?? [])
+                .filter { $0["card"] as? Int != card }
+                .map { "#\($0["card"] as? Int ?? 0) \(paths)" }
+            result[id] = readiness
         }
         return result
     }
 
+    /// "#card paths" for each run it conflicts with, from `review()`.
     static func conflicts(_ readiness: [String: Any]) -> [String] {
-        ((readiness["conflicts"] as? [[String: Any]]) ?? []).map {
-            "#\($0["card"] as? Int ?? 0) " + (($0["paths"] as? [String]) ?? []).joined(separator: ",")
+        (readiness["resolved_conflicts"] as? [String]) ?? []
+    }
+
+    static func document(_ result: CommandResult) throws -> [String: Any] { try object(result) }
+
+    static func object(_ result: CommandResult) throws -> [String: Any] {
+        guard result.succeeded, let value = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw TestFailure("expected a JSON object: \(result)")
         }
+        return value
     }
 
     static func array(_ result: CommandResult) throws -> [[String: Any]] {
