@@ -63,6 +63,8 @@ public struct LandJSON: Encodable {
         public var how: String
         public var commit: String
         public var checks: String?
+        /// The other attempts of its card, recorded superseded.
+        public var superseded: [String]
     }
 
     public struct Stopped: Encodable {
@@ -80,7 +82,8 @@ public struct LandJSON: Encodable {
     public init(_ result: Landing.Result) {
         landed = result.outcome.landed.map {
             Landed(run: $0.run.description, card: $0.card, into: $0.merge.target, how: $0.merge.how,
-                   commit: $0.merge.commit.hex, checks: $0.checks?.outcome.rawValue)
+                   commit: $0.merge.commit.hex, checks: $0.checks?.outcome.rawValue,
+                   superseded: $0.superseded.map(\.description))
         }
         stopped = result.outcome.stopped.map { Stopped(run: $0.run.description, reason: $0.reason, checksLog: $0.log) }
         held = result.plan.held.map {
