@@ -87,7 +87,7 @@ public struct LandingQueue {
             }
         }
         for held in plan.held where held.action == .rebase {
-            events.append(try rebase(held, in: queue.board, policy: policy))
+            if let event = try rebase(held, in: queue.board, policy: policy) { events.append(event) }
         }
         return events
     }
@@ -105,8 +105,11 @@ public struct LandingQueue {
 
     /// A new run of the card on the base's new tip, told what conflicted and
     /// what its predecessor changed, so its agent redoes the change on top.
-    func rebase(_ held: LandingPlan.Held, in board: Board, policy: Policy) throws -> Event {
+    /// Nil when a rebase run of it exists already: an attempt of its card,
+    /// which lands (and supersedes it) or fails on its own.
+    func rebase(_ held: LandingPlan.Held, in board: Board, policy: Policy) throws -> Event? {
         let record = held.view.record
+        if board.runs.contains(where: { $0.record.extraValue(Self.rebaseOfKey) == record.id.description }) { return nil }
         if let spent = budgetSpent(in: board) { return .waits(run: record.id, why: spent) }
         let earlier = board.runs.filter { $0.record.card == record.card && $0.record.extraValue(Self.rebaseOfKey) != nil }
         guard earlier.count < policy.retries else {
