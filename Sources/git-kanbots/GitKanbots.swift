@@ -57,12 +57,12 @@ struct GitKanbots: ParsableCommand {
         guard let path = ProcessInfo.processInfo.environment["KANBOTS_STATS"] else { return }
         let line = "writes=\(Contention.writes) retries=\(Contention.retries) "
             + String(format: "ports_ms=%.3f", RunPorts.allocationSeconds * 1000) + " pid=\(getpid())\n"
-        guard let handle = FileHandle(forWritingAtPath: path) ?? {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            return FileHandle(forWritingAtPath: path)
-        }() else { return }
-        handle.seekToEndOfFile()
-        handle.write(Data(line.utf8))
-        handle.closeFile()
+        // One write on a descriptor opened to append: fifty processes at once
+        // each add a whole line (seeking to the end first would let two of
+        // them overwrite each other).
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        _ = line.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count - 1) }
     }
 }
