@@ -129,11 +129,7 @@ public struct LandingQueue {
             \(previousDiff(of: held))
             ```
             """
-        var request = DispatchRequest(card: record.card, agent: record.agent, model: record.model, base: record.base,
-                                      capUSD: record.capUSD, persona: record.persona)
-        request.fields = sessionFields.merging([Self.rebaseOfKey: record.id.description]) { _, own in own }
-        request.promptContext = context
-        let run = try Dispatcher(repository).dispatch(request)
+        let run = try redo(record, on: record.base, link: Self.rebaseOfKey, context: context)
         return .rebased(run: record.id, by: run.id)
     }
 
@@ -155,12 +151,18 @@ public struct LandingQueue {
             \(tail)
             ```
             """
-        var request = DispatchRequest(card: record.card, agent: record.agent, model: record.model, base: record.branch,
-                                      capUSD: record.capUSD, persona: record.persona)
-        request.fields = sessionFields.merging([Self.fixOfKey: record.id.description]) { _, own in own }
-        request.promptContext = context
-        let run = try Dispatcher(repository).dispatch(request)
+        let run = try redo(record, on: record.branch, link: Self.fixOfKey, context: context)
         return .fixing(run: record.id, by: run.id)
+    }
+
+    /// A new run of `record`'s card with its agent, model, cap and persona,
+    /// on `base`, linked back by the field `link`, told `context`.
+    func redo(_ record: RunRecord, on base: String, link: String, context: String) throws -> RunRecord {
+        var request = DispatchRequest(card: record.card, agent: record.agent, model: record.model, base: base,
+                                      capUSD: record.capUSD, persona: record.persona)
+        request.fields = sessionFields.merging([link: record.id.description]) { _, own in own }
+        request.promptContext = context
+        return try Dispatcher(repository).dispatch(request)
     }
 
     /// A session's queue ends with the session: stopped, and none of its

@@ -27,14 +27,19 @@ import Darwin
         echo '{"type":"result","subtype":"success","is_error":false,"num_turns":1,"total_cost_usd":0.01,"session_id":"s-queue"}'
         """
 
+    /// A shared file of 100 lines, a real check run on each merged result,
+    /// and the scripted agent above.
+    static func prepare(_ sandbox: Sandbox) throws {
+        try sandbox.write("shared.txt", (1...100).map { "line \($0)" }.joined(separator: "\n") + "\n")
+        try sandbox.gitOK("add", "shared.txt")
+        try sandbox.gitOK("commit", "-q", "-m", "a shared file")
+        try sandbox.gitOK("config", "--add", "kanbots.check", "test $(wc -l < shared.txt) -eq 100")
+        try sandbox.installFakeAgent("claude", script: agent)
+    }
+
     @Test func sixCardsWithTwoConflictingPairsAllLandAndTheConflictingOnesAreRedoneOnce() throws {
         try Sandbox.with(cards: (1...6).map { "Card \($0)" }) { sandbox in
-            try sandbox.write("shared.txt", (1...100).map { "line \($0)" }.joined(separator: "\n") + "\n")
-            try sandbox.gitOK("add", "shared.txt")
-            try sandbox.gitOK("commit", "-q", "-m", "a shared file")
-            // A real check, run on each merged result.
-            try sandbox.gitOK("config", "--add", "kanbots.check", "test $(wc -l < shared.txt) -eq 100")
-            try sandbox.installFakeAgent("claude", script: Self.agent)
+            try Self.prepare(sandbox)
             for card in 1...6 { _ = try sandbox.dispatch(card, ["--agent", "claude"]) }
             try sandbox.waitUntilIdle()
 
@@ -64,11 +69,7 @@ import Darwin
 
     @Test func anAutopilotSessionWithLandEndsWithEveryCardOnTheBaseAndItsStoryOnTheSession() throws {
         try Sandbox.with(cards: (1...6).map { "Card \($0)" }) { sandbox in
-            try sandbox.write("shared.txt", (1...100).map { "line \($0)" }.joined(separator: "\n") + "\n")
-            try sandbox.gitOK("add", "shared.txt")
-            try sandbox.gitOK("commit", "-q", "-m", "a shared file")
-            try sandbox.gitOK("config", "--add", "kanbots.check", "test $(wc -l < shared.txt) -eq 100")
-            try sandbox.installFakeAgent("claude", script: Self.agent)
+            try Self.prepare(sandbox)
             let started = try sandbox.run(
                 try KanbotsBinary.path(),
                 ["autopilot", "start", "--json", "--parallel", "3", "--budget", "5", "--agent", "claude", "--land"],
