@@ -44,8 +44,11 @@ let package = Package(
         // A run's environment: the project's commands in a worktree (setup, checks,
         // services), the ignored files it brings along, its ports (docs/environment.md).
         .target(name: "KanbotsEnvironment", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents"]),
+        // Where a run's supervisor runs: a detached local process, or a job of
+        // a batch engine (Slurm, Kubernetes) reached through the git remote.
+        .target(name: "KanbotsExecutors", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore"]),
         // The per-run supervisor process and process utilities.
-        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment"]),
+        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsExecutors"]),
         // The MCP server agents call to ask a human (`git-kanbots mcp`): decisions.
         .target(name: "KanbotsMCP", dependencies: [
             "KanbotsCore", "KanbotsStore", .product(name: "MCP", package: "swift-sdk"),
@@ -58,7 +61,7 @@ let package = Package(
         // its plain-text output into an NDJSON transcript.
         .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSystem", "KanbotsSupervisor"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
-        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsSupervisor"]),
+        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsExecutors", "KanbotsSupervisor"]),
         // Review and landing: readiness derived by in-memory merges (cached by
         // commit ids), the review queue, landing plans, and the one way runs
         // are merged locally (`land`, `promote --merge`).
@@ -68,7 +71,7 @@ let package = Package(
         // JSON views with their encoder. The CLI and the web board share them, errors included.
         .target(name: "KanbotsApp", dependencies: [
             "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment",
-            "KanbotsSupervisor", "KanbotsGitHub", "KanbotsAutopilot", "KanbotsReview",
+            "KanbotsExecutors", "KanbotsSupervisor", "KanbotsGitHub", "KanbotsAutopilot", "KanbotsReview",
         ]),
         // The local web board (`git kanbots serve`): routes, the access guard,
         // Server-Sent Events from watching the repository, and the page's assets
@@ -91,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor",
+                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsExecutors", "KanbotsSupervisor",
                 "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider", "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -107,7 +110,7 @@ let package = Package(
         // git-kanbots runs from.
         .executableTarget(
             name: "kanbots-supervisor",
-            dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor", "KanbotsAutopilot"],
+            dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsExecutors", "KanbotsSupervisor", "KanbotsAutopilot"],
             // As for git-kanbots: no CA bundle parsed at start-up, which also
             // keeps the certificates out of every supervisor's memory.
             linkerSettings: [

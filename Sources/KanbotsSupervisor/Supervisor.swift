@@ -1,6 +1,7 @@
 import KanbotsAgents
 import KanbotsCore
 import KanbotsEnvironment
+import KanbotsExecutors
 import KanbotsGit
 import KanbotsStore
 import KanbotsSystem

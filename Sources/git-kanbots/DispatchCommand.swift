@@ -36,6 +36,11 @@ struct DispatchCommand: ParsableCommand {
         discussion: "Recorded as failed (time_capped). Required for agents that may report no cost (ACP).",
         valueName: "duration"))
     var maxTime: String?
+    @Option(help: ArgumentHelp(
+        "Where the run's supervisor runs: local, slurm (a Slurm batch job) or kubernetes.",
+        discussion: "Default: the card's (card edit --on), else git config kanbots.executor, else local. See docs/executors.md.",
+        valueName: "executor"))
+    var on: String?
     @Flag(help: "Print the run as JSON.") var json = false
 
     func run() throws {
@@ -45,12 +50,16 @@ struct DispatchCommand: ParsableCommand {
             card: number, agent: agent, model: model, base: base, capUSD: cap, persona: persona,
             decideAfter: decideAfterSeconds)
         request.maxTime = try RunActions.maxTime(maxTime)
+        request.executor = try on.map(ExecutorKind.parse)
         let repository = try openRepository()
         let dispatched = try RunActions(repository).dispatch(request)
         let record = dispatched.record
         if json {
             try printJSON(["id": record.id.description, "card": String(record.card), "branch": record.branch,
                            "worktree": repository.absolutePath(record.worktree), "agent": record.agent])
+        } else if record.executor.isRemote {
+            print("run \(record.id) submitted to \(record.executor.rawValue) on card #\(record.card) with \(record.agent)")
+            print("  job      \(record.jobName) (its record, transcript and branch arrive with `git kanbots sync`)")
         } else {
             print("run \(record.id) started on card #\(record.card) with \(record.agent)")
             print("  branch   \(record.branch)")

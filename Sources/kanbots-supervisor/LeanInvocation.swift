@@ -3,6 +3,8 @@
 struct LeanInvocation: Equatable {
     enum Role: Equatable {
         case supervisor(reattach: Bool)
+        /// A remote run's supervisor inside its job (`JobScript`).
+        case job
         case orchestrator
     }
 
@@ -29,6 +31,7 @@ struct LeanInvocation: Equatable {
         self.repository = repository
         switch verb {
         case "run": role = .supervisor(reattach: reattach)
+        case "job": role = .job
         case "orchestrate": role = .orchestrator
         default: return nil
         }
