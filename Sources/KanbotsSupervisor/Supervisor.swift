@@ -354,7 +354,7 @@ public final class Supervisor {
             let stated = monitor.result.flatMap { $0.isError ? $0.subtype : nil }
             (state, reason) = (.failed, stated ?? Reason.agentExited(code))
         case .exited(.some(.signaled(let signal))):
-            (state, reason) = (.failed, Reason.agentKilled(signal))
+            (state, reason) = Self.stopped(along: signal) ? (.cancelled, Reason.stoppedByUser) : (.failed, Reason.agentKilled(signal))
         case .exited(.none):
             (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
         case .diskFull:

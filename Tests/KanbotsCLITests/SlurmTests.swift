@@ -113,7 +113,7 @@ struct SlurmTests {
             let running = try Self.syncUntil(sandbox, id, state: "running")
             let job = try #require(running["Job"])
             // SIGKILL to every process of the job: nobody in it can record the ending.
-            try cluster.command("/usr/bin/scancel", ["--signal=KILL", "--full", job])
+            cluster.killJobProcesses(job)
             try Self.waitForQueue(cluster) { $0.isEmpty }
             usleep(UInt32(1_000_000 * 3.2))  // past the cached listing
             let run = try #require(try sandbox.runs().first { $0.id == id })

@@ -103,9 +103,18 @@ final class SlurmCluster {
             .split(separator: "\n").map(String.init)
     }
 
-    /// Kills one node's slurmd (a node that dies under its jobs).
-    func killNode(_ node: String) {
-        if let pid = pid(file: "slurmd-\(node).pid") { kill(pid, SIGKILL) }
+    /// SIGKILLs every process of a job at once, as a node dying under it
+    /// would: nothing in it can record or push anything. (Killing slurmd
+    /// alone leaves the job RUNNING until SlurmdTimeout, minutes.)
+    func killJobProcesses(_ job: String) {
+        let marker = "SLURM_JOB_ID=\(job)"
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), pid != getpid(),
+                  let environ = FileManager.default.contents(atPath: "/proc/\(entry)/environ") else { continue }
+            if environ.split(separator: 0).contains(where: { String(decoding: $0, as: UTF8.self) == marker }) {
+                kill(pid, SIGKILL)
+            }
+        }
     }
 
     private func daemon(_ executable: String, _ arguments: [String]) throws {
@@ -140,7 +149,8 @@ final class SlurmCluster {
         for file in files {
             guard let pid = pid(file: file) else { continue }
             kill(pid, SIGTERM)
-            let end = Date().addingTimeInterval(5)
+            // A daemon may inherit the test runner's blocked SIGTERM: SIGKILL soon after.
+            let end = Date().addingTimeInterval(2)
             while kill(pid, 0) == 0, Date() < end { usleep(20_000) }
             if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
         }
