@@ -21,8 +21,9 @@ struct SlurmTests {
     }
 
     /// `dispatch --on slurm`; returns the run id it printed.
-    static func submit(_ sandbox: Sandbox, card: Int = 1, environment: [String: String] = [:]) throws -> String {
-        let result = try sandbox.kanbots("dispatch", String(card), "--on", "slurm", environment: environment)
+    static func submit(_ sandbox: Sandbox, card: Int = 1, on: [String] = ["--on", "slurm"],
+                       environment: [String: String] = [:]) throws -> String {
+        let result = try sandbox.run(try KanbotsBinary.path(), ["dispatch", String(card)] + on, environment: environment)
         guard result.succeeded, result.stdout.contains("submitted to slurm"),
               let id = result.stdout.split(separator: " ").dropFirst().first else {
             throw TestFailure("dispatch --on slurm failed: \(result)")
@@ -124,7 +125,10 @@ struct SlurmTests {
     @Test func aRunPinnedToTheSecondNodeRunsThere() throws {
         try Self.with(nodes: 2) { sandbox, _ in
             try sandbox.gitOK("config", "kanbots.slurm.args", "--nodelist=n2")
-            let id = try Self.submit(sandbox)
+            // The card's own default (`On:`) sends it to Slurm without --on.
+            try sandbox.kanbotsOK("card", "edit", "1", "--on", "slurm")
+            #expect(try sandbox.kanbotsOK("card", "show", "1").stdout.contains("on: slurm"))
+            let id = try Self.submit(sandbox, on: [])
             let record = try Self.syncUntil(sandbox, id, state: "completed")
             #expect(record["Node"] == "n2", "\(record)")
         }
