@@ -134,6 +134,24 @@ struct SlurmTests {
         }
     }
 
+    @Test func aCapCrossedInTheJobEndsTheRunThereAndASecondCloneSeesIt() throws {
+        try Self.with { sandbox, _ in
+            let other = sandbox.root + "/other"
+            try sandbox.gitOK("clone", "-q", sandbox.root + "/remote.git", other, in: sandbox.root)
+            try sandbox.kanbotsOK("init", in: other)
+            // The demo agent spends about $0.007: the job's supervisor caps it, as locally.
+            let id = try Self.submit(sandbox, on: ["--on", "slurm", "--cap", "0.002"])
+            let record = try Self.syncUntil(sandbox, id, state: "failed")
+            #expect(record["Reason"]?.hasPrefix("cost_capped") == true, "\(record)")
+            // Another clone watching the same remote sees the run, and leaves it to its own clone.
+            try sandbox.kanbotsOK("sync", in: other)
+            let seen = try sandbox.gitOK("log", "-1", "--format=%B", "refs/kanbots/runs/\(id)", in: other)
+            #expect(seen.contains("State: failed") && seen.contains("Executor: slurm"), "\(seen)")
+            #expect(try sandbox.gitOK("for-each-ref", "refs/heads/kanbots/", in: other).isEmpty)
+            expectSuccess(try sandbox.kanbots("board", in: other))
+        }
+    }
+
     @Test func withoutSbatchDispatchSaysSoAndClaimsNothing() throws {
         try Sandbox.with(cards: ["One"]) { sandbox in
             _ = try sandbox.addBareRemote()
