@@ -75,7 +75,8 @@ public struct JobScript: Sendable {
                 git rev-parse -q --verify refs/notes/kanbots >/dev/null && set -- "$@" refs/notes/kanbots:refs/notes/kanbots
                 git push -q --no-verify origin "$@" 2>>"$work/push.log"
             }
-            ( while sleep "$interval"; do push; done ) &
+            # Each checkpoint first attaches the redacted transcript so far to the record.
+            ( while sleep "$interval"; do kanbots-supervisor checkpoint "$run" --repository "$work/repo"; push; done ) &
             pusher=$!
             # The engine's stop (scancel) reaches the supervisor too, which records
             # `cancelled`; this shell waits for it and pushes that last record.

@@ -27,3 +27,13 @@ extension Synchronizer {
         return created
     }
 }
+
+extension Synchronizer {
+    /// Fetches one run's record from the remote straight into the local ref,
+    /// fast-forward only (`log --follow` of a remote run): nothing else is
+    /// fetched. A record that diverged is left for `sync` to merge.
+    public func fetchRun(_ id: RunID) {
+        let ref = KanbotsRepository.runsRefPrefix + id.description
+        try? transport.fetch(remote: remote, refspecs: ["\(ref):\(ref)"])
+    }
+}

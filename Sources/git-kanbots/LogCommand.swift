@@ -53,6 +53,12 @@ struct LogCommand: ParsableCommand {
 
         let livePath = thread.livePath
         let loader = BoardLoader(repository)
+        // A run in an engine's job: its checkpoints arrive through the remote.
+        if follow, record.executor.isRemote, !FileManager.default.fileExists(atPath: livePath) {
+            try followRemote(id, repository: repository, emit: emit)
+            try printEnding(store: store, id: id)
+            return
+        }
         // A run just dispatched has no stream yet: wait for its agent to start.
         while follow, !FileManager.default.fileExists(atPath: livePath) {
             let current = try store.record(id)
@@ -112,5 +118,26 @@ struct LogCommand: ParsableCommand {
         }
         print(ChecksJSON.tail(of: log, lines: tail))
         print(ChecksJSON.summary(result))
+    }
+
+    /// Fetches only the run's record every second and prints what its
+    /// checkpointed transcript (redacted, attached by the job before each
+    /// push) gained, until the run ends or its job is gone.
+    func followRemote(_ id: RunID, repository: KanbotsRepository, emit: (Data) -> Void) throws {
+        let store = RunStore(repository)
+        let loader = BoardLoader(repository)
+        let remote = try Synchronizer(repository, remote: Settings(repository).executorRemote)
+        var printed = 0
+        while true {
+            remote.fetchRun(id)
+            let current = try store.record(id)
+            if let stored = try store.attachment("transcript.ndjson", of: id) {
+                let lines = stored.split(separator: 0x0A)
+                lines.dropFirst(printed).forEach { emit(Data($0)) }
+                printed = max(printed, lines.count)
+            }
+            if current.state.isFinished || loader.liveness(of: current) == .gone { return }
+            Thread.sleep(forTimeInterval: 1)
+        }
     }
 }

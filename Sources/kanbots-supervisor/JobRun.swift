@@ -1,6 +1,7 @@
 import KanbotsCore
 import KanbotsGit
 import KanbotsStore
+import KanbotsSupervisor
 import KanbotsSystem
 
 /// `kanbots-supervisor job RUN --repository PATH`: what a remote run's job
@@ -42,4 +43,23 @@ func superviseJob(_ runID: String, repository path: String) throws {
     // Where a local dispatch leaves the run's lock, live figures and transcript.
     try FileManager.default.createDirectory(atPath: repository.runDirectory(id), withIntermediateDirectories: true)
     try superviseRun(runID, repository: path, reattach: false)
+}
+
+/// `kanbots-supervisor checkpoint RUN --repository PATH`: run by a remote
+/// job before each periodic push. Attaches the transcript so far, redacted
+/// as the final one is, to the run's record (no transition), so `log
+/// --follow` elsewhere sees the run within a checkpoint interval. A record
+/// that is already final, or a transcript that has not grown, is left alone.
+func checkpointJob(_ runID: String, repository path: String) throws {
+    let repository = try KanbotsRepository(discoveringFrom: path)
+    guard let id = RunID(runID) else { throw KanbotsError.unknownRun(runID) }
+    let source = repository.transcriptPath(id)
+    let marker = repository.runDirectory(id) + "/checkpoint.size"
+    guard let size = PathName.fileSize(source), size > 0 else { return }
+    let previous = FileManager.default.contents(atPath: marker).flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+    guard previous != size,
+          let redacted = TranscriptRedaction.write(from: source, to: source + ".checkpoint") else { return }
+    defer { unlink(redacted) }
+    try RunStore(repository).update(id, diskFiles: ["transcript.ndjson": redacted]) { $0.state.isActive }
+    try Data(String(size).utf8).write(to: URL(fileURLWithPath: marker))
 }

@@ -5,6 +5,8 @@ struct LeanInvocation: Equatable {
         case supervisor(reattach: Bool)
         /// A remote run's supervisor inside its job (`JobScript`).
         case job
+        /// A remote job's transcript checkpoint before each push (`checkpointJob`).
+        case checkpoint
         case orchestrator
     }
 
@@ -32,6 +34,7 @@ struct LeanInvocation: Equatable {
         switch verb {
         case "run": role = .supervisor(reattach: reattach)
         case "job": role = .job
+        case "checkpoint": role = .checkpoint
         case "orchestrate": role = .orchestrator
         default: return nil
         }

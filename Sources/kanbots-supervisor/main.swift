@@ -41,6 +41,8 @@ do {
         try superviseRun(invocation.name, repository: invocation.repository, reattach: reattach)
     case .job:
         try superviseJob(invocation.name, repository: invocation.repository)
+    case .checkpoint:
+        try checkpointJob(invocation.name, repository: invocation.repository)
     case .orchestrator:
         // Start-up (the loader, the runtime) is done: its code can go.
         CodeResidency.release()

@@ -152,6 +152,27 @@ struct SlurmTests {
         }
     }
 
+    @Test func logFollowReadsTheJobsCheckpointedTranscriptThroughTheRemote() throws {
+        try Self.with { sandbox, _ in
+            try sandbox.gitOK("config", "kanbots.remote.checkpoint", "1s")
+            let id = try Self.submit(sandbox, environment: ["KANBOTS_DEMO_STEP_SECONDS": "0.5", "KANBOTS_DEMO_TURNS": "8"])
+            _ = try Self.syncUntil(sandbox, id, state: "running")
+            let follower = try sandbox.startKanbots(["log", "--follow", id])
+            // A checkpoint reaches the remote while the run still runs.
+            let remote = sandbox.root + "/remote.git"
+            let checkpointed = try ProcessProbe.waitUntil(timeout: 30, interval: 0.2) {
+                let record = try sandbox.gitOK("log", "-1", "--format=%B", "refs/kanbots/runs/\(id)", in: remote)
+                let transcript = try sandbox.git("show", "refs/kanbots/runs/\(id):transcript.ndjson", in: remote)
+                return record.contains("State: running") && transcript.succeeded && transcript.stdout.contains("\"type\":\"assistant\"")
+            }
+            #expect(checkpointed, "no transcript checkpoint on the remote while the run ran")
+            let followed = try follower.wait(timeout: 90)
+            expectSuccess(followed)
+            #expect(followed.stdout.contains("Done: kanbots-demo/card-1.md is committed."), "\(followed)")
+            #expect(followed.stdout.components(separatedBy: "I'll record this task").count == 2, "printed twice: \(followed)")
+        }
+    }
+
     @Test func withoutSbatchDispatchSaysSoAndClaimsNothing() throws {
         try Sandbox.with(cards: ["One"]) { sandbox in
             _ = try sandbox.addBareRemote()
