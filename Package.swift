@@ -44,15 +44,19 @@ let package = Package(
         // A run's environment: the project's commands in a worktree (setup, checks,
         // services), the ignored files it brings along, its ports (docs/environment.md).
         .target(name: "KanbotsEnvironment", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents"]),
+        // Where a run's supervisor runs: a detached local process, or a job of
+        // a batch engine (Slurm; Kubernetes to come) reached through the git remote.
+        .target(name: "KanbotsExecutors", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore"]),
         // The process that watches one run (`kanbots-supervisor run ID`): starts
         // its agent (the agent catalog, bubblewrap confinement), follows and
         // meters the stream, enforces caps and scope, runs the checks, records the end.
-        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment"]),
+        .target(name: "KanbotsSupervisor", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsExecutors"]),
         // The run lifecycle: dispatch and reply (claim, worktree, start the
         // supervisor), answer, stop, and the reconcile that records what a lost
         // supervisor cannot.
         .target(name: "KanbotsRuns", dependencies: [
-            "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor",
+            "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsExecutors",
+            "KanbotsSupervisor",
         ]),
         // The MCP server agents call to ask a human (`git-kanbots mcp`): decisions.
         .target(name: "KanbotsMCP", dependencies: [
@@ -66,7 +70,7 @@ let package = Package(
         // its plain-text output into an NDJSON transcript.
         .target(name: "KanbotsAider", dependencies: ["KanbotsAgents", "KanbotsSystem"]),
         // The autopilot orchestrator: keeps N slots busy within a budget.
-        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsRuns"]),
+        .target(name: "KanbotsAutopilot", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment", "KanbotsExecutors", "KanbotsRuns"]),
         // Review and landing: readiness derived by in-memory merges (cached by
         // commit ids), the review queue, landing plans, and the one way runs
         // are merged locally (`land`, `promote --merge`).
@@ -118,7 +122,7 @@ let package = Package(
         // git-kanbots runs from.
         .executableTarget(
             name: "kanbots-supervisor",
-            dependencies: ["KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsRuns", "KanbotsAutopilot"],
+            dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsSupervisor", "KanbotsRuns", "KanbotsAutopilot"],
             // As for git-kanbots: no CA bundle parsed at start-up, which also
             // keeps the certificates out of every supervisor's memory.
             linkerSettings: [

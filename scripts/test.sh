@@ -68,6 +68,20 @@ if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb 
     fi
 fi
 
+# The Slurm executor is tested against a private cluster the tests start
+# themselves (Tests/KanbotsCLITests/Support/SlurmCluster.swift): munge and
+# Slurm's daemons and client, no systemd needed.
+if ! command -v slurmctld >/dev/null 2>&1 || ! command -v slurmd >/dev/null 2>&1 \
+    || ! command -v sbatch >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        packages="slurmctld slurmd slurm-client munge"
+        apt-get install -y -qq --no-install-recommends $packages >/dev/null \
+            || { apt-get update -qq && apt-get install -y -qq --no-install-recommends $packages >/dev/null; }
+    else
+        echo "test: Slurm or munge is missing; the Slurm executor tests will fail (install slurmctld slurmd slurm-client munge)" >&2
+    fi
+fi
+
 swift build --build-tests
 # argument-parser's man page generator, for scripts/install-manual-and-completions.sh.
 swift build --product generate-manual

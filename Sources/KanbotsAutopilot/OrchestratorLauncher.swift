@@ -1,5 +1,5 @@
 import KanbotsCore
-import KanbotsRuns
+import KanbotsExecutors
 import KanbotsStore
 
 /// Starts `kanbots-supervisor orchestrate` as a detached process, the

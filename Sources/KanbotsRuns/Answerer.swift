@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsExecutors
 import KanbotsStore
 import KanbotsSystem
 

@@ -1,5 +1,6 @@
 import KanbotsCore
 import KanbotsEnvironment
+import KanbotsExecutors
 import KanbotsGit
 import KanbotsStore
 import KanbotsSupervisor
@@ -23,6 +24,9 @@ public struct DispatchRequest: Sendable {
     /// What the agent must know beyond its card (`prompt-context.md`): the
     /// conflict a rebase run redoes its change over, the checks a fix run fixes.
     public var promptContext: String?
+    /// Where the run's supervisor runs (`--on`): nil takes the card's `On:`,
+    /// then `kanbots.executor`, then local.
+    public var executor: ExecutorKind?
 
     public init(card: Int, agent: String? = nil, model: String? = nil, base: String? = nil,
                 capUSD: Double? = nil, persona: String? = nil, decideAfter: TimeInterval? = nil) {
@@ -56,8 +60,12 @@ public struct Dispatcher {
             AgentChoice(agent: settings.string(Settings.Key.agent), model: settings.defaultModel),
         ], defaultAgent: settings.defaultAgent)
         let definition = try AgentCatalog.definition(agent, settings: settings)
-        _ = try AgentCatalog.locate(agent, settings: settings)
-        try AgentConfinement.validate(agent: agent, settings: settings)
+        let executorKind = try request.executor ?? card.executor ?? settings.executor()
+        // A remote run's agent and its confinement live on the node: they are checked there.
+        if !executorKind.isRemote {
+            _ = try AgentCatalog.locate(agent, settings: settings)
+            try AgentConfinement.validate(agent: agent, settings: settings)
+        }
         let maxTime = try request.maxTime ?? settings.maxTime()
         if definition.agentProtocol.mayBeUnmetered, maxTime == nil {
             throw KanbotsError.invalidArgument(
@@ -70,6 +78,20 @@ public struct Dispatcher {
             throw KanbotsError.unknownBase(baseName)
         }
         let worktrees = Worktrees(repository)
+        if executorKind.isRemote {
+            let executor = try Executors.executor(executorKind, repository: repository)
+            return try RemoteDispatch(repository: repository, executor: executor).submit { id in
+                var record = RunRecord(
+                    id: id, card: request.card, agent: agent, model: model,
+                    branch: RunRecord.branchName(card: request.card, id: id),
+                    worktree: KanbotsRepository.worktreesFolder + "/" + RunRecord.worktreeName(card: request.card, id: id),
+                    base: baseName, baseCommit: baseCommit.hex, createdAt: Date(), host: "",
+                    uuid: UUID().uuidString.lowercased())
+                record.executor = executorKind
+                apply(request, to: &record, settings: settings, maxTime: maxTime, definition: definition)
+                return record
+            }
+        }
         let pool = WorktreePool(repository)
         // The pool holds the default base only; its supervisor refills it once the agent runs.
         let usePool = pool.size > 0 && baseName == (try? settings.defaultBase())
@@ -82,12 +104,7 @@ public struct Dispatcher {
                 id: id, card: request.card, agent: agent, model: model,
                 branch: branch, worktree: folder, base: baseName, baseCommit: baseCommit.hex,
                 createdAt: Date(), host: KanbotsRepository.hostName, uuid: UUID().uuidString.lowercased())
-            record.capUSD = request.capUSD ?? settings.defaultCapUSD
-            record.persona = request.persona
-            record.decideAfter = request.decideAfter ?? settings.decideAfter
-            record.maxTime = maxTime
-            if !definition.isBuiltIn { record.agentProtocol = definition.agentProtocol.rawValue }
-            for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { record.setExtra(key, value) }
+            apply(request, to: &record, settings: settings, maxTime: maxTime, definition: definition)
             return record
         } prepareWorktree: { record in
             try worktrees.create(
@@ -99,6 +116,17 @@ public struct Dispatcher {
     /// The attachments a new run's first record carries.
     static func attachments(for request: DispatchRequest) -> [String: Data] {
         request.promptContext.map { [RunRecord.promptContextFile: Data($0.utf8)] } ?? [:]
+    }
+
+    /// The request's bounds and fields, the same for a run wherever it runs.
+    func apply(_ request: DispatchRequest, to record: inout RunRecord, settings: Settings, maxTime: MaxTime?,
+               definition: AgentDefinition) {
+        record.capUSD = request.capUSD ?? settings.defaultCapUSD
+        record.persona = request.persona
+        record.decideAfter = request.decideAfter ?? settings.decideAfter
+        record.maxTime = maxTime
+        if !definition.isBuiltIn { record.agentProtocol = definition.agentProtocol.rawValue }
+        for (key, value) in request.fields.sorted(by: { $0.key < $1.key }) { record.setExtra(key, value) }
     }
 
     /// The steps every new run shares: claim an id with its `queued` record,
@@ -191,6 +219,6 @@ public struct Dispatcher {
     }
 
     func startSupervisor(for record: RunRecord, holding lock: FileLock, waitingFor signal: StartSignal) throws {
-        try SupervisorLauncher(repository).start(record.id, holding: lock, reattach: false, waitingFor: signal)
+        try LocalExecutor(repository).submit(record, start: LocalStart(lock: lock, signal: signal))
     }
 }

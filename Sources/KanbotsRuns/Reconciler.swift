@@ -1,5 +1,6 @@
 import KanbotsCore
 import KanbotsEnvironment
+import KanbotsExecutors
 import KanbotsStore
 
 /// Brings records in line with reality: a run recorded as active whose
@@ -26,8 +27,19 @@ public struct Reconciler {
         let loader = BoardLoader(repository)
         let store = RunStore(repository)
         var outcomes: [Outcome] = []
-        for record in try candidates ?? RunIndex(repository).records().records
-        where record.state.isActive && loader.liveness(of: record) == .gone {
+        var (all, remoteFetched) = (try candidates ?? RunIndex(repository).records().records, false)
+        for var record in all where record.state.isActive && loader.liveness(of: record) == .gone {
+            if record.executor.isRemote {
+                // The job may have ended well: its final record is on the remote.
+                if !remoteFetched {
+                    remoteFetched = true
+                    _ = try? Synchronizer(repository, remote: Settings(repository).executorRemote).sync(push: false)
+                }
+                guard let current = try? store.record(record.id), current.state.isActive else { continue }
+                record = current
+                if let outcome = try recordLostJob(record) { outcomes.append(outcome) }
+                continue
+            }
             // A queued run whose supervisor recorded itself was setting up its
             // environment: its dispatch was over, its supervisor was lost.
             let interrupted = record.state == .queued && record.supervisorPID == nil
@@ -80,6 +92,23 @@ public struct Reconciler {
         guard !lost.isEmpty, !(try reconcile(adoptingOrphans: false, among: lost)).isEmpty else { return snapshot }
         snapshot.saveCache()
         return try loader.load(summarizingSettled: summarizingSettled)
+    }
+
+    /// A remote run whose job the engine no longer knows, with no final
+    /// record on the remote: lost, as a local run whose supervisor died.
+    func recordLostJob(_ record: RunRecord) throws -> Outcome? {
+        let loader = BoardLoader(repository)
+        let updated = try RunStore(repository).update(record.id) { current in
+            guard current.state.isActive, loader.liveness(of: current) == .gone else { return false }
+            current.state = .failed
+            current.reason = "\(Reason.supervisorLost); \(current.executor.rawValue) job \(current.job ?? current.jobName) is gone"
+            current.endedAt = Date()
+            return true
+        }
+        guard updated.state == .failed, updated.endedAt != nil, updated.reason?.hasPrefix(Reason.supervisorLost) == true else {
+            return nil
+        }
+        return Outcome(id: record.id, state: .failed, reason: Reason.supervisorLost, orphanedAgentPID: nil)
     }
 
     /// Starts a new supervisor for a run whose agent outlived its supervisor.

@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsExecutors
 import KanbotsStore
 import KanbotsSystem
 
@@ -10,6 +11,7 @@ public struct Stopper {
     public init(repository: KanbotsRepository) { self.repository = repository }
 
     public func stop(_ record: RunRecord, timeout: TimeInterval) throws -> RunRecord {
+        if record.executor.isRemote { return try stopRemote(record, timeout: timeout) }
         let store = RunStore(repository)
         let loader = BoardLoader(repository)
         let deadline = Date().addingTimeInterval(timeout)
@@ -37,6 +39,30 @@ public struct Stopper {
             if ProcessProbe.isGroupAlive(agent) { kill(-agent, SIGKILL) }
         }
         return try store.update(record.id) { run in
+            guard run.state.isActive else { return false }
+            run.state = .cancelled
+            run.reason = Reason.stoppedByUser
+            run.endedAt = Date()
+            return true
+        }
+    }
+
+    /// A run in an engine's job: the engine stops the job (scancel), whose
+    /// supervisor records `cancelled` and pushes it. Once the engine no
+    /// longer knows the job, the remote's record is fetched; if the job
+    /// could not record its ending, this side records it.
+    func stopRemote(_ record: RunRecord, timeout: TimeInterval) throws -> RunRecord {
+        let executor = try Executors.executor(for: record, repository: repository)
+        try executor.requestStop(record)
+        let queue = EngineQueue(repository, kind: record.executor)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            queue.invalidate()
+            if executor.liveness(of: record) == .gone { break }
+            sleepThread(seconds: 0.2)
+        }
+        _ = try? Synchronizer(repository, remote: Settings(repository).executorRemote).sync(push: false)
+        return try RunStore(repository).update(record.id) { run in
             guard run.state.isActive else { return false }
             run.state = .cancelled
             run.reason = Reason.stoppedByUser

@@ -1,6 +1,7 @@
 import KanbotsAgents
 import KanbotsCore
 import KanbotsEnvironment
+import KanbotsExecutors
 import KanbotsGit
 import KanbotsStore
 import KanbotsSystem
@@ -266,38 +267,9 @@ public final class Supervisor {
             signature: checkout.defaultSignature())
     }
 
-    /// Writes the transcript as it goes into git, next to the original:
-    /// every line, with API keys and tokens replaced, so nothing secret is
-    /// ever shared with the history. Streams in slices, so a transcript of
-    /// any size costs the supervisor a slice of memory, not the whole file.
+    /// The redacted copy attached to the final record (`TranscriptRedaction`).
     func writeRedactedTranscript() -> String? {
-        let source = repository.transcriptPath(id)
-        let target = source + ".redacted"
-        guard let size = PathName.fileSize(source), size > 0,
-              FileManager.default.createFile(atPath: target, contents: nil),
-              let output = OpenFile(target, .writing) else { return nil }
-        // A full disk fails a write: then no redacted copy, never a crash.
-        var failed = false
-        let redactor = SecretRedactor()
-        let tail = TranscriptTail(path: source)
-        var slice = Data()
-        func write(_ line: Data) {
-            slice.append(redactor.redact(line))
-            slice.append(0x0A)
-            if slice.count >= 64 << 10 {
-                do { try output.write(slice) } catch { failed = true }
-                slice.removeAll(keepingCapacity: true)
-            }
-        }
-        while true {
-            let lines = tail.readLines()
-            if lines.isEmpty { break }
-            lines.forEach(write)
-        }
-        if let remainder = tail.takeRemainder() { write(remainder) }
-        do { try output.write(slice) } catch { failed = true }
-        if failed { unlink(target) }
-        return failed ? nil : target
+        TranscriptRedaction.write(from: repository.transcriptPath(id))
     }
 
     private func writeLive(_ live: inout LiveStatus, offset: Int64, runDirectory: String) {
@@ -359,7 +331,7 @@ public final class Supervisor {
             let stated = monitor.result.flatMap { $0.isError ? $0.subtype : nil }
             (state, reason) = (.failed, stated ?? Reason.agentExited(code))
         case .exited(.some(.signaled(let signal))):
-            (state, reason) = (.failed, Reason.agentKilled(signal))
+            (state, reason) = Self.stopped(along: signal) ? (.cancelled, Reason.stoppedByUser) : (.failed, Reason.agentKilled(signal))
         case .exited(.none):
             (state, reason) = (.failed, "agent_exited unknown (adopted after a supervisor crash)")
         case .diskFull:

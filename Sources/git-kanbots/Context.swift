@@ -11,6 +11,11 @@ func printJSON<T: Encodable>(_ value: T) throws {
 /// Prints the run `dispatch` or `reply` started: where it works, or its JSON.
 func printStarted(_ record: RunRecord, in repository: KanbotsRepository, json: Bool) throws {
     if json { return try printJSON(StartedRunJSON(record, in: repository)) }
+    if record.executor.isRemote {
+        print("run \(record.id) submitted to \(record.executor.rawValue) on card #\(record.card) with \(record.agent)")
+        print("  job      \(record.jobName) (its record, transcript and branch arrive with `git kanbots sync`)")
+        return
+    }
     print("run \(record.id) started on card #\(record.card) with \(record.agent)"
           + (record.replyTo.map { ", continuing run \($0)" } ?? ""))
     print("  branch   \(record.branch)")

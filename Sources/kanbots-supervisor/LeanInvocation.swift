@@ -3,6 +3,10 @@
 struct LeanInvocation: Equatable {
     enum Role: Equatable {
         case supervisor(reattach: Bool)
+        /// A remote run's supervisor inside its job (`JobScript`).
+        case job
+        /// A remote job's transcript checkpoint before each push (`checkpointJob`).
+        case checkpoint
         case orchestrator
     }
 
@@ -29,6 +33,8 @@ struct LeanInvocation: Equatable {
         self.repository = repository
         switch verb {
         case "run": role = .supervisor(reattach: reattach)
+        case "job": role = .job
+        case "checkpoint": role = .checkpoint
         case "orchestrate": role = .orchestrator
         default: return nil
         }

@@ -8,12 +8,14 @@
 // arguments are a contract with `SupervisorLauncher` and `OrchestratorLauncher`.
 //
 //     kanbots-supervisor run RUN --repository PATH [--reattach]
+//     kanbots-supervisor job RUN --repository PATH     (in a remote run's job)
 //     kanbots-supervisor orchestrate SESSION --repository PATH
 
 import KanbotsSystem
 
 let usage = """
     usage: kanbots-supervisor run RUN --repository PATH [--reattach]
+           kanbots-supervisor job RUN --repository PATH
            kanbots-supervisor orchestrate SESSION --repository PATH
            kanbots-supervisor demo-agent --prompt TEXT [--model NAME]
     (started by git-kanbots dispatch and autopilot; not for direct use)
@@ -37,6 +39,10 @@ do {
         // The supervisor gives back its start-up code once the agent runs
         // (`Supervisor.follow`): doing it here would delay the agent's start.
         try superviseRun(invocation.name, repository: invocation.repository, reattach: reattach)
+    case .job:
+        try superviseJob(invocation.name, repository: invocation.repository)
+    case .checkpoint:
+        try checkpointJob(invocation.name, repository: invocation.repository)
     case .orchestrator:
         // Start-up (the loader, the runtime) is done: its code can go.
         CodeResidency.release()

@@ -20,6 +20,8 @@ public struct CardEdit: Sendable {
     /// (`none` clears either).
     public var agent: String?
     public var model: String?
+    /// Where the card's runs run unless dispatch says `--on` (`none` clears it).
+    public var executor: String?
     /// Scope globs and checks to add (after clearing, when asked).
     public var scope: [String] = []
     public var clearScope = false
@@ -45,14 +47,16 @@ public struct CardActions {
 
     /// Files a card; `choice` is its agent and model (`card new --agent --model`).
     public func create(title: String, body: String, backlog: Bool, scope: [String] = [], checks: [String] = [],
-                       setup: [String] = [], choice: AgentChoice = AgentChoice()) throws -> Card {
+                       setup: [String] = [], choice: AgentChoice = AgentChoice(), executor: String? = nil) throws -> Card {
         try Self.checkScopeAndChecks(scope: scope, checks: checks, setup: setup)
         try validate(choice)
+        let on = try Self.executor(executor)
         return try store.create(title: title, body: body, lane: backlog ? .backlog : .todo) { card in
             card.scope = Self.unique(scope)
             card.checks = Self.unique(checks)
             card.setup = setup
             Self.apply(choice, to: &card)
+            if let on { card.executor = on }
         }
     }
 
@@ -65,6 +69,7 @@ public struct CardActions {
 
     public func edit(_ number: Int, _ edit: CardEdit) throws -> Card {
         try validate(AgentChoice(agent: edit.agent, model: edit.model))
+        let on = try Self.executor(edit.executor)
         try Self.checkScopeAndChecks(scope: edit.scope, checks: edit.checks, setup: edit.setup)
         for dependency in edit.after where dependency != number { _ = try store.card(dependency) }
         if edit.after.contains(number) { throw KanbotsError.invalidArgument("a card cannot depend on itself") }
@@ -84,6 +89,7 @@ public struct CardActions {
             if edit.clearRank { card.rank = nil }
             if let rank = edit.rank { card.rank = rank }
             Self.apply(AgentChoice(agent: edit.agent, model: edit.model), to: &card)
+            if let on { card.executor = on == .local && edit.executor == "none" ? nil : on }
             if edit.clearScope { card.scope = [] }
             if edit.clearChecks { card.checks = [] }
             card.scope = Self.unique(card.scope + edit.scope)
@@ -91,6 +97,12 @@ public struct CardActions {
             if edit.clearSetup { card.setup = [] }
             card.setup += edit.setup
         }
+    }
+
+    /// `--on`: an executor's name, or `none` (read as local, which clears the field).
+    private static func executor(_ text: String?) throws -> ExecutorKind? {
+        guard let text else { return nil }
+        return text == "none" ? .local : try ExecutorKind.parse(text)
     }
 
     /// Sets the card's agent and model; `none` clears either.

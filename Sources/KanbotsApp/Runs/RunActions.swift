@@ -61,10 +61,13 @@ public struct RunActions {
         case stopped(RunRecord)
     }
 
-    /// The active runs of this repository on this machine: what `stop --all` stops.
+    /// The active runs of this repository on this machine, and this clone's
+    /// runs in an engine's jobs: what `stop --all` stops.
     public func activeRunsOnThisHost() throws -> [RunID] {
-        try RunIndex(repository).records().records
-            .filter { $0.state.isActive && $0.host == KanbotsRepository.hostName }.map(\.id)
+        let clone = try Settings(repository).cloneTag()
+        return try RunIndex(repository).records().records.filter {
+            $0.state.isActive && ($0.host == KanbotsRepository.hostName || ($0.executor.isRemote && $0.id.clone == clone))
+        }.map(\.id)
     }
 
     /// Asks each run's supervisor to end the agent's process group and

@@ -36,6 +36,10 @@ public struct RunLog {
             for path in current.scopeViolations where flagged.insert(path).inserted { deliver(.outOfScope(path)) }
         }
         let livePath = repository.transcriptPath(run)
+        // A run in an engine's job: its checkpoints arrive through the remote.
+        if follow, try store.record(run).executor.isRemote, !FileManager.default.fileExists(atPath: livePath) {
+            return try followRemote(deliver)
+        }
         // A run just dispatched has no stream yet: wait for its agent to start.
         while follow, !FileManager.default.fileExists(atPath: livePath) {
             let current = try store.record(run)
@@ -68,5 +72,25 @@ public struct RunLog {
         }
         if let remainder = tail.takeRemainder() { deliver(.line(remainder)) }
         if follow { reportScope(try store.record(run)) }
+    }
+
+    /// A remote run's transcript, from the checkpoints its job pushes: only
+    /// that run's record is fetched, once a second, until the run ends.
+    func followRemote(_ deliver: (Event) -> Void) throws {
+        let store = RunStore(repository)
+        let loader = BoardLoader(repository)
+        let remote = try Synchronizer(repository, remote: Settings(repository).executorRemote)
+        var delivered = 0
+        while true {
+            remote.fetchRun(run)
+            let current = try store.record(run)
+            if let stored = try store.attachment("transcript.ndjson", of: run) {
+                let lines = stored.split(separator: 0x0A)
+                lines.dropFirst(delivered).forEach { deliver(.line(Data($0))) }
+                delivered = max(delivered, lines.count)
+            }
+            if current.state.isFinished || loader.liveness(of: current) == .gone { return }
+            sleepThread(seconds: 1)
+        }
     }
 }

@@ -136,6 +136,15 @@ public struct BoardLoader {
         // Another clone's run: its lock is in that clone's .git, not ours,
         // even on this same machine. Its own clone reconciles it.
         if record.id.clone != cloneTag { return .elsewhere }
+        // A run in a batch job: the engine knows whether its job lives
+        // (except in the job's own clone, where its supervisor is local).
+        if record.executor.isRemote, Settings(repository).string(Settings.jobRunKey) == nil {
+            if record.state == .queued, let pending = record.extraValue(RunRecord.dispatchLockKey),
+               FileLock.isHeld(at: repository.stateDirectory + "/" + pending) {
+                return .alive  // still being submitted
+            }
+            return EngineQueue(repository, kind: record.executor).liveness(of: record)
+        }
         if !record.host.isEmpty, record.host != KanbotsRepository.hostName { return .elsewhere }
         let lockPath = repository.supervisorLockPath(record.id)
         if FileLock.isHeld(at: lockPath) { return .alive }

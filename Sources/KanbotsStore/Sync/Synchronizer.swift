@@ -86,6 +86,8 @@ public final class Synchronizer {
         public var pushed: [String] = []
         public var rejected: [GitTransport.PushedRef] = []
         public var rounds = 0
+        /// Run branches created for finished remote runs (`createRemoteRunBranches`).
+        public var branches: [String] = []
     }
 
     public func sync(push: Bool) throws -> Report {
@@ -123,6 +125,7 @@ public final class Synchronizer {
             report.rejected = results.filter { !$0.accepted }
             if report.rejected.isEmpty { break }
         }
+        report.branches = try createRemoteRunBranches()
         return report
     }
 

@@ -31,7 +31,7 @@ struct CardCommand: ParsableCommand {
             let card = try CardActions(repository).create(
                 title: title, body: text, backlog: backlog, scope: review.scope, checks: review.checks,
                 setup: review.setup,
-                choice: AgentChoice(agent: choice.agent, model: choice.model))
+                choice: AgentChoice(agent: choice.agent, model: choice.model), executor: choice.on)
             print(card.number)
         }
     }
@@ -88,6 +88,7 @@ struct CardCommand: ParsableCommand {
             if card.agent != nil || card.model != nil {
                 print("agent: \(card.agent ?? "(default)")\(card.model.map { "  model: \($0)" } ?? "")")
             }
+            if let on = card.executor { print("on: \(on.rawValue)") }
             if !card.scope.isEmpty { print("scope: \(card.scope.joined(separator: "  "))") }
             for check in card.checks { print("check: \(check)") }
             for command in card.setup { print("setup: \(command)") }
@@ -130,6 +131,7 @@ struct CardCommand: ParsableCommand {
             edit.reopen = reopen
             edit.agent = choice.agent
             edit.model = choice.model
+            edit.executor = choice.on
             review.apply(to: &edit)
             let card = try CardActions(repository).edit(number, edit)
             print("updated #\(card.number) \(card.title)")
@@ -164,4 +166,7 @@ func readBody(body: String?, bodyFile: String?) throws -> String? {
 struct CardAgentOptions: ParsableArguments {
     @Option(help: "The agent this card's runs use unless dispatch names one (`none` clears it).") var agent: String?
     @Option(help: "The model this card's runs ask for (`none` clears it).") var model: String?
+    @Option(help: ArgumentHelp(
+        "Where this card's runs run unless dispatch says --on: local or slurm (`none` clears it).", valueName: "executor"))
+    var on: String?
 }

@@ -42,6 +42,11 @@ struct DispatchCommand: ParsableCommand {
         discussion: "Recorded as failed (time_capped). Required for agents that may report no cost (ACP).",
         valueName: "duration"))
     var maxTime: String?
+    @Option(help: ArgumentHelp(
+        "Where the run's supervisor runs: local, slurm (a Slurm batch job) or kubernetes.",
+        discussion: "Default: the card's (card edit --on), else git config kanbots.executor, else local. See docs/executors.md.",
+        valueName: "executor"))
+    var on: String?
     @Flag(help: "Print the run as JSON.") var json = false
 
     func run() throws {
@@ -50,6 +55,7 @@ struct DispatchCommand: ParsableCommand {
             card: number, agent: nil, model: nil, base: base, capUSD: cap, persona: persona,
             decideAfter: try RunActions.decideAfterSeconds(decideAfter))
         request.maxTime = try RunActions.maxTime(maxTime)
+        request.executor = try on.map(ExecutorKind.parse)
         let plan = try RunActions.AttemptPlan(count: attempts, agents: agent, models: model)
         let repository = try openRepository()
         let outcome = try RunActions(repository).dispatchAttempts(request, plan: plan)

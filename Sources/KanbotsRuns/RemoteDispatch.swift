@@ -1,0 +1,37 @@
+import KanbotsCore
+import KanbotsExecutors
+import KanbotsStore
+import KanbotsSystem
+
+/// `dispatch --on slurm` (or any engine): the run is claimed here as a
+/// local one is (its id, its `queued` record, `Executor:`), then handed to
+/// the engine. No worktree, ports or supervisor on this machine: those are
+/// the job's (docs/executors.md).
+struct RemoteDispatch {
+    let repository: KanbotsRepository
+    let executor: any RunExecutor
+
+    func submit(record make: (RunID) throws -> RunRecord) throws -> RunRecord {
+        try executor.checkAvailable()
+        let clone = try Settings(repository).cloneTag()
+        // Held from before the claim until the engine has the job: until
+        // then the run reads as alive (BoardLoader.liveness), not as lost.
+        let pending = repository.stateDirectory + "/pending-\(UUID().uuidString).lock"
+        let lock = try FileLock(path: pending)
+        lock.lock()
+        defer { unlink(pending) }
+        let record = try RunStore(repository).create(clone: clone) { id in
+            var record = try make(id)
+            record.setExtra(RunRecord.dispatchLockKey, PathName.lastComponent(of: pending))
+            return record
+        }
+        do {
+            try executor.submit(record, start: nil)
+            return try RunStore(repository).record(record.id)
+        } catch {
+            // As for a local run: the id stays claimed, the run is failed.
+            _ = try? RunStore(repository).transition(record.id, to: .failed, reason: "dispatch_failed: \(error)")
+            throw error
+        }
+    }
+}
