@@ -6,20 +6,16 @@ import Testing
 /// under `packed-refs.lock`, never over a ref that exists or is being
 /// written, and git reads the result as its own.
 @Suite struct PackedReferencesTests {
+    /// The shared two-commit repository, and what these tests do to its files.
     struct Fixture {
-        let scratch: ScratchRepo
-        let repo: Repository
-        let head: ObjectID
-        let second: ObjectID
-        var gitDir: String { scratch.path + "/.git" }
+        let base: TwoCommits
+        var scratch: ScratchRepo { base.scratch }
+        var repo: Repository { base.repo }
+        var head: ObjectID { base.first }
+        var second: ObjectID { base.second }
+        var gitDir: String { base.gitDir }
 
-        init() throws {
-            scratch = try ScratchRepo()
-            repo = try Repository.open(at: scratch.path)
-            head = try #require(try repo.referenceTarget("HEAD"))
-            let tree = try repo.writeTree([TreeEntry(name: "x", id: try repo.writeBlob(Data("x".utf8)))])
-            second = try repo.createCommit(tree: tree, parents: [head], message: "second\n", signature: repo.defaultSignature())
-        }
+        init() throws { base = try TwoCommits() }
 
         func exists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: gitDir + "/" + relative) }
         func packedRefs() throws -> String { try String(contentsOfFile: gitDir + "/packed-refs", encoding: .utf8) }

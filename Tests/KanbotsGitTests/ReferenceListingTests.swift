@@ -6,20 +6,16 @@ import Testing
 /// authoritative over `packed-refs`, so one that does not parse hides its
 /// packed value instead of letting libgit2's iterator return it as current.
 @Suite struct ReferenceListingTests {
+    /// The shared two-commit repository, and what these tests do to its files.
     struct Fixture {
-        let scratch: ScratchRepo
-        let repo: Repository
-        let old: ObjectID
-        let new: ObjectID
-        var gitDir: String { scratch.path + "/.git" }
+        let base: TwoCommits
+        var scratch: ScratchRepo { base.scratch }
+        var repo: Repository { base.repo }
+        var old: ObjectID { base.first }
+        var new: ObjectID { base.second }
+        var gitDir: String { base.gitDir }
 
-        init() throws {
-            scratch = try ScratchRepo()
-            repo = try Repository.open(at: scratch.path)
-            old = try #require(try repo.referenceTarget("HEAD"))
-            let tree = try repo.writeTree([TreeEntry(name: "x", id: try repo.writeBlob(Data("x".utf8)))])
-            new = try repo.createCommit(tree: tree, parents: [old], message: "new\n", signature: repo.defaultSignature())
-        }
+        init() throws { base = try TwoCommits() }
 
         func writeLoose(_ name: String, _ contents: String) throws {
             let path = gitDir + "/" + name
