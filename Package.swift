@@ -89,14 +89,14 @@ let package = Package(
         .target(
             name: "KanbotsWeb",
             dependencies: [
-                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsRuns", "KanbotsGitHub",
+                "KanbotsApp", "KanbotsCore", "KanbotsStore", "KanbotsRuns", "KanbotsReview", "KanbotsGitHub",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [
-                .embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css"),
+                .embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/queue.js"), .embedInCode("Assets/app.css"),
                 .embedInCode("Assets/favicon.svg"),
             ]
         ),

@@ -53,7 +53,9 @@ struct API: Sendable {
                 return json
             }
         }
-        Actions(api: self).register(on: router)
+        let actions = Actions(api: self)
+        actions.register(on: router)
+        QueueRoutes(api: self, actions: actions).register(on: router)
     }
 
     // MARK: Plumbing

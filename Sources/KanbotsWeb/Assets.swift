@@ -14,6 +14,7 @@ enum Assets {
     static func register(on router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in serve(PackageResources.index_html, type: "text/html; charset=utf-8") }
         router.get("/app.js") { _, _ in serve(PackageResources.app_js, type: "text/javascript; charset=utf-8") }
+        router.get("/queue.js") { _, _ in serve(PackageResources.queue_js, type: "text/javascript; charset=utf-8") }
         router.get("/app.css") { _, _ in serve(PackageResources.app_css, type: "text/css; charset=utf-8") }
         router.get("/favicon.svg") { _, _ in serve(PackageResources.favicon_svg, type: "image/svg+xml") }
     }

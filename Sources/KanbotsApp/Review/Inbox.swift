@@ -35,8 +35,9 @@ public struct Inbox {
 
     public let items: [Item]
 
-    /// The inbox of a board (with review's verdicts for runs In review).
-    public init(board: Board, readiness: [RunID: Readiness], sessions: [SessionSummary]) {
+    /// The inbox of a board (with review's verdicts for runs In review);
+    /// `checked` says whether `land` should run checks (some are configured).
+    public init(board: Board, readiness: [RunID: Readiness], sessions: [SessionSummary], checked: Bool = true) {
         var items: [Item] = []
         for entry in board.cards where entry.card?.state != .closed {
             guard let run = entry.latestRun else { continue }
@@ -51,7 +52,7 @@ public struct Inbox {
             } else if record.state == .failed {
                 item(.failed, record.reason ?? "failed", "git kanbots show \(record.id)")
             } else if entry.column == .inReview, let verdict = readiness[record.id] {
-                let (why, next) = Self.landing(verdict, run: record.id)
+                let (why, next) = Self.landing(verdict, run: record.id, checked: checked)
                 item(.needsHuman, why, next)
             }
         }
@@ -66,7 +67,7 @@ public struct Inbox {
     }
 
     /// Why a run In review waits for a human, and what to type.
-    static func landing(_ readiness: Readiness, run: RunID) -> (why: String, next: String) {
+    static func landing(_ readiness: Readiness, run: RunID, checked: Bool) -> (why: String, next: String) {
         switch readiness.verdict {
         case .checksFailed:
             return ("its checks failed", "git kanbots log \(run) --checks")
@@ -83,7 +84,7 @@ public struct Inbox {
                 return ("high risk (\(readiness.riskReasons.prefix(2).joined(separator: ", "))): land it yourself",
                         "git kanbots review \(run)")
             }
-            return ("ready to land", "git kanbots land \(run) --check")
+            return ("ready to land", "git kanbots land \(run)" + (checked ? " --check" : ""))
         }
     }
 }
@@ -92,7 +93,8 @@ extension Inbox {
     /// The inbox of this repository, from the reconciled board.
     public static func load(_ repository: KanbotsRepository) throws -> Inbox {
         let result = try BoardQuery(repository).load()
-        return Inbox(board: result.board, readiness: result.readiness, sessions: result.sessions)
+        return Inbox(board: result.board, readiness: result.readiness, sessions: result.sessions,
+                     checked: !Settings(repository).checkCommands.isEmpty)
     }
 }
 

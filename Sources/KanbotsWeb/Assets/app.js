@@ -87,6 +87,7 @@ async function loadBoard() {
       try {
         state.board = await api("/api/board");
         renderBoard();
+        loadInbox();
         if (state.openRun) renderRunSummary();
       } catch (error) { showError(error); }
     } while (boardAgain);
@@ -320,6 +321,7 @@ function renderRunActions(run) {
   setChildren($("#run-actions"), 
     active ? el("button", { type: "button", id: "run-stop", class: "danger", onclick: (e) => post("stop", {}, e.target) }, "Stop") : null,
     !active ? reply : null,
+    landButton(run),
     !active && run.branch_exists ? el("button", { type: "button", id: "run-promote", onclick: (e) => post("promote", {}, e.target) }, "Open pull request") : null,
     !active && run.branch_exists ? el("button", { type: "button", id: "run-merge",
       onclick: (e) => post("promote", { merge: true }, e.target, `Merge ${run.branch} into ${run.base}?`) }, "Merge locally") : null,

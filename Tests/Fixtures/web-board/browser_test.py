@@ -168,7 +168,20 @@ try:
     wait_for("the run cancelled", lambda: driver.find_element(By.ID, "run-summary").get_attribute("data-state") == "cancelled")
     click("#run-view [data-close]")
     wait_for("the board to show it", lambda: driver.find_elements(By.CSS_SELECTOR, f'button.run[data-run="{slow}"][data-state="cancelled"]'))
-    shot("6-board-final")
+
+    # 4. The inbox names card 1's run as ready to land; land it with a click.
+    wait_for("the inbox count", lambda: int(driver.find_element(By.ID, "inbox-count").text or 0) >= 1)
+    click("#inbox-open")
+    wait_for("card 1 in the inbox", lambda: any("ready to land" in item.text
+                                                 for item in driver.find_elements(By.CSS_SELECTOR, "#inbox-items li[data-kind=needs_human]")))
+    shot("6-inbox")
+    click("#inbox-items li[data-kind=needs_human] a")
+    wait_for("the land button", lambda: driver.find_elements(By.ID, "run-land"))
+    click("#run-land")
+    wait_for("the confirmation", lambda: driver.switch_to.alert.accept() or True)
+    wait_for("card 1 done", lambda: track() == "done")
+    click("#run-view [data-close]")
+    shot("7-board-final")
     problems = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     if problems:
         fail("the page logged errors (a script error or a Content-Security-Policy violation): " + " | ".join(problems))
