@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The merge queue when landing goes wrong: checks that fail only on the
+/// merged result, rebase runs used up, and the watcher killed mid-landing.
+@Suite("merge queue faults") struct MergeQueueFaultTests {
+    /// Each card's agent writes a file of its own: no conflict, ever.
+    static let agent = """
+        #!/bin/sh
+        echo '{"type":"system","subtype":"init","session_id":"s-faults","model":"claude-sonnet-4-5","cwd":"."}'
+        echo "card $KANBOTS_CARD" > "card-$KANBOTS_CARD.txt"
+        echo '{"type":"result","subtype":"success","is_error":false,"num_turns":1,"total_cost_usd":0.01,"session_id":"s-faults"}'
+        """
+
+    @Test func checksThatFailOnlyOnTheMergedResultGetOneFixRunWithTheirOutput() throws {
+        try Sandbox.with(cards: ["First", "Second"]) { sandbox in
+            // Each run passes alone; two card files side by side fail.
+            try sandbox.gitOK("config", "--add", "kanbots.check",
+                              "n=$(ls card-*.txt | wc -l); echo \"found $n card files\"; test $n -le 1")
+            try sandbox.installFakeAgent("claude", script: Self.agent)
+            let first = try sandbox.dispatch(1, ["--agent", "claude"])
+            let second = try sandbox.dispatch(2, ["--agent", "claude"])
+            try sandbox.waitUntilIdle()
+
+            let pass = try sandbox.kanbots("land", "--watch", "--once")
+            expectSuccess(pass)
+            #expect(pass.stdout.contains("landed run \(first.id)"), "\(pass.stdout)")
+            let again = try sandbox.kanbots("land", "--watch", "--once")
+            #expect(again.stdout.contains("run \(second.id)'s checks fail on the merged result: fix run"), "\(again.stdout)")
+            let fix = try #require(try sandbox.runRefs().first { try sandbox.record($0)["Fix-Of"] == second.id })
+            let context = try sandbox.gitOK("show", "refs/kanbots/runs/\(fix):prompt-context.md")
+            #expect(context.contains("found 2 card files"), "the fix run is not told the checks' output: \(context)")
+            #expect(try sandbox.record(fix)["Base"] == second.branch, "the fix run does not start from the run's branch")
+            #expect(try sandbox.gitOK("rev-parse", "main") == (try sandbox.gitOK("rev-parse", first.branch)),
+                    "main moved past the first run")
+        }
+    }
+
+    @Test func aRunStillConflictingAfterItsRetriesWaitsInTheInbox() throws {
+        try Sandbox.with(cards: ["Line 10", "Line 11"]) { sandbox in
+            try MergeQueueTests.prepare(sandbox)
+            try sandbox.gitOK("config", "kanbots.land.retries", "0")
+            let first = try sandbox.dispatch(1, ["--agent", "claude"])
+            let second = try sandbox.dispatch(2, ["--agent", "claude"])
+            try sandbox.waitUntilIdle()
+
+            expectSuccess(try sandbox.kanbots("land", "--watch", "--once"))
+            let waits = try sandbox.kanbots("land", "--watch", "--once")
+            #expect(waits.stdout.contains("run \(second.id) waits for you: it still conflicts with its base after 0 rebase runs"),
+                    "\(waits.stdout)")
+            #expect(try !sandbox.runRefs().contains { try sandbox.record($0)["Rebase-Of"] != nil }, "a rebase run started")
+            let inbox = try sandbox.kanbots("inbox").stdout
+            #expect(inbox.contains("conflicts with its base in shared.txt"), "\(inbox)")
+            #expect(try sandbox.record(first.id)["State"] == "merged")
+        }
+    }
+
+    @Test func aWatcherKilledWhileItsCheckRunsLeavesTheBaseAloneAndANewOneLands() throws {
+        try Sandbox.with(cards: ["Slow check"]) { sandbox in
+            let pidFile = sandbox.root + "/check.pid"
+            try sandbox.gitOK("config", "--add", "kanbots.check", "echo $$ > \(shellQuoted(pidFile)); sleep 3")
+            try sandbox.installFakeAgent("claude", script: Self.agent)
+            let run = try sandbox.dispatch(1, ["--agent", "claude"])
+            try sandbox.waitUntilIdle()
+            let before = try sandbox.gitOK("rev-parse", "main")
+
+            let watcher = try sandbox.startKanbots(["land", "--watch", "--interval", "0.2"])
+            #expect(sandbox.waitForFile(pidFile), "the check never started")
+            watcher.signal(SIGKILL)
+            _ = try? watcher.wait(timeout: 10)
+            if let check = sandbox.recordedPID(pidFile) { kill(-check, SIGKILL) }  // what a dying machine takes along
+            #expect(try sandbox.gitOK("rev-parse", "main") == before, "main moved although the landing never finished")
+            #expect(try sandbox.record(run.id)["State"] == "completed")
+
+            unlink(pidFile)
+            let again = try sandbox.kanbots("land", "--watch", "--once", timeout: 60)
+            expectSuccess(again)
+            #expect(again.stdout.contains("landed run \(run.id)"), "\(again.stdout)")
+            #expect(try sandbox.gitOK("show", "main:card-1.txt") == "card 1")
+            #expect(try sandbox.gitOK("status", "--porcelain").isEmpty, "the main checkout is not clean")
+        }
+    }
+}
