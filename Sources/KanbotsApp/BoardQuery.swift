@@ -49,3 +49,17 @@ public struct BoardQuery {
                       readiness: BoardReadiness.of(snapshot.board, in: repository), repository: repository)
     }
 }
+
+extension BoardQuery {
+    /// The reconciled board without review's verdicts: `status` and
+    /// `autopilot status` (a run whose supervisor died is recorded on the spot).
+    public func reconciledSnapshot(summarizingSettled: Bool = false) throws -> BoardLoader.Snapshot {
+        try Reconciler(repository).reconciledSnapshot(summarizingSettled: summarizingSettled)
+    }
+
+    /// `git kanbots reconcile`: records the runs whose supervisor is gone,
+    /// and gives a new supervisor to those whose agent outlived it.
+    public func reconcile() throws -> [Reconciler.Outcome] {
+        try Reconciler(repository).reconcile(adoptingOrphans: true)
+    }
+}

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KanbotsApp
 import KanbotsCore
-import KanbotsRuns
 import KanbotsStore
 import KanbotsSystem
 
@@ -52,7 +51,7 @@ struct DemoCommand: ParsableCommand {
             Thread.sleep(forTimeInterval: 0.25)
             snapshot = try BoardLoader(repository).load()
         }
-        _ = try Reconciler(repository).reconcile(adoptingOrphans: true)
+        _ = try BoardQuery(repository).reconcile()
         let board = try BoardQuery(repository).load()
         board.snapshot.saveCache()
         print("")

@@ -1,6 +1,5 @@
 import ArgumentParser
 import KanbotsApp
-import KanbotsRuns
 import KanbotsStore
 
 struct ReconcileCommand: ParsableCommand {
@@ -17,7 +16,7 @@ struct ReconcileCommand: ParsableCommand {
 
     func run() throws {
         let repository = try openRepository()
-        let outcomes = try Reconciler(repository).reconcile(adoptingOrphans: true)
+        let outcomes = try BoardQuery(repository).reconcile()
         if outcomes.isEmpty { print("every active run has a live supervisor; nothing to do") }
         for outcome in outcomes {
             if outcome.reason == "reattached" {

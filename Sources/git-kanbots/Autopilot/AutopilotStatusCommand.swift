@@ -3,7 +3,6 @@ import Foundation
 import KanbotsApp
 import KanbotsAutopilot
 import KanbotsCore
-import KanbotsRuns
 import KanbotsStore
 
 struct AutopilotStatusCommand: ParsableCommand {
@@ -20,7 +19,7 @@ struct AutopilotStatusCommand: ParsableCommand {
     func run() throws {
         let repository = try openRepository()
         let store = SessionStore(repository)
-        let board = try Reconciler(repository).reconciledSnapshot().board
+        let board = try BoardQuery(repository).reconciledSnapshot().board
         let summaries: [SessionSummary]
         if all {
             summaries = try SessionSummary.all(board: board, store: store)

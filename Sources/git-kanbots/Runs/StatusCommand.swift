@@ -3,7 +3,6 @@ import Foundation
 import KanbotsApp
 import KanbotsCore
 import KanbotsReview
-import KanbotsRuns
 import KanbotsStore
 
 struct StatusCommand: ParsableCommand {
@@ -20,7 +19,7 @@ struct StatusCommand: ParsableCommand {
         let repository = try openRepository()
         // Settled runs come as summaries (their JSON from the run snapshot)
         // unless the cache is bypassed; the output is the same either way.
-        let snapshot = try Reconciler(repository).reconciledSnapshot(summarizingSettled: !RunSnapshot.isBypassed)
+        let snapshot = try BoardQuery(repository).reconciledSnapshot(summarizingSettled: !RunSnapshot.isBypassed)
         var selected = snapshot.board.allRuns
         if !all {
             let active = selected.filter(\.isActive)
