@@ -139,6 +139,8 @@ let package = Package(
             "KanbotsEnvironment", "KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport",
         ]),
         .testTarget(name: "KanbotsStoreTests", dependencies: ["KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport"]),
+        // Pure: boards built in memory, no repository.
+        .testTarget(name: "KanbotsAutopilotTests", dependencies: ["KanbotsAutopilot", "KanbotsCore"]),
         // Drives the built `git-kanbots` binary against real repositories.
         .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore", "git-kanbots", "kanbots-supervisor"]),
     ]
