@@ -139,6 +139,9 @@ let package = Package(
             "KanbotsEnvironment", "KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport",
         ]),
         .testTarget(name: "KanbotsStoreTests", dependencies: ["KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport"]),
+        .testTarget(name: "KanbotsReviewTests", dependencies: [
+            "KanbotsReview", "KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport",
+        ]),
         // Pure: boards built in memory, no repository.
         .testTarget(name: "KanbotsAutopilotTests", dependencies: ["KanbotsAutopilot", "KanbotsCore"]),
         // Drives the built `git-kanbots` binary against real repositories.
