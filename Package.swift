@@ -144,6 +144,8 @@ let package = Package(
         ]),
         // Pure: boards built in memory, no repository.
         .testTarget(name: "KanbotsAutopilotTests", dependencies: ["KanbotsAutopilot", "KanbotsCore"]),
+        // The lifecycle without starting `kanbots-supervisor`: supervisors are played by locks the tests hold.
+        .testTarget(name: "KanbotsRunsTests", dependencies: ["KanbotsRuns", "KanbotsStore", "KanbotsCore", "KanbotsTestSupport"]),
         // Drives the built `git-kanbots` binary against real repositories.
         .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore", "git-kanbots", "kanbots-supervisor"]),
     ]
