@@ -139,6 +139,13 @@ let package = Package(
             "KanbotsEnvironment", "KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport",
         ]),
         .testTarget(name: "KanbotsStoreTests", dependencies: ["KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport"]),
+        .testTarget(name: "KanbotsReviewTests", dependencies: [
+            "KanbotsReview", "KanbotsStore", "KanbotsGit", "KanbotsCore", "KanbotsTestSupport",
+        ]),
+        // Pure: boards built in memory, no repository.
+        .testTarget(name: "KanbotsAutopilotTests", dependencies: ["KanbotsAutopilot", "KanbotsCore"]),
+        // The lifecycle without starting `kanbots-supervisor`: supervisors are played by locks the tests hold.
+        .testTarget(name: "KanbotsRunsTests", dependencies: ["KanbotsRuns", "KanbotsStore", "KanbotsCore", "KanbotsTestSupport"]),
         // Drives the built `git-kanbots` binary against real repositories.
         .testTarget(name: "KanbotsCLITests", dependencies: ["KanbotsCore", "git-kanbots", "kanbots-supervisor"]),
     ]
