@@ -65,15 +65,19 @@ public struct KubernetesManifest: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// Refuses a template naming an unknown placeholder (a typo), so it
-    /// never reaches the cluster: checked before a run is claimed.
+    /// Refuses a template naming an unknown placeholder (a typo), or
+    /// lacking `{{name}}` (stop and liveness find the Job by it) or
+    /// `{{script}}` (the job itself), so it never reaches the cluster:
+    /// checked before a run is claimed.
     public static func check(_ template: String) throws {
-        for line in template.split(separator: "\n").map(String.init) {
-            for name in names(in: line) where !placeholders.contains(name) {
-                throw ExecutorError(
-                    "the Kubernetes template names {{\(name)}}, which is not one of "
-                        + placeholders.map { "{{\($0)}}" }.joined(separator: ", ") + ": fix kanbots.kubernetes.template")
-            }
+        let named = template.split(separator: "\n").flatMap { names(in: String($0)) }
+        if let unknown = named.first(where: { !placeholders.contains($0) }) {
+            throw ExecutorError(
+                "the Kubernetes template names {{\(unknown)}}, which is not one of "
+                    + placeholders.map { "{{\($0)}}" }.joined(separator: ", ") + ": fix kanbots.kubernetes.template")
+        }
+        if let missing = ["name", "script"].first(where: { !named.contains($0) }) {
+            throw ExecutorError("the Kubernetes template lacks {{\(missing)}}: add it (docs/executors.md) or unset kanbots.kubernetes.template")
         }
     }
 

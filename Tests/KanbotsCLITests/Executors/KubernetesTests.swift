@@ -105,6 +105,9 @@ struct KubernetesTests {
             let runs = try sandbox.runRefs()
             let refused = try sandbox.kanbots("dispatch", "1", "--on", "kubernetes")
             expectCleanError(refused, mentioning: "{{imag}}", "kanbots.kubernetes.template")
+            // So is a template without the job's command.
+            try sandbox.write("deploy/kanbots-job.yaml", template.replacing("- {{script}}", with: "- echo"))
+            expectCleanError(try sandbox.kanbots("dispatch", "1", "--on", "kubernetes"), mentioning: "{{script}}")
             #expect(try sandbox.runRefs() == runs)
         }
     }
