@@ -149,6 +149,19 @@ struct KubernetesTests {
         }
     }
 
+    @Test func logFollowReadsThePodsCheckpointsThroughTheRemote() throws {
+        try Self.with { sandbox, kubectl in
+            try sandbox.gitOK("config", "kanbots.remote.checkpoint", "1s")
+            try kubectl.addSecret("kanbots-credentials", ["KANBOTS_DEMO_STEP_SECONDS": "0.5", "KANBOTS_DEMO_TURNS": "8"])
+            let id = try Self.submit(sandbox)
+            _ = try Self.syncUntil(sandbox, id, state: "running")
+            let followed = try sandbox.startKanbots(["log", "--follow", id]).wait(timeout: 90)
+            expectSuccess(followed)
+            #expect(followed.stdout.contains("Done: kanbots-demo/card-1.md is committed."), "\(followed)")
+            #expect(followed.stdout.components(separatedBy: "I'll record this task").count == 2, "printed twice: \(followed)")
+        }
+    }
+
     @Test func withoutKubectlDispatchSaysSoAndClaimsNothing() throws {
         try Sandbox.with(cards: ["One"]) { sandbox in
             _ = try sandbox.addBareRemote()
