@@ -45,7 +45,7 @@ let package = Package(
         // services), the ignored files it brings along, its ports (docs/environment.md).
         .target(name: "KanbotsEnvironment", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsAgents"]),
         // Where a run's supervisor runs: a detached local process, or a job of
-        // a batch engine (Slurm; Kubernetes to come) reached through the git remote.
+        // a batch engine (Slurm, Kubernetes Jobs) reached through the git remote.
         .target(name: "KanbotsExecutors", dependencies: ["KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore"]),
         // The process that watches one run (`kanbots-supervisor run ID`): starts
         // its agent (the agent catalog, bubblewrap confinement), follows and

@@ -45,6 +45,14 @@ else
     echo "test: aider could not be installed; the aider test will fail" >&2
 fi
 
+# The Kubernetes executor's manifests are validated offline against the Job
+# schema, and its stand-in kubectl runs with that venv's Python (PyYAML).
+if validate="$(scripts/install-kubernetes-validate.sh)"; then
+    export KANBOTS_TEST_KUBERNETES_VALIDATE="$validate"
+else
+    echo "test: kubernetes-validate could not be installed; the Kubernetes tests will fail" >&2
+fi
+
 # `git kanbots --help` and the completions are tested with the real man
 # (man-db), git's bash completion, zsh and fish.
 if ! command -v man >/dev/null 2>&1 || [ ! -f /usr/share/bash-completion/completions/git ] \

@@ -8,7 +8,7 @@ import KanbotsCore
 /// carries are the clone's `kanbots.*` config, which holds none.
 ///
 /// Engine-neutral on purpose: Slurm runs it as a batch script, a Kubernetes
-/// Job would run it as its container's command.
+/// Job runs it as its container's command (`sh -c`).
 public struct JobScript: Sendable {
     public var record: RunRecord
     /// The remote's URL as the nodes reach it.
@@ -32,9 +32,10 @@ public struct JobScript: Sendable {
         self.record = record
         self.remoteURL = remoteURL
         self.cloneTag = cloneTag
-        self.settings = settings.filter {
-            !Self.submitterOnly.contains($0.key) && !$0.key.hasPrefix("kanbots.slurm.")
-                && !$0.key.hasPrefix("kanbots.remote.")
+        // Engines' settings (`kanbots.slurm.*`, `kanbots.kubernetes.*`) steer the submission only.
+        let submitterPrefixes = ["kanbots.remote."] + ExecutorKind.allCases.filter(\.isRemote).map { "kanbots.\($0.rawValue)." }
+        self.settings = settings.filter { entry in
+            !Self.submitterOnly.contains(entry.key) && !submitterPrefixes.contains { entry.key.hasPrefix($0) }
         }
         self.checkpointSeconds = checkpointSeconds
         self.workdir = workdir
@@ -78,11 +79,17 @@ public struct JobScript: Sendable {
             # Each checkpoint first attaches the redacted transcript so far to the record.
             ( while sleep "$interval"; do kanbots-supervisor checkpoint "$run" --repository "$work/repo"; push; done ) &
             pusher=$!
-            # The engine's stop (scancel) reaches the supervisor too, which records
-            # `cancelled`; this shell waits for it and pushes that last record.
-            trap 'echo "job: asked to stop" >&2' TERM INT
-            kanbots-supervisor job "$run" --repository "$work/repo"
+            # An engine's stop reaches the supervisor, which records `cancelled`;
+            # this shell waits for it and pushes that last record. Slurm's scancel
+            # signals every process of the job, Kubernetes only the container's
+            # first process (this shell): the trap passes it on (twice is harmless).
+            kanbots-supervisor job "$run" --repository "$work/repo" &
+            supervisor=$!
+            trap 'echo "job: asked to stop" >&2; kill -TERM "$supervisor" 2>/dev/null' TERM INT
+            wait "$supervisor"
             status=$?
+            # A trapped signal ends `wait` early: wait again until the supervisor has ended.
+            while kill -0 "$supervisor" 2>/dev/null; do wait "$supervisor"; status=$?; done
             while kill -0 "$pusher" 2>/dev/null; do kill "$pusher" 2>/dev/null; sleep 0.1; done
             # The scratch clone goes only once the remote has everything.
             if push || { sleep 1; push; }; then cd / && rm -rf "$work"; fi

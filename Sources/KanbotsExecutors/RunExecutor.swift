@@ -4,8 +4,8 @@ import KanbotsSystem
 
 /// Where a claimed run's supervisor runs, how to ask whether it lives and
 /// how to stop it. `local` starts `kanbots-supervisor run` as a detached
-/// process on this machine; an engine's executor (Slurm; Kubernetes Jobs is
-/// one more conformer) submits a job that runs the same supervisor in its
+/// process on this machine; an engine's executor (Slurm, Kubernetes Jobs)
+/// submits a job that runs the same supervisor in its
 /// own clone of the git remote, the only channel between the two sides
 /// (docs/executors.md).
 public protocol RunExecutor {
@@ -48,8 +48,7 @@ public enum Executors {
         switch kind {
         case .local: LocalExecutor(repository)
         case .slurm: SlurmExecutor(repository)
-        case .kubernetes:
-            throw ExecutorError("the kubernetes executor is not built yet (docs/executors.md): use --on slurm or --on local")
+        case .kubernetes: KubernetesExecutor(repository)
         }
     }
 

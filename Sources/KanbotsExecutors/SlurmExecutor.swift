@@ -1,5 +1,4 @@
 import KanbotsCore
-import KanbotsGit
 import KanbotsStore
 import KanbotsSystem
 
@@ -17,37 +16,20 @@ public struct SlurmExecutor: RunExecutor {
     public var kind: ExecutorKind { .slurm }
 
     var settings: Settings { Settings(repository) }
+    var submission: RemoteSubmission { RemoteSubmission(repository: repository, kind: kind) }
 
     func program(_ name: String) throws -> String {
-        guard let path = ProcessLauncher.locate(name) else {
-            throw ExecutorError(
-                "--on slurm needs Slurm's `\(name)` on PATH: install slurm-client (or run on a login node), or dispatch --on local")
-        }
-        return path
+        try submission.program(name, install: "install slurm-client (or run on a login node)")
     }
 
     public func checkAvailable() throws {
         _ = try program("sbatch")
-        _ = try remoteURL()
-    }
-
-    func remoteURL() throws -> String {
-        let remote = settings.executorRemote
-        guard let url = try repository.git.configString("remote.\(remote).url") else {
-            throw ExecutorError(
-                "remote runs travel through the git remote '\(remote)', which this clone lacks: "
-                    + "`git remote add \(remote) URL`, or `git config kanbots.remote NAME`")
-        }
-        return url
+        _ = try submission.remoteURL()
     }
 
     /// The script for `record`, as stored in its record tree.
     public func jobScript(for record: RunRecord) throws -> JobScript {
-        let checkpoint = settings.string("kanbots.remote.checkpoint").flatMap(DurationText.seconds) ?? 10
-        return JobScript(
-            record: record, remoteURL: try remoteURL(), cloneTag: try settings.cloneTag().description,
-            settings: try repository.git.configEntries(prefix: "kanbots."),
-            checkpointSeconds: max(1, Int(checkpoint.rounded())), workdir: settings.string("kanbots.slurm.workdir"))
+        try submission.jobScript(for: record, workdir: settings.string("kanbots.slurm.workdir"))
     }
 
     /// sbatch's options: the job's name and log, then `kanbots.slurm.*`, the
@@ -60,10 +42,8 @@ public struct SlurmExecutor: RunExecutor {
         if let account = settings.string("kanbots.slurm.account") { arguments.append("--account=\(account)") }
         if let cpus = settings.string("kanbots.slurm.cpus") { arguments.append("--cpus-per-task=\(cpus)") }
         if let memory = settings.string("kanbots.slurm.mem") { arguments.append("--mem=\(memory)") }
-        if case .seconds(let seconds)? = record.maxTime {
-            // A minute more than the cap: the supervisor ends the agent at
-            // the cap and still has time to record it and push.
-            arguments.append("--time=\(Int((seconds / 60).rounded(.up)) + 1)")
+        if let seconds = RemoteSubmission.timeLimit(for: record) {
+            arguments.append("--time=\((seconds + 59) / 60)")
         }
         let extra = (try? repository.git.configEntries(prefix: "kanbots.slurm.args")) ?? []
         arguments += extra.flatMap { $0.value.split(separator: " ").map(String.init) }
@@ -72,30 +52,13 @@ public struct SlurmExecutor: RunExecutor {
 
     public func submit(_ record: RunRecord, start: LocalStart?) throws -> String? {
         let sbatch = try program("sbatch")
-        let script = try jobScript(for: record).text
-        let store = RunStore(repository)
-        let stored = try store.update(record.id, attachments: [RunRecord.jobScriptFile: Data(script.utf8)]) { _ in true }
-        // The job starts from the base: it travels as the run's branch ref.
-        guard let base = ObjectID(hex: stored.baseCommit) else {
-            throw KanbotsError.io("run \(record.id) has no base commit to start from")
-        }
-        try repository.git.updateReference(record.remoteBranchRef, to: base, expecting: nil, message: "kanbots: submit")
-        let report = try Synchronizer(repository, remote: settings.executorRemote).sync(push: true)
-        if !report.rejected.isEmpty {
-            throw ExecutorError("could not publish run \(record.id) to '\(settings.executorRemote)'; run `git kanbots sync` and dispatch again")
-        }
-        let folder = repository.runDirectory(record.id)
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = folder + "/" + RunRecord.jobScriptFile
-        try Data(script.utf8).write(to: URL(fileURLWithPath: path))
+        let path = try submission.publish(record, file: RunRecord.jobScriptFile, contents: try jobScript(for: record).text)
         let result = try ProcessLauncher.run(sbatch, arguments: sbatchArguments(for: record, script: path))
         guard result.succeeded else {
             throw ExecutorError("sbatch refused run \(record.id): \(result.complaint) (check kanbots.slurm.* settings)")
         }
-        // The queue listed a moment ago lacks the new job: it must not read as gone.
-        EngineQueue(repository, kind: kind).invalidate()
         let job = String(decoding: result.output, as: UTF8.self).split(whereSeparator: { $0 == ";" || $0.isNewline }).first.map(String.init)
-        try? Data((job ?? "").utf8).write(to: URL(fileURLWithPath: folder + "/job-id"))
+        submission.submitted(record, job: job)
         return job
     }
 

@@ -21,8 +21,9 @@ func superviseJob(_ runID: String, repository path: String) throws {
         guard record.state == .queued else { return false }
         record.job = environment["SLURM_JOB_ID"] ?? environment["KANBOTS_JOB_ID"] ?? record.job
         record.host = KanbotsRepository.hostName
-        // The engine's name for the node (several may share a host).
-        record.setExtra("Node", environment["SLURMD_NODENAME"])
+        // The engine's name for the node (several may share a host); a
+        // Kubernetes pod is told its node through the Downward API.
+        record.setExtra("Node", environment["SLURMD_NODENAME"] ?? environment["KANBOTS_NODE"])
         return true
     }
     guard record.state == .queued else {

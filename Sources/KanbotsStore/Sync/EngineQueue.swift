@@ -22,13 +22,29 @@ public struct EngineQueue {
 
     var cachePath: String { repository.stateDirectory + "/executors/\(kind.rawValue).queue" }
 
-    /// The engine's program and arguments listing the names of this user's jobs, one a line.
-    public static func listing(for kind: ExecutorKind) -> (program: String, arguments: [String])? {
+    /// The engine's program and arguments listing this user's (Slurm) or this
+    /// repository's (Kubernetes) jobs.
+    public func listing() -> (program: String, arguments: [String])? {
         switch kind {
         case .local: nil
         case .slurm: ("squeue", ["--me", "--noheader", "--format=%j"])
-        case .kubernetes: ("kubectl", ["get", "jobs", "-l", "app.kubernetes.io/managed-by=git-kanbots",
-                                       "-o", "custom-columns=NAME:.metadata.name", "--no-headers"])
+        case .kubernetes:
+            ("kubectl", KubernetesScope(Settings(repository)).arguments
+                + ["get", "jobs", "-l", "\(KubernetesScope.repositoryLabel)=\(KubernetesScope.repositoryValue(repository))",
+                   "-o", "json"])
+        }
+    }
+
+    /// The names of the live jobs in the listing's output. squeue lists only
+    /// jobs that have not ended; a Kubernetes Job stays listed once it has
+    /// ended, so there its status says whether it lives.
+    func liveNames(in output: Data) -> [String]? {
+        switch kind {
+        case .local: []
+        case .slurm:
+            String(decoding: output, as: UTF8.self).split(separator: "\n")
+                .map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+        case .kubernetes: KubernetesJobList.liveNames(in: output)
         }
     }
 
@@ -42,11 +58,10 @@ public struct EngineQueue {
     /// The job names, from the cache while it is fresh, else from the engine.
     public func jobNames() -> Set<String>? {
         if let cached = readCache() { return cached }
-        guard let (program, arguments) = Self.listing(for: kind),
+        guard let (program, arguments) = listing(),
               let executable = ProcessLauncher.locate(program),
-              let run = try? ProcessLauncher.run(executable, arguments: arguments), run.succeeded else { return nil }
-        let names = String(decoding: run.output, as: UTF8.self).split(separator: "\n")
-            .map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+              let run = try? ProcessLauncher.run(executable, arguments: arguments), run.succeeded,
+              let names = liveNames(in: run.output) else { return nil }
         writeCache(names)
         return Set(names)
     }

@@ -167,6 +167,6 @@ struct CardAgentOptions: ParsableArguments {
     @Option(help: "The agent this card's runs use unless dispatch names one (`none` clears it).") var agent: String?
     @Option(help: "The model this card's runs ask for (`none` clears it).") var model: String?
     @Option(help: ArgumentHelp(
-        "Where this card's runs run unless dispatch says --on: local or slurm (`none` clears it).", valueName: "executor"))
+        "Where this card's runs run unless dispatch says --on: local, slurm or kubernetes (`none` clears it).", valueName: "executor"))
     var on: String?
 }

@@ -43,7 +43,7 @@ struct DispatchCommand: ParsableCommand {
         valueName: "duration"))
     var maxTime: String?
     @Option(help: ArgumentHelp(
-        "Where the run's supervisor runs: local, slurm (a Slurm batch job) or kubernetes.",
+        "Where the run's supervisor runs: local, slurm (a Slurm batch job) or kubernetes (a Job, through kubectl).",
         discussion: "Default: the card's (card edit --on), else git config kanbots.executor, else local. See docs/executors.md.",
         valueName: "executor"))
     var on: String?
