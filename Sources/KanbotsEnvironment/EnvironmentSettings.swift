@@ -54,7 +54,7 @@ public struct EnvironmentSettings: Sendable {
     /// refuses before a run exists rather than a run failing later.
     public init(_ settings: Settings) throws {
         setupCommands = settings.strings(Key.setup).filter { !$0.isEmpty }
-        setupTimeout = try Self.duration(settings, Key.setupTimeout, default: Self.defaultSetupTimeout)
+        setupTimeout = try settings.duration(Key.setupTimeout, default: Self.defaultSetupTimeout)
         setupInputs = settings.strings(Key.setupInputs).filter { !$0.isEmpty }
         links = try settings.strings(Key.link).filter { !$0.isEmpty }.map(Self.checkedRelativePath)
         portRange = try Self.portRange(settings.string(Key.portRange))
@@ -77,14 +77,6 @@ public struct EnvironmentSettings: Sendable {
                 "git config \(Key.portRange) is '\(text)'; set it like 20000-29999 (ports from 1024 to 65535)")
         }
         return first...last
-    }
-
-    static func duration(_ settings: Settings, _ key: String, default fallback: TimeInterval) throws -> TimeInterval {
-        guard let text = settings.string(key) else { return fallback }
-        guard let seconds = DurationText.seconds(text), seconds > 0 else {
-            throw KanbotsError.invalidArgument("git config \(key) is '\(text)', not a duration; set it like 90s, 10m or 2h")
-        }
-        return seconds
     }
 
     /// A path inside the repository, as written in config: relative, no `..`.
@@ -118,14 +110,7 @@ public struct EnvironmentSettings: Sendable {
                 throw KanbotsError.invalidArgument(
                     "service name '\(name)' may hold letters, digits, '-' and '_' only; rename \(Key.servicePrefix)\(name).*")
             }
-            var timeout = defaultReadyTimeout
-            if let text = fields["ready-timeout"] {
-                guard let seconds = DurationText.seconds(text), seconds > 0 else {
-                    throw KanbotsError.invalidArgument(
-                        "git config \(Key.servicePrefix)\(name).ready-timeout is '\(text)'; set it like 30s or 2m")
-                }
-                timeout = seconds
-            }
+            let timeout = try settings.duration(Key.servicePrefix + name + ".ready-timeout", default: defaultReadyTimeout)
             let ready = fields["ready"].flatMap { $0.isEmpty ? nil : $0 }
             return Service(name: name, command: command, ready: ready, readyTimeout: timeout)
         }

@@ -32,10 +32,14 @@ extension Settings {
 
     /// `kanbots.check-timeout` (`90s`, `10m`, `2h`), default 30 minutes.
     public func checkTimeout(default fallback: TimeInterval) throws -> TimeInterval {
-        guard let text = string(ChecksKey.checkTimeout) else { return fallback }
+        try duration(ChecksKey.checkTimeout, default: fallback)
+    }
+
+    /// A positive duration setting (`90s`, `10m`, `2h`), `fallback` when unset.
+    public func duration(_ key: String, default fallback: TimeInterval) throws -> TimeInterval {
+        guard let text = string(key) else { return fallback }
         guard let seconds = DurationText.seconds(text), seconds > 0 else {
-            throw KanbotsError.invalidArgument(
-                "git config \(ChecksKey.checkTimeout) is '\(text)', not a duration; set it like 90s, 10m or 2h")
+            throw KanbotsError.invalidArgument("git config \(key) is '\(text)', not a duration; set it like 90s, 10m or 2h")
         }
         return seconds
     }

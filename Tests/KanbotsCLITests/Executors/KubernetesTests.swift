@@ -40,17 +40,6 @@ struct KubernetesTests {
         return result.succeeded ? nil : "\(result)"
     }
 
-    static func syncUntil(_ sandbox: Sandbox, _ id: String, state: String, timeout: TimeInterval = 60) throws -> Trailers {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            try sandbox.kanbotsOK("sync")
-            let record = try sandbox.record(id)
-            if record["State"] == state { return record }
-            usleep(300_000)
-        }
-        throw TestFailure("run \(id) never reached \(state): \(try sandbox.record(id))")
-    }
-
     @Test func aRunAsAJobIsAValidManifestArrivesBySyncAndLands() throws {
         try Self.with { sandbox, kubectl in
             try sandbox.gitOK("config", "kanbots.kubernetes.context", "lab")
@@ -70,7 +59,7 @@ struct KubernetesTests {
             #expect(!manifest.contains(secret) && !manifest.contains("kanbots.kubernetes"), "\(manifest)")
             #expect(try sandbox.record(id)["Executor"] == "kubernetes")
 
-            let record = try Self.syncUntil(sandbox, id, state: "completed")
+            let record = try sandbox.syncUntil(id, state: "completed")
             #expect(record["Job"] == "kanbots-\(id)" && record["Node"] == "standin-node", "\(record)")
             let calls = kubectl.calls()
             let create = try #require(calls.first { $0.contains("create") }, "\(calls)")
@@ -98,7 +87,7 @@ struct KubernetesTests {
             #expect(try Self.validationProblem(manifest, sandbox) == nil)
             #expect(manifest.contains("image: registry.example/kanbots:1") && manifest.contains("cpu: \"2\""), "\(manifest)")
             #expect(!manifest.contains("{{") && !manifest.contains("activeDeadlineSeconds"), "\(manifest)")
-            _ = try Self.syncUntil(sandbox, id, state: "completed")
+            _ = try sandbox.syncUntil(id, state: "completed")
 
             // A typo in a placeholder is refused before anything is claimed.
             try sandbox.write("deploy/kanbots-job.yaml", template.replacing("{{image}}", with: "{{imag}}"))
@@ -116,7 +105,7 @@ struct KubernetesTests {
         try Self.with { sandbox, kubectl in
             try kubectl.addSecret("kanbots-credentials", ["KANBOTS_DEMO_STEP_SECONDS": "1", "KANBOTS_DEMO_TURNS": "60"])
             let id = try Self.submit(sandbox)
-            _ = try Self.syncUntil(sandbox, id, state: "running")
+            _ = try sandbox.syncUntil(id, state: "running")
             #expect(try sandbox.board().runs.first { $0.id == id }?.supervisor == "alive")
             // Liveness came from one listing of this repository's Jobs.
             let listing = try #require(kubectl.calls().first { $0.contains("get") }, "no liveness listing: \(kubectl.calls())")
@@ -140,7 +129,7 @@ struct KubernetesTests {
         try Self.with { sandbox, kubectl in
             try kubectl.addSecret("kanbots-credentials", ["KANBOTS_DEMO_STEP_SECONDS": "1", "KANBOTS_DEMO_TURNS": "60"])
             let id = try Self.submit(sandbox)
-            _ = try Self.syncUntil(sandbox, id, state: "running")
+            _ = try sandbox.syncUntil(id, state: "running")
             try kubectl.killPod("kanbots-\(id)")
             #expect(try ProcessProbe.waitUntil(timeout: 10) { !kubectl.isRunning("kanbots-\(id)") })
             usleep(UInt32(1_000_000 * 3.2))  // past the cached listing
@@ -154,7 +143,7 @@ struct KubernetesTests {
             try sandbox.gitOK("config", "kanbots.remote.checkpoint", "1s")
             try kubectl.addSecret("kanbots-credentials", ["KANBOTS_DEMO_STEP_SECONDS": "0.5", "KANBOTS_DEMO_TURNS": "8"])
             let id = try Self.submit(sandbox)
-            _ = try Self.syncUntil(sandbox, id, state: "running")
+            _ = try sandbox.syncUntil(id, state: "running")
             let followed = try sandbox.startKanbots(["log", "--follow", id]).wait(timeout: 90)
             expectSuccess(followed)
             #expect(followed.stdout.contains("Done: kanbots-demo/card-1.md is committed."), "\(followed)")

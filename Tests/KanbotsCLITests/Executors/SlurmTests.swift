@@ -41,18 +41,6 @@ struct SlurmTests {
         throw TestFailure("the Slurm queue never settled: \(try cluster.queue())")
     }
 
-    /// Syncs until the run's record (as this clone sees it) is in `state`.
-    static func syncUntil(_ sandbox: Sandbox, _ id: String, state: String, timeout: TimeInterval = 60) throws -> Trailers {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            try sandbox.kanbotsOK("sync")
-            let record = try sandbox.record(id)
-            if record["State"] == state { return record }
-            usleep(300_000)
-        }
-        throw TestFailure("run \(id) never reached \(state): \(try sandbox.record(id))")
-    }
-
     @Test func aRunOnSlurmArrivesBySyncWithItsBranchAndLands() throws {
         try Self.with { sandbox, cluster in
             let secret = "sk-ant-api03-" + String(repeating: "Q", count: 40)
@@ -66,7 +54,7 @@ struct SlurmTests {
             #expect(try sandbox.record(id)["Executor"] == "slurm")
             #expect(try sandbox.gitOK("branch", "--list", "kanbots/*").isEmpty, "a remote run has no local branch yet")
 
-            let record = try Self.syncUntil(sandbox, id, state: "completed")
+            let record = try sandbox.syncUntil(id, state: "completed")
             #expect(record["Job"] != nil && record["Node"] == "n1", "\(record)")
             if let created = record["Created"].flatMap(ISO8601DateFormatter().date),
                let running = record["Started"].flatMap(ISO8601DateFormatter().date) {
@@ -95,7 +83,7 @@ struct SlurmTests {
     @Test func stopCancelsTheJobAndTheRunEndsCancelled() throws {
         try Self.with { sandbox, cluster in
             let id = try Self.submit(sandbox, environment: ["KANBOTS_DEMO_STEP_SECONDS": "1", "KANBOTS_DEMO_TURNS": "60"])
-            _ = try Self.syncUntil(sandbox, id, state: "running")
+            _ = try sandbox.syncUntil(id, state: "running")
             #expect(try sandbox.board().runs.first { $0.id == id }?.supervisor == "alive")
             let stopped = try sandbox.kanbots("stop", id, timeout: 90)
             expectSuccess(stopped)
@@ -111,7 +99,7 @@ struct SlurmTests {
     @Test func aJobKilledFromOutsideIsLost() throws {
         try Self.with { sandbox, cluster in
             let id = try Self.submit(sandbox, environment: ["KANBOTS_DEMO_STEP_SECONDS": "1", "KANBOTS_DEMO_TURNS": "60"])
-            let running = try Self.syncUntil(sandbox, id, state: "running")
+            let running = try sandbox.syncUntil(id, state: "running")
             let job = try #require(running["Job"])
             // SIGKILL to every process of the job: nobody in it can record the ending.
             cluster.killJobProcesses(job)
@@ -129,7 +117,7 @@ struct SlurmTests {
             try sandbox.kanbotsOK("card", "edit", "1", "--on", "slurm")
             #expect(try sandbox.kanbotsOK("card", "show", "1").stdout.contains("on: slurm"))
             let id = try Self.submit(sandbox, on: [])
-            let record = try Self.syncUntil(sandbox, id, state: "completed")
+            let record = try sandbox.syncUntil(id, state: "completed")
             #expect(record["Node"] == "n2", "\(record)")
         }
     }
@@ -141,7 +129,7 @@ struct SlurmTests {
             try sandbox.kanbotsOK("init", in: other)
             // The demo agent spends about $0.007: the job's supervisor caps it, as locally.
             let id = try Self.submit(sandbox, on: ["--on", "slurm", "--cap", "0.002"])
-            let record = try Self.syncUntil(sandbox, id, state: "failed")
+            let record = try sandbox.syncUntil(id, state: "failed")
             #expect(record["Reason"]?.hasPrefix("cost_capped") == true, "\(record)")
             // Another clone watching the same remote sees the run, and leaves it to its own clone.
             try sandbox.kanbotsOK("sync", in: other)
@@ -156,7 +144,7 @@ struct SlurmTests {
         try Self.with { sandbox, _ in
             try sandbox.gitOK("config", "kanbots.remote.checkpoint", "1s")
             let id = try Self.submit(sandbox, environment: ["KANBOTS_DEMO_STEP_SECONDS": "0.5", "KANBOTS_DEMO_TURNS": "8"])
-            _ = try Self.syncUntil(sandbox, id, state: "running")
+            _ = try sandbox.syncUntil(id, state: "running")
             let follower = try sandbox.startKanbots(["log", "--follow", id])
             // A checkpoint reaches the remote while the run still runs.
             let remote = sandbox.root + "/remote.git"

@@ -296,3 +296,18 @@ final class Sandbox {
         try? FileManager.default.removeItem(atPath: root)
     }
 }
+
+extension Sandbox {
+    /// Syncs until the run's record (as this clone sees it) is in `state`:
+    /// how the executor suites wait for a job's pushes to arrive.
+    func syncUntil(_ id: String, state: String, timeout: TimeInterval = 60) throws -> Trailers {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            try kanbotsOK("sync")
+            let record = try record(id)
+            if record["State"] == state { return record }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        throw TestFailure("run \(id) never reached \(state): \(try record(id))")
+    }
+}
