@@ -38,12 +38,19 @@ public struct Lander {
     /// Only one `land` (or `promote --merge`) at a time per repository: the
     /// second gets a clear error at once instead of racing for the branch.
     public static func withLandingLock<T>(_ repository: KanbotsRepository, _ body: () throws -> T) throws -> T {
-        let lock = try FileLock(path: repository.stateDirectory + "/land.lock")
-        guard lock.tryLock() else {
+        guard let result = try ifLandingLockFree(repository, body) else {
             throw KanbotsError.invalidArgument(
                 "another `git kanbots land` (or `promote --merge`) is landing runs in this repository; "
                     + "wait for it to finish, then run `git kanbots land --plan` again")
         }
+        return result
+    }
+
+    /// `body` under the landing lock, or nil at once when another holds it
+    /// (the merge queue then simply tries again on its next pass).
+    public static func ifLandingLockFree<T>(_ repository: KanbotsRepository, _ body: () throws -> T) throws -> T? {
+        let lock = try FileLock(path: repository.stateDirectory + "/land.lock")
+        guard lock.tryLock() else { return nil }
         defer { lock.unlock() }
         return try body()
     }

@@ -243,10 +243,7 @@ extension LandingQueue {
         var idle = 0, passes = 0
         while !shouldStop(), passes < maxPasses ?? .max, !(idle >= 2 && sessionIsOver()) {
             passes += 1
-            let events: [Event]
-            do {
-                events = try Lander.withLandingLock(repository) { try pass(policy, progress: progress) }
-            } catch let error as KanbotsError where error.description.contains("another `git kanbots land`") {
+            guard let events = try Lander.ifLandingLockFree(repository, { try pass(policy, progress: progress) }) else {
                 sleepThread(seconds: interval)
                 continue
             }

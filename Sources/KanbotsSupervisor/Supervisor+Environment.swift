@@ -8,7 +8,7 @@ extension Supervisor {
     enum EnvironmentStep {
         /// The agent may start; these services run beside it, and the
         /// `running` record takes these fields.
-        case proceed(RunServices?, recording: [(key: String, value: String)] = [])
+        case proceed(RunServices?, recording: (inout RunRecord) -> Void = { _ in })
         /// The run was ended (recorded) without an agent.
         case ended
     }
@@ -45,9 +45,11 @@ extension Supervisor {
         // transition says where the environment came from.
         if prepared, setupCommands.isEmpty, settings.services.isEmpty {
             relocatePreparedEntry(worktree: worktree, registration: registration)
-            var fields = PoolEnvironment.included(registration: registration).map { (key: RunRecord.includedKey, value: $0) }
-            fields.append((key: RunRecord.setupSourceKey, value: WorktreePool.preparedSource))
-            return .proceed(nil, recording: fields)
+            let included = PoolEnvironment.included(registration: registration)
+            return .proceed(nil) { record in
+                record.included += included
+                record.setupSource = WorktreePool.preparedSource
+            }
         }
 
         try store.update(id) { $0.supervisorPID = getpid(); return true }
@@ -72,7 +74,7 @@ extension Supervisor {
                 defer { log.map { _ = unlink($0) } }
                 try store.update(id, diskFiles: log.map { [RunRecord.setupLogFile: $0] } ?? [:]) { record in
                     record.included += prepared ? PoolEnvironment.included(registration: registration)
-                        : included.map { "\($0.kind.rawValue) \($0.path)" }
+                        : included.map(\.recordText)
                     if prepared { record.setupSource = WorktreePool.preparedSource }
                     if let setup { record.setup = setup }
                     return true

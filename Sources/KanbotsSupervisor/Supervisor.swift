@@ -107,7 +107,7 @@ public final class Supervisor {
         }
         // Dispatch hands over a reserve; a run started otherwise makes its own.
         if !FileManager.default.fileExists(atPath: reservePath) { try? DiskSpace.reserve(at: reservePath) }
-        guard case .proceed(let services, let environmentFields) = try prepareEnvironment(record, worktree: worktree)
+        guard case .proceed(let services, let recordEnvironment) = try prepareEnvironment(record, worktree: worktree)
         else { return }
         self.services = services
         let spawned = command.spawned
@@ -136,7 +136,7 @@ public final class Supervisor {
             $0.supervisorPID = getpid()
             $0.host = KanbotsRepository.hostName
             $0.sandbox = confinement == nil ? nil : "bwrap"
-            $0.extra += environmentFields.map { RunRecord.Field(key: $0.key, value: $0.value) }
+            recordEnvironment(&$0)
         }
         let ending = follow(.child(pid), record: record, refillingPool: WorktreePool(repository).size > 0)
         try finish(record: record, ending: ending)

@@ -25,10 +25,6 @@ extension RunRecord {
         static let serviceExited = "Service-Exited"
     }
 
-    /// Record keys for writers that set fields as they are (`Supervisor`).
-    public static let includedKey = EnvironmentKey.included
-    public static let setupSourceKey = EnvironmentKey.setupSource
-
     /// The attachment holding the setup's redacted output (its last 1 MB).
     public static let setupLogFile = "setup.log"
 

@@ -56,7 +56,7 @@ public struct RunSetup {
         defer { log.map { _ = unlink($0) } }
         return try RunStore(repository).update(id, diskFiles: log.map { [RunRecord.setupLogFile: $0] } ?? [:]) { record in
             let known = Set(record.included)
-            record.included += included.map { "\($0.kind.rawValue) \($0.path)" }.filter { !known.contains($0) }
+            record.included += included.map(\.recordText).filter { !known.contains($0) }
             if let result { record.setup = result }
             return true
         }

@@ -19,6 +19,14 @@ public struct IncludedPath: Sendable, Equatable {
         self.path = path
         self.kind = kind
     }
+
+    /// As the record's `Included:` lines keep it: `copied .env`, `linked data`.
+    public var recordText: String { "\(kind.rawValue) \(path)" }
+
+    /// The path of an `Included:` line.
+    public static func path(ofRecordText text: String) -> String {
+        text.split(separator: " ", maxSplits: 1).last.map(String.init) ?? text
+    }
 }
 
 /// The ignored files a worktree needs and git does not check out: `.env`,

@@ -67,9 +67,9 @@ public struct PoolEnvironment: PoolEntryPreparing {
             environment: ProjectCommandRunner.environment().merging(["KANBOTS_WORKTREE": worktree]) { _, ours in ours },
             logDirectory: repository.stateDirectory + "/pool/" + PathName.lastComponent(of: worktree))
         guard case .ready(let included, _, _) = outcome else { return .failed }
-        let records = includingFiles ? included.map { "\($0.kind.rawValue) \($0.path)" }
+        let records = includingFiles ? included.map(\.recordText)
             : Self.included(registration: registration)
-        let paths = records.compactMap { $0.split(separator: " ", maxSplits: 1).last.map(String.init) }
+        let paths = records.map(IncludedPath.path(ofRecordText:))
         let relocation = WorktreePool.Relocation(
             preparedAt: worktree, files: PathRelocation.files(mentioning: worktree))
         let state = ([fingerprint(worktree: worktree, included: paths).description] + records).joined(separator: "\n")
@@ -88,7 +88,7 @@ public struct PoolEnvironment: PoolEntryPreparing {
         /// As the record keeps them: `copied .env`, `linked data`.
         var includedRecord: [String]
         var included: [String] {
-            includedRecord.compactMap { $0.split(separator: " ", maxSplits: 1).last.map(String.init) }
+            includedRecord.map(IncludedPath.path(ofRecordText:))
         }
     }
 

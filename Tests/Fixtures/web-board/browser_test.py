@@ -158,11 +158,16 @@ try:
     wait_for("the slow run running", lambda: driver.find_elements(By.CSS_SELECTOR, selector))
     click(selector)
     # A live run's ports link to its first port (docs/environment.md).
-    wait_for("the run's ports", lambda: driver.find_elements(By.CSS_SELECTOR, '#run-summary [data-fact="ports"] a'))
-    link = driver.find_element(By.CSS_SELECTOR, '#run-summary [data-fact="ports"] a')
-    port = link.text.split("-")[0]
-    if link.get_attribute("href") != f"http://127.0.0.1:{port}/":
-        raise AssertionError(f"the ports link is {link.get_attribute('href')} for {link.text}")
+    # Read in one script: the summary re-renders with every board event.
+    def ports_link():
+        return driver.execute_script(
+            "const a = document.querySelector('#run-summary [data-fact=\"ports\"] a');"
+            "return a ? [a.textContent, a.getAttribute('href')] : null;")
+    found = []
+    wait_for("the run's ports", lambda: found.append(ports_link()) or found[-1] is not None)
+    text, href = found[-1]
+    if href != f"http://127.0.0.1:{text.split('-')[0]}/":
+        raise AssertionError(f"the ports link is {href} for {text}")
     wait_for("the stop button", lambda: driver.find_elements(By.ID, "run-stop"))
     click("#run-stop")
     wait_for("the run cancelled", lambda: driver.find_element(By.ID, "run-summary").get_attribute("data-state") == "cancelled")
