@@ -71,4 +71,20 @@ import Testing
         #expect(try store.record(id).setup?.outcome == .passed)
         #expect(try scratch.git("show", "refs/kanbots/runs/\(id):setup.log") == "installed 3 packages")
     }
+
+    @Test func aDamagedLooseRunRefKeepsItsNumberAndIsNotWrittenOver() throws {
+        let scratch = try ScratchRepository()
+        let base = try scratch.git("rev-parse", "HEAD")
+        let store = RunStore(try scratch.open())
+        let clone = try #require(CloneTag("dmgd"))
+        _ = try store.create(clone: clone) { Self.newRecord($0, base: base) }
+        // Run 2's loose file holds garbage and nothing is packed behind it:
+        // libgit2 lists no run 2 at all.
+        let damaged = scratch.path + "/.git/refs/kanbots/runs/2-dmgd"
+        try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: damaged))
+
+        let next = try store.create(clone: clone) { Self.newRecord($0, base: base) }
+        #expect(next.id.number == 3)
+        #expect(try String(contentsOfFile: damaged, encoding: .utf8) == "garbage\n")
+    }
 }

@@ -40,6 +40,12 @@ public final class RunStore {
             } catch let error as GitError where error.isContention {
                 Contention.retries += 1
                 number = try nextNumber(after: number, clone: clone)
+            } catch is GitError where git.unreadableReason(Self.ref(id)) != nil {
+                // A damaged loose file holds this number. libgit2's listing
+                // skips it, so the count missed it; it is `fsck`'s to report
+                // and repair, and a dispatch takes the next number rather
+                // than wait for that (nothing is written over it).
+                number += 1
             }
         }
         throw KanbotsError.contention(ref: KanbotsRepository.runsRefPrefix, attempts: Contention.maxAttempts)
