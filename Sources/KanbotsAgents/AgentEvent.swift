@@ -180,6 +180,15 @@ public struct AgentResult: Sendable, Equatable, Codable {
     public var apiErrorStatus: Int?
     public var durationMilliseconds: Int?
 
+    /// The word a failed or finished run is recorded with. Claude can say
+    /// `terminal_reason: "completed"` on an error result (the turn loop
+    /// ended normally, the session did not): the subtype is then the one
+    /// that says why it failed.
+    public var endReason: String {
+        guard let terminalReason, !(isError && terminalReason == "completed") else { return subtype }
+        return terminalReason
+    }
+
     public init(
         isError: Bool, subtype: String, totalCostUSD: Double? = nil, turnCount: Int? = nil,
         sessionID: String? = nil, tokens: TokenCounts? = nil, modelCosts: [String: Double] = [:],

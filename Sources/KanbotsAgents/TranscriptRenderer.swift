@@ -100,7 +100,7 @@ public struct TranscriptRenderer: Sendable {
         let turnText = "\(turns) turn\(turns == 1 ? "" : "s")"
         let cost = Self.dollars(meter.costUSD)
         guard result.isError else { return "✓ completed in \(turnText), \(cost)" }
-        var reason = result.terminalReason ?? result.subtype
+        var reason = result.endReason
         if let status = result.apiErrorStatus { reason += " \(status)" }
         var text = "✗ failed (\(reason)) after \(turnText), \(cost)"
         if let message = result.message, !message.isEmpty { text += ": " + message.singleLine(limit: width) }

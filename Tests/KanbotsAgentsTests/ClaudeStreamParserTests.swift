@@ -119,6 +119,18 @@ func isClose(_ lhs: Double, _ rhs: Double, tolerance: Double = 1e-9) -> Bool {
         #expect(result.message == "Reached maximum budget ($0.05)")
         #expect(result.modelCosts == ["claude-opus-4-5[1m]": 0.0779])
         #expect(result.turnCount == 3)
+        #expect(result.endReason == "budget_exhausted")
+    }
+
+    @Test func anErrorResultThatSaysCompletedEndsWithItsSubtype() {
+        var parser = ClaudeStreamParser()
+        let line = #"{"type":"result","subtype":"error_during_execution","is_error":true,"terminal_reason":"completed","num_turns":2}"#
+        guard case .result(let result) = parser.events(fromLine: line).first else {
+            Issue.record("no result")
+            return
+        }
+        #expect(result.endReason == "error_during_execution")
+        #expect(AgentResult(isError: false, subtype: "success", terminalReason: "completed").endReason == "completed")
     }
 
     @Test func keepsUnknownSystemSubtypesAndRejectsShapelessLines() {

@@ -81,6 +81,6 @@ public struct AgentStreamMonitor: StreamMonitor {
     }
 
     public var result: StreamResult? {
-        meter.result.map { StreamResult(isError: $0.isError, subtype: $0.terminalReason ?? $0.subtype, message: $0.message) }
+        meter.result.map { StreamResult(isError: $0.isError, subtype: $0.endReason, message: $0.message) }
     }
 }
