@@ -65,7 +65,10 @@ extension Supervisor {
             .merging(RunVariables(record: record, worktree: worktree).marked(for: id)) { _, run in run }
 
         if needsPreparation {
-            if prepared { relocatePreparedEntry(worktree: worktree, registration: registration) }
+            relocatePreparedEntry(worktree: worktree, registration: registration)
+            // A pool entry prepared under other settings or files: what it
+            // brought from the main checkout is brought again, current.
+            if !prepared { PoolEnvironment.discardPreparation(worktree: worktree, registration: registration) }
             let outcome = preparation.prepare(
                 worktree: worktree, includingFiles: !prepared, setupCommands: setupCommands,
                 environment: environment, logDirectory: runDirectory, shouldStop: { Supervisor.stopRequested })

@@ -23,6 +23,13 @@ public struct IncludedPath: Sendable, Equatable {
     /// As the record's `Included:` lines keep it: `copied .env`, `linked data`.
     public var recordText: String { "\(kind.rawValue) \(path)" }
 
+    /// Reads an `Included:` line back; nil for one of another kind.
+    public init?(recordText text: String) {
+        let parts = text.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, let kind = Kind(rawValue: String(parts[0])) else { return nil }
+        self.init(path: String(parts[1]), kind: kind)
+    }
+
     /// The path of an `Included:` line.
     public static func path(ofRecordText text: String) -> String {
         text.split(separator: " ", maxSplits: 1).last.map(String.init) ?? text

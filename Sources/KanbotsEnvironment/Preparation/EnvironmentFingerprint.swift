@@ -23,9 +23,7 @@ public struct EnvironmentFingerprint: Sendable, Equatable, CustomStringConvertib
         for link in settings.links { hash.add("link", link) }
         hash.add("include-file", Self.read(mainCheckout + "/" + WorktreeIncludes.fileName) ?? Data())
         for path in included.sorted() {
-            var info = stat()
-            let known = lstat(mainCheckout + "/" + path, &info) == 0
-            hash.add("included", path + (known ? " \(info.st_size) \(Self.modificationTime(info))" : " missing"))
+            hash.add("included", path + " " + Self.stamp(of: path, in: mainCheckout))
         }
         for glob in settings.setupInputs {
             for path in Self.matches(glob, in: worktree) {
@@ -34,6 +32,14 @@ public struct EnvironmentFingerprint: Sendable, Equatable, CustomStringConvertib
             }
         }
         description = hash.hex
+    }
+
+    /// What the fingerprint knows of one included path of the main
+    /// checkout: its size and modification time, or `missing`.
+    public static func stamp(of path: String, in mainCheckout: String) -> String {
+        var info = stat()
+        guard lstat(mainCheckout + "/" + path, &info) == 0 else { return "missing" }
+        return "\(info.st_size) \(modificationTime(info))"
     }
 
     /// Paths (relative) in `root` matching `glob`; wildcards in its last part only.

@@ -31,7 +31,7 @@ public struct PoolEnvironment: PoolEntryPreparing {
     /// all of it succeeded, so a failed setup leaves an entry that a
     /// dispatch prepares again, never one that looks prepared.
     public func prepareNew(worktree: String, registration: String) -> PreparationResult {
-        prepare(worktree: worktree, registration: registration, includingFiles: true)
+        prepare(worktree: worktree, registration: registration)
     }
 
     /// An entry just moved to a new base: the setup runs again only when
@@ -39,11 +39,55 @@ public struct PoolEnvironment: PoolEntryPreparing {
     /// files, `kanbots.setup-inputs`' content).
     public func refresh(worktree: String, registration: String) -> PreparationResult {
         guard let state = Self.readState(registration: registration) else {
-            return prepare(worktree: worktree, registration: registration, includingFiles: true)
+            return prepare(worktree: worktree, registration: registration)
         }
         let now = fingerprint(worktree: worktree, included: state.included)
         if now == state.fingerprint { return .unchanged }
-        return prepare(worktree: worktree, registration: registration, includingFiles: false)
+        Self.discardPreparation(worktree: worktree, registration: registration)
+        return prepare(worktree: worktree, registration: registration)
+    }
+
+    /// Takes back what an earlier preparation brought from the main
+    /// checkout (its copies and links), so a new one brings the current
+    /// files: a copy is never written over (WorktreeIncludes), so without
+    /// this an edited `.env` would stay stale in the entry, and a link
+    /// would refuse to be made again (`include_failed`). A path the
+    /// worktree's commit tracks is left alone, whatever the record says.
+    /// Does nothing for a worktree no preparation touched.
+    public static func discardPreparation(worktree: String, registration: String) {
+        guard let state = readState(registration: registration) else { return }
+        unlink(registration + "/" + stateFile)
+        let brought = state.includedRecord.compactMap(IncludedPath.init(recordText:))
+        guard !brought.isEmpty else { return }
+        let tracked = trackedPaths(brought.map(\.path), in: worktree)
+        for item in brought where !tracked.contains(item.path) {
+            let path = worktree + "/" + item.path
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            // A link is only ever the symlink we made; a copy may be a folder.
+            if item.kind == .linked {
+                if info.st_mode & S_IFMT == S_IFLNK { unlink(path) }
+            } else {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+    }
+
+    /// Which of `paths` the worktree's index tracks (one `git ls-files`).
+    private static func trackedPaths(_ paths: [String], in worktree: String) -> Set<String> {
+        let git = ProcessLauncher.locate("git") ?? "/usr/bin/git"
+        let arguments = ["-C", worktree, "ls-files", "-z", "--"] + paths.map { ":(literal)" + $0 }
+        guard let result = try? ProcessLauncher.run(git, arguments: arguments, environment: ProjectCommandRunner.environment()),
+              result.succeeded else {
+            // Unknown: treat all as tracked, so nothing is removed.
+            return Set(paths)
+        }
+        let listed = result.output.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        // A tracked file inside a copied folder makes the folder tracked too.
+        return Set(paths.filter { path in
+            let folder = path.hasSuffix("/") ? path : path + "/"
+            return listed.contains { $0 == path || $0.hasPrefix(folder) }
+        })
     }
 
     /// Whether a claimed worktree's environment, prepared in the pool, is
@@ -60,23 +104,33 @@ public struct PoolEnvironment: PoolEntryPreparing {
         readState(registration: registration)?.includedRecord ?? []
     }
 
-    private func prepare(worktree: String, registration: String, includingFiles: Bool) -> PreparationResult {
+    private func prepare(worktree: String, registration: String) -> PreparationResult {
         unlink(registration + "/" + Self.stateFile)
+        let mainCheckout = repository.workingDirectory
+        let planned = ((try? WorktreeIncludes(mainCheckout: mainCheckout, links: settings.links).plan()) ?? []).map(\.path)
+        let stampsBefore = planned.map { EnvironmentFingerprint.stamp(of: $0, in: mainCheckout) }
         let outcome = EnvironmentPreparation(repository: repository, settings: settings).prepare(
-            worktree: worktree, includingFiles: includingFiles, setupCommands: settings.setupCommands,
+            worktree: worktree, includingFiles: true, setupCommands: settings.setupCommands,
             environment: ProjectCommandRunner.environment().merging(["KANBOTS_WORKTREE": worktree]) { _, ours in ours },
             logDirectory: repository.stateDirectory + "/pool/" + PathName.lastComponent(of: worktree))
         guard case .ready(let included, _, _) = outcome else { return .failed }
-        let records = includingFiles ? included.map(\.recordText)
-            : Self.included(registration: registration)
-        let paths = records.map(IncludedPath.path(ofRecordText:))
+        let records = included.map(\.recordText)
+        let paths = included.map(\.path)
+        // An included file edited while the entry was prepared may have been
+        // copied before the edit: a fingerprint that matches nothing makes
+        // the next refresh or dispatch bring it again.
+        let settled = planned.map { EnvironmentFingerprint.stamp(of: $0, in: mainCheckout) } == stampsBefore
+        let fingerprint = settled ? fingerprint(worktree: worktree, included: paths).description : Self.unsettled
         let relocation = WorktreePool.Relocation(
             preparedAt: worktree, files: PathRelocation.files(mentioning: worktree))
-        let state = ([fingerprint(worktree: worktree, included: paths).description] + records).joined(separator: "\n")
+        let state = ([fingerprint] + records).joined(separator: "\n")
         guard (try? write(relocation.text, to: registration + "/" + WorktreePool.Relocation.fileName)) != nil,
               (try? write(state + "\n", to: registration + "/" + Self.stateFile)) != nil else { return .failed }
         return .setUp
     }
+
+    /// The fingerprint of an entry whose included files changed while it was prepared.
+    static let unsettled = "changed-during-preparation"
 
     private func fingerprint(worktree: String, included: [String]) -> EnvironmentFingerprint {
         EnvironmentFingerprint(settings: settings, worktree: worktree, mainCheckout: repository.workingDirectory,

@@ -82,6 +82,40 @@ import Testing
         }
     }
 
+    /// An included file edited in the main checkout after the pool
+    /// prepared its entries: the next dispatch sees the edit (the entry's
+    /// copy is brought again, its link made again), as does a refill.
+    @Test func anIncludedFileEditedAfterThePoolPreparedIsBroughtAgain() throws {
+        try Sandbox.with(cards: ["Edited env"]) { sandbox in
+            _ = try Self.configureCountedSetup(sandbox)
+            try sandbox.write("data/shared.txt", "shared\n")
+            try sandbox.write(".gitignore", ".venv/\n.env\ndata/\n")
+            try sandbox.gitOK("commit", "-qam", "data is ignored")
+            try sandbox.gitOK("config", "kanbots.link", "data")
+            try sandbox.enablePool(1)
+            let entry = try #require(try sandbox.poolEntries().first)
+            #expect(sandbox.read(entry + "/.env") == "SECRET_KEY=dev")
+
+            try sandbox.write(".env", "SECRET_KEY=rotated")
+            try sandbox.installFakeAgent("claude", script: EnvironmentAgent.script(report: sandbox.root + "/report"))
+            let run = try sandbox.dispatch(1, ["--agent", "claude"])
+            let info = try sandbox.finishedRun(run.id)
+            #expect(info.state == "completed", "\(info)")
+            #expect(sandbox.keyValues(sandbox.root + "/report")["dotenv"] == "SECRET_KEY=rotated")
+            #expect(sandbox.read(run.worktree + "/data/shared.txt") == "shared\n")
+
+            // A refill after a base move brings the edit into the entries too.
+            try sandbox.write(".env", "SECRET_KEY=again")
+            try sandbox.write("README.md", "moved\n")
+            try sandbox.gitOK("add", "README.md")
+            try sandbox.gitOK("commit", "-q", "-m", "move the base")
+            try sandbox.kanbotsOK("pool", "refill")
+            for entry in try sandbox.poolEntries() {
+                #expect(sandbox.read(entry + "/.env") == "SECRET_KEY=again", "stale .env in \(entry)")
+            }
+        }
+    }
+
     @Test func aDispatchWithoutAPreparedEntryRunsTheSetupItself() throws {
         try Sandbox.with(cards: ["No pool"]) { sandbox in
             let counter = try Self.configureCountedSetup(sandbox)
