@@ -29,9 +29,12 @@ public struct Attempts {
     public func settle(othersThan landed: RunRecord) throws -> Settled {
         var settled = Settled()
         let stopper = Stopper(repository: repository)
+        // Only this clone's runs: another clone's pids mean nothing here, and
+        // that clone stops its own attempts when it lands or syncs.
+        let clone = BoardLoader(repository).cloneTag
         for record in try RunIndex(repository).records().records
         where record.card == landed.card && record.id != landed.id && record.branch != landed.branch
-            && record.state.isActive {
+            && record.state.isActive && record.id.clone == clone {
             if let ended = try? stopper.stop(record, timeout: Self.stopTimeout), ended.state.isFinished {
                 settled.stopped.append(record.id)
             }
