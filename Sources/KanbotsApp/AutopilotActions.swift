@@ -20,8 +20,11 @@ public struct AutopilotStartRequest: Sendable {
     public var personas = ["engineer"]
     /// Only these cards (default: every Todo card).
     public var cards: [Int]?
+    /// Comma-separated names, taken in turn by each card's attempts.
     public var agent: String?
     public var model: String?
+    /// Attempts per card (`--attempts N`); nil: one per agent or model name.
+    public var attempts: Int?
     public var afterInReview = false
     public var maxFailures = 3
     public var decideAfter: String?
@@ -65,7 +68,8 @@ public struct AutopilotActions {
         let names = request.personas.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw KanbotsError.invalidArgument("--personas needs at least one persona") }
         try Personas.validate(names, repository: repository)
-        try validateAgent(request.agent ?? settings.defaultAgent)
+        let plan = try AttemptPlan(count: request.attempts, agents: request.agent, models: request.model)
+        for agent in Set(plan.agents.map { $0 ?? settings.defaultAgent }).sorted() { try validateAgent(agent) }
         let cardStore = CardStore(repository)
         for number in request.cards ?? [] { _ = try cardStore.card(number) }
 
@@ -76,13 +80,14 @@ public struct AutopilotActions {
         session.cards = request.cards
         session.agent = request.agent
         session.model = request.model
+        session.attempts = request.attempts
         session.afterInReview = request.afterInReview
         session.maxFailures = request.maxFailures
         session.decideAfter = request.decideAfter
         if request.land || request.landUnchecked { session.land = request.landUnchecked ? "unchecked" : "checked" }
         let pid = try launch(session, event: String(
             format: "started: %d slot(s), budget $%.2f, run cap $%.2f, personas %@", request.parallel,
-            request.budgetUSD, session.runCapUSD, names.joined(separator: ",")))
+            request.budgetUSD, session.runCapUSD, names.joined(separator: ",")) + (plan.count > 1 ? ", \(plan.count) attempts per card" : ""))
         return (session, pid)
     }
 

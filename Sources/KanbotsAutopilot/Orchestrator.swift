@@ -175,8 +175,9 @@ public final class Orchestrator {
     }
 
     func dispatch(_ item: WorkItem, session: AutopilotSession, tally: SessionTally) throws {
+        if item.attempt > 0, try cardLanded(item.card) { return }
         var request = DispatchRequest(
-            card: item.card, agent: session.agent, model: session.model, base: item.base,
+            card: item.card, agent: item.agent, model: item.model, base: item.base,
             capUSD: session.runCapUSD, persona: item.persona)
         // Unattended runs take reversible defaults after this; irreversible questions still wait.
         request.decideAfter = session.decideAfter.flatMap(DurationText.seconds)
@@ -184,6 +185,7 @@ public final class Orchestrator {
         request.fields[AutopilotSession.runField] = id
         if let review = item.reviewOf { request.fields[AutopilotSession.reviewOfField] = review.description }
         let what = "card #\(item.card) as \(item.persona)" + (item.reviewOf.map { ", reviewing run \($0)" } ?? "")
+            + (item.attempt > 0 ? ", attempt \(item.attempt + 1)" : "")
         log("dispatch \(Date().timeIntervalSince1970) \(what)")
         do {
             let record = try Dispatcher(repository).dispatch(request)
@@ -198,6 +200,15 @@ public final class Orchestrator {
             // earlier is remembered here.
             unstartable.insert(item.card)
             try store.update(id, event: "could not dispatch \(what): \(error)") { _ in true }
+        }
+    }
+
+    /// Whether an attempt of `card` has landed since the board was read:
+    /// the merge queue works beside us, and an attempt started after its
+    /// card landed would only redo what is on the base.
+    func cardLanded(_ card: Int) throws -> Bool {
+        try RunIndex(repository).records().records.contains {
+            $0.card == card && ($0.state == .merged || $0.state == .superseded)
         }
     }
 

@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsRuns
 
 /// A session's runs as the board sees them, and the figures that drive it.
 /// Pure: computed from a board snapshot, so `autopilot status`, `board` and
@@ -49,8 +50,20 @@ public struct WorkItem: Sendable, Equatable {
     /// A reviewer starts from the engineer's branch.
     public var base: String?
     public var reviewOf: RunID?
+    /// The agent and model of this attempt (`--agent a,b` taken in turn); nil: the default.
+    public var agent: String?
+    public var model: String?
+    /// Which attempt of its card (from 0): a later one joins attempts already started.
+    public var attempt = 0
     /// Extra fields for the run's record.
     public var fields: [String: String] = [:]
+}
+
+extension AutopilotSession {
+    /// How many attempts each card gets (`--attempts`), and their agents and models.
+    public var attemptPlan: AttemptPlan {
+        (try? AttemptPlan(count: attempts, agents: agent, models: model)) ?? AttemptPlan(agent: agent, model: model)
+    }
 }
 
 /// Chooses the next dispatch: reviews of finished engineer work first (they
@@ -60,14 +73,47 @@ public enum Planner {
 
     public static func next(session: AutopilotSession, board: Board, tally: SessionTally,
                             skipping skipped: Set<Int> = []) -> WorkItem? {
-        if session.personas.contains(reviewer), let review = nextReview(tally: tally) { return review }
+        let plan = session.attemptPlan
+        if session.personas.contains(reviewer), var review = nextReview(tally: tally) {
+            (review.agent, review.model) = (plan.agent(0), plan.model(0))
+            return review
+        }
+        // A card's attempts start together, before the next card: they are one piece of work.
+        if let attempt = nextAttempt(board: board, tally: tally, plan: plan, skipping: skipped) { return attempt }
         let busyScopes = activeScopes(board: board)
         guard let entry = untakenCards(session: session, board: board, tally: tally, skipping: skipped).first(where: { entry in
             !busyScopes.contains { Scope.overlaps($0, entry.card?.scope ?? []) }
         }) else { return nil }
         let cardRuns = tally.runs.filter { $0.record.extraValue(AutopilotSession.reviewOfField) == nil }
         let personas = cardPersonas(session.personas)
-        return WorkItem(card: entry.number, persona: personas[cardRuns.count % personas.count], base: nil, reviewOf: nil)
+        return WorkItem(card: entry.number, persona: personas[cardRuns.count % personas.count], base: nil, reviewOf: nil,
+                        agent: plan.agent(0), model: plan.model(0))
+    }
+
+    /// The next attempt of a card the session has started with fewer
+    /// attempts than `--attempts` asks for, while none of them has landed.
+    /// Rebase, fix and reviewer runs are not attempts asked for. Its scope
+    /// is not checked again: attempts are alternatives of one change, and the
+    /// first one already holds the scope.
+    static func nextAttempt(board: Board, tally: SessionTally, plan: AttemptPlan, skipping skipped: Set<Int>) -> WorkItem? {
+        guard plan.count > 1 else { return nil }
+        let open = Set(board.cards.filter { $0.card?.state != .closed && $0.column != .done }.map(\.number))
+        let asked = tally.runs.filter { run in
+            [AutopilotSession.reviewOfField, RunRecord.AttemptKey.rebaseOf, RunRecord.AttemptKey.fixOf]
+                .allSatisfy { run.record.extraValue($0) == nil }
+                && run.record.reason != Reason.dispatchInterrupted
+        }
+        let landed = Set(board.runs.filter { [.merged, .superseded].contains($0.record.state) }.map(\.record.card))
+        var seen: Set<Int> = []
+        for first in asked where seen.insert(first.record.card).inserted {
+            let card = first.record.card
+            guard open.contains(card), !landed.contains(card), !skipped.contains(card) else { continue }
+            let started = asked.filter { $0.record.card == card }.count
+            guard started < plan.count else { continue }
+            return WorkItem(card: card, persona: first.record.persona ?? Prompt.defaultPersona, base: nil, reviewOf: nil,
+                            agent: plan.agent(started), model: plan.model(started), attempt: started)
+        }
+        return nil
     }
 
     /// Eligible cards this session has not run yet, in rank order.

@@ -1,5 +1,6 @@
 import Foundation
 import KanbotsCore
+import KanbotsRuns
 import KanbotsStore
 
 /// Runs of one card are attempts: alternatives, of which one lands
@@ -9,10 +10,44 @@ public struct Attempts {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
+    /// What landing an attempt did to the other attempts of its card.
+    public struct Settled: Sendable, Equatable {
+        /// Attempts still running, stopped as `git kanbots stop` stops a run.
+        public var stopped: [RunID] = []
+        /// Every other attempt, now recorded `superseded` (the stopped ones included).
+        public var superseded: [RunID] = []
+    }
+
+    /// How long to wait for each running attempt to end: `git kanbots stop`'s default.
+    public static let stopTimeout: TimeInterval = 15
+
+    /// Stops the other attempts of `landed`'s card that are still running,
+    /// then supersedes them all. Its card is done: a running attempt could
+    /// only spend more, and, left to finish, it would come back In review
+    /// and the merge queue would try to land (or rebase) the same change again.
+    /// A stop that fails leaves that attempt running; the landing stands.
+    public func settle(othersThan landed: RunRecord) throws -> Settled {
+        var settled = Settled()
+        let stopper = Stopper(repository: repository)
+        // Only this clone's runs: another clone's pids mean nothing here, and
+        // that clone stops its own attempts when it lands or syncs.
+        let clone = BoardLoader(repository).cloneTag
+        for record in try RunIndex(repository).records().records
+        where record.card == landed.card && record.id != landed.id && record.branch != landed.branch
+            && record.state.isActive && record.id.clone == clone {
+            if let ended = try? stopper.stop(record, timeout: Self.stopTimeout), ended.state.isFinished {
+                settled.stopped.append(record.id)
+            }
+        }
+        settled.superseded = try supersede(othersThan: landed)
+        settled.stopped.sort()
+        return settled
+    }
+
     /// Records every other finished attempt of `landed`'s card `superseded`
     /// (kept: branch, worktree and history stay until `discard` or `gc`).
     /// Runs on `landed`'s own branch are the replies it continued, not
-    /// attempts; active attempts are left alone to finish or be stopped.
+    /// attempts; active ones are left alone (`settle` stops them first).
     public func supersede(othersThan landed: RunRecord) throws -> [RunID] {
         let store = RunStore(repository)
         var superseded: [RunID] = []

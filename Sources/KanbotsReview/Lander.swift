@@ -21,6 +21,8 @@ public struct Lander {
         public var checks: ChecksResult?
         /// The other attempts of its card, recorded superseded.
         public var superseded: [RunID] = []
+        /// Those of them that were still running, and were stopped.
+        public var stopped: [RunID] = []
     }
 
     public struct Stopped: Sendable {
@@ -99,12 +101,16 @@ public struct Lander {
                         checks: result.checks, log: result.log))
                 }
             }
-            let superseded = try rules.publish(merge, run: record)
-            landed.append(Landed(run: record.id, card: record.card, merge: merge, checks: checks, superseded: superseded))
+            let settled = try rules.publish(merge, run: record)
+            let superseded = settled.superseded
+            landed.append(Landed(run: record.id, card: record.card, merge: merge, checks: checks, superseded: superseded,
+                                 stopped: settled.stopped))
             progress("landed run \(record.id) (card #\(record.card)) into \(target): \(merge.how), now at \(merge.commit.short)")
             if !superseded.isEmpty {
                 progress("  superseded the other attempts of card #\(record.card): "
-                         + superseded.map(\.description).joined(separator: ", ") + " (kept; `git kanbots gc` frees their worktrees)")
+                         + superseded.map(\.description).joined(separator: ", ") + " (kept; `git kanbots gc` frees their worktrees)"
+                    + (settled.stopped.isEmpty ? "" : "; stopped the running ones first: "
+                        + settled.stopped.map(\.description).joined(separator: ", ")))
             }
         }
         return Outcome(landed: landed, stopped: nil)

@@ -39,14 +39,17 @@ public struct LandingQueue {
     public static let retriesKey = "kanbots.land.retries"
     public static let defaultRetries = 2
     /// Record fields linking a redone run to the one it replaces.
-    public static let rebaseOfKey = "Rebase-Of"
-    public static let fixOfKey = "Fix-Of"
+    public static let rebaseOfKey = RunRecord.AttemptKey.rebaseOf
+    public static let fixOfKey = RunRecord.AttemptKey.fixOf
 
     /// What a pass did, one event each.
     public enum Event: Sendable, Equatable {
         case landed(run: RunID, card: Int, into: String, commit: String)
         case rebased(run: RunID, by: RunID)
         case fixing(run: RunID, by: RunID)
+        /// An attempt still running when another attempt of its card landed:
+        /// stopped and superseded by it.
+        case stopped(run: RunID, by: RunID)
         /// It waits for a human; `why` says what for.
         case waits(run: RunID, why: String)
     }
@@ -78,6 +81,7 @@ public struct LandingQueue {
             if let landed = outcome.landed.first {
                 events.append(.landed(run: landed.run, card: landed.card, into: landed.merge.target,
                                       commit: landed.merge.commit.hex))
+                events += landed.stopped.map { .stopped(run: $0, by: landed.run) }
                 return events
             }
             if let stopped = outcome.stopped, stopped.checks != nil {
@@ -105,11 +109,15 @@ public struct LandingQueue {
 
     /// A new run of the card on the base's new tip, told what conflicted and
     /// what its predecessor changed, so its agent redoes the change on top.
-    /// Nil when a rebase run of it exists already: an attempt of its card,
-    /// which lands (and supersedes it) or fails on its own.
+    /// Nil when a rebase run of it exists already (an attempt of its card,
+    /// which lands and supersedes it, or fails on its own), or while another
+    /// attempt of its card is still running.
     func rebase(_ held: LandingPlan.Held, in board: Board, policy: Policy) throws -> Event? {
         let record = held.view.record
         if board.runs.contains(where: { $0.record.extraValue(Self.rebaseOfKey) == record.id.description }) { return nil }
+        // Another attempt of the card still works on it, and may land instead: no redo yet.
+        if board.runs.contains(where: { $0.record.card == record.card && $0.record.branch != record.branch
+            && $0.record.state.isActive && !$0.isLost }) { return nil }
         if let spent = budgetSpent(in: board) { return .waits(run: record.id, why: spent) }
         let earlier = board.runs.filter { $0.record.card == record.card && $0.record.extraValue(Self.rebaseOfKey) != nil }
         guard earlier.count < policy.retries else {
@@ -195,7 +203,7 @@ public struct LandingQueue {
             switch event {
             case .landed(let run, let card, _, _): notifier.send(.landed, run: run, card: card, text: Self.summary(event))
             case .waits(let run, _): notifier.send(.needsHuman, run: run, session: session, text: Self.summary(event))
-            case .rebased, .fixing: break
+            case .rebased, .fixing, .stopped: break
             }
         }
         guard let session else { return }
@@ -214,6 +222,8 @@ public struct LandingQueue {
             "run \(run) no longer merges: rebase run \(by) redoes it on the new base"
         case .fixing(let run, let by):
             "run \(run)'s checks fail on the merged result: fix run \(by) started"
+        case .stopped(let run, let by):
+            "run \(run) stopped and superseded: run \(by), another attempt of its card, landed"
         case .waits(let run, let why):
             "run \(run) waits for you: \(why)"
         }

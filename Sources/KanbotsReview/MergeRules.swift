@@ -80,9 +80,9 @@ public struct MergeRules {
 
     /// Moves the target branch (and the main checkout's files, when it is
     /// checked out there) by compare-and-swap, then records the run merged
-    /// and the other attempts of its card superseded (returned).
+    /// and the other attempts of its card stopped and superseded (returned).
     @discardableResult
-    public func publish(_ merge: Merge, run record: RunRecord) throws -> [RunID] {
+    public func publish(_ merge: Merge, run record: RunRecord) throws -> Attempts.Settled {
         let git = repository.git
         let ref = "refs/heads/" + merge.target
         if merge.moves {
@@ -110,6 +110,6 @@ public struct MergeRules {
             current.setExtra(RunRecord.PromotionKey.mergeCommit, merge.commit.hex)
             return true
         }
-        return try Attempts(repository).supersede(othersThan: record)
+        return try Attempts(repository).settle(othersThan: record)
     }
 }

@@ -124,4 +124,37 @@ import Testing
         #expect(Self.next(fixture)?.card == 2)
         #expect(Planner.waitingForScope(session: BoardFixture.autopilot(), board: fixture.board, tally: fixture.tally()) == 1)
     }
+
+    @Test func aCardsAttemptsStartBeforeTheNextCardWithTheAgentsInTurnUntilOneLands() throws {
+        var session = BoardFixture.autopilot()
+        session.attempts = 3
+        session.agent = "claude,codex"
+        var fixture = BoardFixture()
+        fixture.card(1, rank: 1)
+        fixture.card(2, rank: 2)
+        let first = try #require(Planner.next(session: session, board: fixture.board, tally: fixture.tally()))
+        #expect(first.card == 1 && first.agent == "claude" && first.attempt == 0)
+
+        fixture.run(card: 1, .running, liveCost: 0.1)
+        let second = try #require(Planner.next(session: session, board: fixture.board, tally: fixture.tally()))
+        #expect(second.card == 1 && second.agent == "codex" && second.attempt == 1)
+        // A rebase run of the card is not an attempt asked for.
+        var rebase = fixture
+        rebase.run(card: 1, .running, liveCost: 0.1)
+        let runs = rebase.runs.count
+        rebase.runs[runs - 1].0.setExtra(RunRecord.AttemptKey.rebaseOf, "1-abcd")
+        #expect(Planner.next(session: session, board: rebase.board, tally: rebase.tally())?.attempt == 1)
+
+        fixture.run(card: 1, .running, liveCost: 0.1)
+        let third = try #require(Planner.next(session: session, board: fixture.board, tally: fixture.tally()))
+        #expect(third.card == 1 && third.agent == "claude" && third.attempt == 2)
+        fixture.run(card: 1, .running, liveCost: 0.1)
+        #expect(Planner.next(session: session, board: fixture.board, tally: fixture.tally())?.card == 2)
+
+        // Once an attempt landed, the card gets no more.
+        var landed = BoardFixture()
+        landed.card(1, rank: 1)
+        landed.run(card: 1, .merged, ended: 1)
+        #expect(Planner.next(session: session, board: landed.board, tally: landed.tally()) == nil)
+    }
 }

@@ -39,8 +39,15 @@ public struct Inbox {
     /// `checked` says whether `land` should run checks (some are configured).
     public init(board: Board, readiness: [RunID: Readiness], sessions: [SessionSummary], checked: Bool = true) {
         var items: [Item] = []
+        let inReview = Dictionary(grouping: board.runs.filter { $0.column == .inReview }, by: \.record.card)
         for entry in board.cards where entry.card?.state != .closed {
-            guard let run = entry.latestRun else { continue }
+            guard var run = entry.latestRun else { continue }
+            // A later attempt that changed nothing (a fix run that found
+            // nothing to fix) does not hide an earlier one still In review.
+            if run.column != .inReview, [.completed, .cancelled].contains(run.record.state),
+               let waiting = inReview[entry.number]?.last {
+                run = waiting
+            }
             let record = run.record
             let subject = entry.card?.title ?? "card #\(entry.number)"
             func item(_ kind: Kind, _ why: String, _ next: String) {
@@ -51,7 +58,7 @@ public struct Inbox {
                 item(.decision, "asks: \(question.text)", "git kanbots answer \(record.id) [N|TEXT]")
             } else if record.state == .failed {
                 item(.failed, record.reason ?? "failed", "git kanbots show \(record.id)")
-            } else if entry.column == .inReview, let verdict = readiness[record.id] {
+            } else if run.column == .inReview, let verdict = readiness[record.id] {
                 let (why, next) = Self.landing(verdict, run: record.id, checked: checked)
                 item(.needsHuman, why, next)
             }

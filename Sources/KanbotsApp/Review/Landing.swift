@@ -65,6 +65,8 @@ public struct LandJSON: Encodable {
         public var checks: String?
         /// The other attempts of its card, recorded superseded.
         public var superseded: [String]
+        /// Those of them that were still running, and were stopped.
+        public var stoppedAttempts: [String]
     }
 
     public struct Stopped: Encodable {
@@ -83,7 +85,7 @@ public struct LandJSON: Encodable {
         landed = result.outcome.landed.map {
             Landed(run: $0.run.description, card: $0.card, into: $0.merge.target, how: $0.merge.how,
                    commit: $0.merge.commit.hex, checks: $0.checks?.outcome.rawValue,
-                   superseded: $0.superseded.map(\.description))
+                   superseded: $0.superseded.map(\.description), stoppedAttempts: $0.stopped.map(\.description))
         }
         stopped = result.outcome.stopped.map { Stopped(run: $0.run.description, reason: $0.reason, checksLog: $0.log) }
         held = result.plan.held.map {

@@ -28,8 +28,11 @@ public struct AutopilotSession: Sendable, Equatable {
     public var personas: [String]
     /// Card numbers the session may take; nil means every open Todo card.
     public var cards: [Int]?
+    /// Comma-separated names, taken in turn by each card's attempts (`--agent claude,codex`).
     public var agent: String?
     public var model: String?
+    /// Attempts per card (`--attempts N`); nil: one per agent or model name.
+    public var attempts: Int?
     /// Dependencies in review (not only done) release a card.
     public var afterInReview: Bool
     /// Consecutive failed runs that end the session.
@@ -97,6 +100,7 @@ public struct AutopilotSession: Sendable, Equatable {
         m.append("Cards", cards.map { $0.map(String.init).joined(separator: ",") })
         m.append("Agent", agent)
         m.append("Model", model)
+        m.append("Attempts", attempts.map(String.init))
         m.append("After-In-Review", afterInReview ? "yes" : nil)
         m.append("Land", land)
         m.append("Max-Failures", String(maxFailures))
@@ -133,6 +137,7 @@ public struct AutopilotSession: Sendable, Equatable {
         cards = m["Cards"].map { $0.split(separator: ",").compactMap { Int($0) } }
         agent = m["Agent"]
         model = m["Model"]
+        attempts = m["Attempts"].flatMap { Int($0) }
         afterInReview = m["After-In-Review"] == "yes"
         land = m["Land"]
         maxFailures = m["Max-Failures"].flatMap { Int($0) } ?? 3

@@ -26,8 +26,13 @@ struct AutopilotStartCommand: ParsableCommand {
     @Option(help: "Comma-separated personas, taken in turn (default: engineer).") var personas = "engineer"
     @Option(help: "Only these cards: numbers and ranges, e.g. 3,5,8-12 (default: every Todo card).")
     var cards: String?
-    @Option(help: "Agent to run (default: git config kanbots.agent).") var agent: String?
-    @Option(help: "Model to ask the agent for.") var model: String?
+    @Option(help: "Agent to run (default: git config kanbots.agent); several, comma-separated, are taken in turn by a card's attempts.")
+    var agent: String?
+    @Option(help: "Model to ask the agent for; several, comma-separated, as for --agent.") var model: String?
+    @Option(help: ArgumentHelp(
+        "Attempts of each card, started together (default: one per --agent name).",
+        discussion: "With --land the first attempt that lands stops the others and supersedes them."))
+    var attempts: Int?
     @Flag(name: .customLong("after-in-review"), help: "A dependency in review (not only done) releases a card.")
     var afterInReview = false
     @Option(name: .customLong("max-failures"), help: "Stop after this many runs fail in a row.")
@@ -51,6 +56,7 @@ struct AutopilotStartCommand: ParsableCommand {
         request.cards = try cards.map(parseCardQuery)
         request.agent = agent
         request.model = model
+        request.attempts = attempts
         request.afterInReview = afterInReview
         request.land = land
         request.landUnchecked = landUnchecked

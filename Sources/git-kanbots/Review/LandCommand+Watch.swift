@@ -50,6 +50,8 @@ struct LandingEventJSON: Encodable {
             (self.event, self.run, self.by) = ("rebase", run.description, by.description)
         case .fixing(let run, let by):
             (self.event, self.run, self.by) = ("fix", run.description, by.description)
+        case .stopped(let run, let by):
+            (self.event, self.run, self.by) = ("stopped", run.description, by.description)
         case .waits(let run, let why):
             (self.event, self.run, self.why) = ("needs_human", run.description, why)
         }

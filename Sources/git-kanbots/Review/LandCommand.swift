@@ -14,7 +14,7 @@ struct LandCommand: ParsableCommand {
             ones before it, and prints the order and the runs that must wait, be replied to, or be \
             rebased, with why; a run waits for exactly the runs it conflicts with, and one attempt \
             per card lands. `land RUN…` lands those runs in that order; `land --ready` lands the \
-            plan. Landing an attempt records the card's other finished attempts superseded. Each run follows the rules of `promote --merge`: a main checkout with uncommitted \
+            plan. Landing an attempt stops the card's other attempts still running and records them all superseded. Each run follows the rules of `promote --merge`: a main checkout with uncommitted \
             changes is refused, the base is fast-forwarded where it can be, else a merge commit is \
             made, and the run is recorded merged.
 

@@ -186,6 +186,9 @@ extension HeavySuites {
                     (["--budget", "5", "--personas", "poet"], "unknown persona"),
                     (["--budget", "5", "--cards", "9"], "unknown card"),
                     (["--budget", "5", "--parallel", "0"], "--parallel"),
+                    (["--budget", "5", "--attempts", "0"], "--attempts must be between 1 and"),
+                    (["--budget", "5", "--attempts", "1", "--agent", "demo,demo"], "give --attempts 2"),
+                    (["--budget", "5", "--agent", "demo,nobody"], "nobody"),
                 ] {
                     let result = try sandbox.run(try KanbotsBinary.path(), ["autopilot", "start"] + arguments)
                     expectCleanError(result, mentioning: fragment)

@@ -38,6 +38,37 @@ import Darwin
             #expect(try sandbox.record(fix)["Base"] == second.branch, "the fix run does not start from the run's branch")
             #expect(try sandbox.gitOK("rev-parse", "main") == (try sandbox.gitOK("rev-parse", first.branch)),
                     "main moved past the first run")
+
+            // The fix run changes nothing that helps: the card waits in the inbox, with no second fix run.
+            try sandbox.waitUntilIdle()
+            let gaveUp = try sandbox.kanbots("land", "--watch", "--once")
+            #expect(gaveUp.stdout.contains("its fix run did not help"), "\(gaveUp.stdout)")
+            #expect(try sandbox.runRefs().filter { try sandbox.record($0)["Fix-Of"] != nil }.count == 1)
+            let inbox = try JSON.decode([InboxTests.Item].self, from: try sandbox.kanbots("inbox", "--json"))
+            #expect(inbox.contains { $0.card == 2 && $0.kind == "needs_human" }, "\(inbox)")
+        }
+    }
+
+    @Test func aRiskyRunAndAnOutOfScopeRunWaitInTheInboxAndDoNotLand() throws {
+        try Sandbox.with(cards: ["Risky", "Out of scope"]) { sandbox in
+            try sandbox.gitOK("config", "--add", "kanbots.check", "true")
+            try sandbox.gitOK("config", "--add", "kanbots.review.risky", "card-1.txt")
+            try sandbox.kanbotsOK("card", "edit", "2", "--scope", "src/**")
+            try sandbox.installFakeAgent("claude", script: Self.agent)
+            let risky = try sandbox.dispatch(1, ["--agent", "claude"])
+            let outside = try sandbox.dispatch(2, ["--agent", "claude"])
+            try sandbox.waitUntilIdle()
+            let before = try sandbox.gitOK("rev-parse", "main")
+
+            let pass = try sandbox.kanbots("land", "--watch", "--once")
+            expectSuccess(pass)
+            #expect(pass.stdout.contains("run \(risky.id) waits for you: high risk"), "\(pass.stdout)")
+            #expect(!pass.stdout.contains("landed run"), "\(pass.stdout)")
+            #expect(try sandbox.gitOK("rev-parse", "main") == before, "main moved")
+            let inbox = try JSON.decode([InboxTests.Item].self, from: try sandbox.kanbots("inbox", "--json"))
+            let why = Dictionary(inbox.compactMap { item in item.run.map { ($0, item.why) } }, uniquingKeysWith: { a, _ in a })
+            #expect(why[risky.id]?.hasPrefix("high risk") == true, "\(inbox)")
+            #expect(why[outside.id]?.contains("outside its card's scope: card-2.txt") == true, "\(inbox)")
         }
     }
 

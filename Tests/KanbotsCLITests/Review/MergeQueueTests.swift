@@ -37,62 +37,73 @@ import Darwin
         try sandbox.installFakeAgent("claude", script: agent)
     }
 
-    @Test func sixCardsWithTwoConflictingPairsAllLandAndTheConflictingOnesAreRedoneOnce() throws {
-        try Sandbox.with(cards: (1...6).map { "Card \($0)" }) { sandbox in
+    /// The loop: twelve cards, two conflicting pairs among them.
+    static let cards = 12
+
+    @Test func twelveCardsWithTwoConflictingPairsAllLandAndTheConflictingOnesAreRedoneOnce() throws {
+        try Sandbox.with(cards: (1...Self.cards).map { "Card \($0)" }) { sandbox in
             try Self.prepare(sandbox)
-            for card in 1...6 { _ = try sandbox.dispatch(card, ["--agent", "claude"]) }
-            try sandbox.waitUntilIdle()
+            for card in 1...Self.cards { _ = try sandbox.dispatch(card, ["--agent", "claude"]) }
+            try sandbox.waitUntilIdle(timeout: 120)
 
             let watcher = try sandbox.startKanbots(["land", "--watch", "--interval", "0.2"])
-            let done = try ProcessProbe.waitUntil(timeout: 120, interval: 0.3) {
+            let done = try ProcessProbe.waitUntil(timeout: 180, interval: 0.3) {
                 try sandbox.board().cards.allSatisfy { $0.column == "done" }
             }
             watcher.signal(SIGINT)
             let output = try watcher.wait(timeout: 60)
             let board = try sandbox.kanbots("board").stdout
             #expect(done, "not every card landed: \(board)\n\(output)")
-
-            let shared = try sandbox.gitOK("show", "main:shared.txt")
-            for card in 1...4 { #expect(shared.contains("by card \(card)"), "card \(card)'s change is missing:\n\(shared)") }
-            for card in 5...6 { #expect(try sandbox.gitOK("show", "main:card-\(card).txt") == "card \(card)") }
-            #expect(try sandbox.gitOK("status", "--porcelain").isEmpty, "the main checkout is not clean")
-            // Each conflicting pair was redone once, by a run that says what it redoes.
-            let rebases = try sandbox.runRefs().filter { try sandbox.record($0)["Rebase-Of"] != nil }
-            #expect(rebases.count == 2, "rebase runs: \(rebases)\n\(output.stdout)")
+            let rebases = try Self.expectEverythingLanded(sandbox, story: output.stdout)
             let context = try sandbox.gitOK("show", "refs/kanbots/runs/\(try #require(rebases.first)):prompt-context.md")
             #expect(context.contains("shared.txt") && context.contains("```diff"), "\(context)")
             #expect(output.stdout.contains("no longer merges: rebase run"), "\(output.stdout)")
-            // Nothing needed a human.
-            #expect(try sandbox.kanbots("inbox").stdout.contains("Nothing needs you."))
         }
     }
 
     @Test func anAutopilotSessionWithLandEndsWithEveryCardOnTheBaseAndItsStoryOnTheSession() throws {
-        try Sandbox.with(cards: (1...6).map { "Card \($0)" }) { sandbox in
+        try Sandbox.with(cards: (1...Self.cards).map { "Card \($0)" }) { sandbox in
             try Self.prepare(sandbox)
             let started = try sandbox.run(
                 try KanbotsBinary.path(),
-                ["autopilot", "start", "--json", "--parallel", "3", "--budget", "5", "--agent", "claude", "--land"],
+                ["autopilot", "start", "--json", "--parallel", "4", "--budget", "5", "--agent", "claude", "--land"],
                 environment: ["KANBOTS_AUTOPILOT_POLL_SECONDS": "0.05", "KANBOTS_AUTOPILOT_MAX_LOAD_PER_CORE": "1000"])
             struct Started: Decodable { var id: String }
             let session = try JSON.decode(Started.self, from: started).id
 
-            let done = try ProcessProbe.waitUntil(timeout: 150, interval: 0.3) {
+            let done = try ProcessProbe.waitUntil(timeout: 180, interval: 0.3) {
                 try sandbox.board().cards.allSatisfy { $0.column == "done" }
             }
             let board = try sandbox.kanbots("board").stdout
             #expect(done, "not every card landed: \(board)")
-            let shared = try sandbox.gitOK("show", "main:shared.txt")
-            for card in 1...4 { #expect(shared.contains("by card \(card)"), "card \(card)'s change is missing:\n\(shared)") }
             // The session tells the story, and its rebase runs count as its own.
             let story = try sandbox.gitOK("log", "--format=%s", "refs/kanbots/sessions/\(session)")
             // One landing per card: a rebase run lands in its card's place.
-            #expect(story.components(separatedBy: "landed run").count - 1 == 6, "\(story)")
-            let rebases = try sandbox.runRefs().filter { try sandbox.record($0)["Rebase-Of"] != nil }
-            #expect(rebases.count == 2, "rebase runs: \(rebases)")
+            #expect(story.components(separatedBy: "landed run").count - 1 == Self.cards, "\(story)")
+            let rebases = try Self.expectEverythingLanded(sandbox, story: story)
             for run in rebases { #expect(try sandbox.record(run)["Autopilot-Session"] == session) }
-            #expect(try sandbox.kanbots("inbox").stdout.contains("Nothing needs you."))
         }
+    }
+
+    /// Every card's change is on main, the check passes on main's tip, the
+    /// main checkout is clean, one card of each conflicting pair was redone
+    /// once, and nothing needs a human. Returns the rebase runs.
+    @discardableResult
+    static func expectEverythingLanded(_ sandbox: Sandbox, story: String) throws -> [String] {
+        let shared = try sandbox.gitOK("show", "main:shared.txt")
+        for card in 1...4 { #expect(shared.contains("by card \(card)"), "card \(card)'s change is missing:\n\(shared)") }
+        for card in 5...cards { #expect(try sandbox.gitOK("show", "main:card-\(card).txt") == "card \(card)") }
+        #expect(try sandbox.gitOK("status", "--porcelain").isEmpty, "the main checkout is not clean")
+        #expect(try sandbox.gitOK("rev-parse", "--abbrev-ref", "HEAD") == "main")
+        let check = try sandbox.gitOK("config", "kanbots.check")
+        let checked = try sandbox.run("/bin/sh", ["-c", check], in: sandbox.repo, environment: [:])
+        #expect(checked.succeeded, "the check fails on main's tip: \(checked)")
+        let rebases = try sandbox.runRefs().filter { try sandbox.record($0)["Rebase-Of"] != nil }
+        let redone = try rebases.compactMap { Int(try sandbox.record($0)["Card"] ?? "") }.sorted()
+        #expect(redone.count == 2 && [1, 2].contains(redone.first ?? 0) && [3, 4].contains(redone.last ?? 0),
+                "rebase runs of cards \(redone)\n\(story)")
+        #expect(try sandbox.kanbots("inbox").stdout.contains("Nothing needs you."))
+        return rebases
     }
 
     @Test func withoutChecksNothingLandsUnlessAskedOnPurpose() throws {
