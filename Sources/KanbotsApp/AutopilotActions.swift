@@ -25,6 +25,8 @@ public struct AutopilotStartRequest: Sendable {
     public var afterInReview = false
     public var maxFailures = 3
     public var decideAfter: String?
+    /// Where the session's runs run (`--on slurm`); nil: as each dispatch would choose.
+    public var executor: ExecutorKind?
     /// Start the merge queue beside the orchestrator (`--land`), and land
     /// without checks (`--land-unchecked`).
     public var land = false
@@ -66,6 +68,8 @@ public struct AutopilotActions {
         guard !names.isEmpty else { throw KanbotsError.invalidArgument("--personas needs at least one persona") }
         try Personas.validate(names, repository: repository)
         try validateAgent(request.agent ?? settings.defaultAgent)
+        // A missing engine or remote refuses the session, not each of its dispatches.
+        if let kind = request.executor { try Dispatcher(repository).checkAvailable(kind) }
         let cardStore = CardStore(repository)
         for number in request.cards ?? [] { _ = try cardStore.card(number) }
 
@@ -79,6 +83,7 @@ public struct AutopilotActions {
         session.afterInReview = request.afterInReview
         session.maxFailures = request.maxFailures
         session.decideAfter = request.decideAfter
+        session.executor = request.executor
         if request.land || request.landUnchecked { session.land = request.landUnchecked ? "unchecked" : "checked" }
         let pid = try launch(session, event: String(
             format: "started: %d slot(s), budget $%.2f, run cap $%.2f, personas %@", request.parallel,
