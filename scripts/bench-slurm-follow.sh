@@ -48,15 +48,21 @@ git -C "$REPO" config kanbots.agent.claude.path "$agent"
 # which ends once the run's final transition arrives, has ended.
 follow() {
     python3 - "$1" "$exit_stamp" <<'PY'
-import re, subprocess, sys, time
-proc = subprocess.Popen(["git", "kanbots", "log", "--follow", sys.argv[1]], stdout=subprocess.PIPE, text=True)
+import os, pty, re, subprocess, sys, time
+# A terminal, as a user's: into a pipe the follower's output would be block-buffered.
+master, slave = pty.openpty()
+proc = subprocess.Popen(["git", "kanbots", "log", "--follow", sys.argv[1]], stdout=slave, stderr=subprocess.DEVNULL)
+os.close(slave)
 seen = set()
-for line in proc.stdout:
-    now = time.time()
-    for k, at in re.findall(r"bench-event (\d+) ([0-9.]+)", line):
-        if k not in seen:
-            seen.add(k)
-            print(f"{(now - float(at)) * 1000:.1f}")
+try:
+    for line in os.fdopen(master, "r", errors="replace"):
+        now = time.time()
+        for k, at in re.findall(r"bench-event (\d+) ([0-9.]+)", line):
+            if k not in seen:
+                seen.add(k)
+                print(f"{(now - float(at)) * 1000:.1f}")
+except OSError:
+    pass  # the terminal closes with the follower
 proc.wait()
 ended = time.time()
 print(f"end {(ended - float(open(sys.argv[2]).read())) * 1000:.1f}")
