@@ -28,6 +28,8 @@ public struct AutopilotStartRequest: Sendable {
     public var afterInReview = false
     public var maxFailures = 3
     public var decideAfter: String?
+    /// Where the session's runs run (`--on slurm`); nil: as each dispatch would choose.
+    public var executor: ExecutorKind?
     /// Start the merge queue beside the orchestrator (`--land`), and land
     /// without checks (`--land-unchecked`).
     public var land = false
@@ -70,6 +72,8 @@ public struct AutopilotActions {
         try Personas.validate(names, repository: repository)
         let plan = try AttemptPlan(count: request.attempts, agents: request.agent, models: request.model)
         for agent in Set(plan.agents.map { $0 ?? settings.defaultAgent }).sorted() { try validateAgent(agent) }
+        // A missing engine or remote refuses the session, not each of its dispatches.
+        if let kind = request.executor { try Dispatcher(repository).checkAvailable(kind) }
         let cardStore = CardStore(repository)
         for number in request.cards ?? [] { _ = try cardStore.card(number) }
 
@@ -84,6 +88,7 @@ public struct AutopilotActions {
         session.afterInReview = request.afterInReview
         session.maxFailures = request.maxFailures
         session.decideAfter = request.decideAfter
+        session.executor = request.executor
         if request.land || request.landUnchecked { session.land = request.landUnchecked ? "unchecked" : "checked" }
         let pid = try launch(session, event: String(
             format: "started: %d slot(s), budget $%.2f, run cap $%.2f, personas %@", request.parallel,

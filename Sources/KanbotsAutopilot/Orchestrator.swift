@@ -25,6 +25,7 @@ public final class Orchestrator {
     /// Cards whose dispatch failed before a run existed: not retried this process.
     var unstartable: Set<Int> = []
     var polls = 0
+    var lastRemoteSync: Date?
 
     public init(repository: KanbotsRepository, id: String, lock: FileLock, options: OrchestratorOptions) {
         self.repository = repository
@@ -89,6 +90,7 @@ public final class Orchestrator {
             return false
         }
         let now = Date()
+        if session.executor?.isRemote == true { syncRemoteRuns(now: now) }
         let board = try Reconciler(repository).reconciledSnapshot().board
         let tally = SessionTally(session: id, board: board)
         let slots = min(session.parallel, options.ceiling)
@@ -131,7 +133,7 @@ public final class Orchestrator {
             writeStatus(slots: slots, tally: tally, holding: nil)
             return true
         }
-        if let reason = try hold(tally: tally, now: now) {
+        if let reason = try hold(tally: tally, now: now, remote: session.executor?.isRemote == true) {
             writeStatus(slots: slots, tally: tally, holding: reason)
             return true
         }
@@ -142,8 +144,9 @@ public final class Orchestrator {
 
     /// Why not to dispatch now, if there is a reason: a run the meter has not
     /// heard from (its spend is unknown), a rate limit (jittered back-off), or
-    /// machine load. Entering and leaving a rate-limit or load hold are events.
-    func hold(tally: SessionTally, now: Date) throws -> String? {
+    /// machine load (not for runs in an engine's jobs: they load its nodes,
+    /// not this machine). Entering and leaving a rate-limit or load hold are events.
+    func hold(tally: SessionTally, now: Date, remote: Bool = false) throws -> String? {
         var reason: String?
         let limited = tally.rateLimited
         if !limited.isEmpty || (holdUntil.map { now < $0 } ?? false) {
@@ -157,7 +160,7 @@ public final class Orchestrator {
         } else {
             backoff = 0
             holdUntil = nil
-            if let load = MachineLoad.perCore(), load > options.maxLoadPerCore {
+            if !remote, let load = MachineLoad.perCore(), load > options.maxLoadPerCore {
                 reason = String(printf: "machine load %.2f per core is over %.2f", load, options.maxLoadPerCore)
             }
         }
@@ -182,6 +185,7 @@ public final class Orchestrator {
         // Unattended runs take reversible defaults after this; irreversible questions still wait.
         request.decideAfter = session.decideAfter.flatMap(DurationText.seconds)
         request.fields = item.fields
+        request.executor = session.executor
         request.fields[AutopilotSession.runField] = id
         if let review = item.reviewOf { request.fields[AutopilotSession.reviewOfField] = review.description }
         let what = "card #\(item.card) as \(item.persona)" + (item.reviewOf.map { ", reviewing run \($0)" } ?? "")
@@ -209,6 +213,20 @@ public final class Orchestrator {
     func cardLanded(_ card: Int) throws -> Bool {
         try RunIndex(repository).records().records.contains {
             $0.card == card && ($0.state == .merged || $0.state == .superseded)
+        }
+    }
+
+    /// A remote run's spend (its checkpoints' cost) and its ending reach this
+    /// clone only through the remote: fetch its records every
+    /// `remoteSyncInterval`, so the budget counts them (docs/autopilot.md,
+    /// "Remote runs"). A failed sync is logged; the next poll tries again.
+    func syncRemoteRuns(now: Date) {
+        if let last = lastRemoteSync, now.timeIntervalSince(last) < options.remoteSyncInterval { return }
+        lastRemoteSync = now
+        do {
+            _ = try Synchronizer(repository, remote: Settings(repository).executorRemote).sync(push: false)
+        } catch {
+            log("sync with the remote failed: \(error)")
         }
     }
 
@@ -269,6 +287,8 @@ public struct OrchestratorOptions: Sendable {
     public var meterWait: TimeInterval = 60
     public var backoffBase: TimeInterval = 15
     public var backoffMax: TimeInterval = 600
+    /// How often a session of remote runs syncs their records (spend, endings).
+    public var remoteSyncInterval: TimeInterval = 2
 
     public enum Key {
         public static let maxParallel = "kanbots.autopilot.max-parallel"
@@ -276,6 +296,7 @@ public struct OrchestratorOptions: Sendable {
         public static let pollSeconds = "kanbots.autopilot.poll-seconds"
         public static let meterWaitSeconds = "kanbots.autopilot.meter-wait-seconds"
         public static let backoffSeconds = "kanbots.autopilot.backoff-seconds"
+        public static let remoteSyncSeconds = "kanbots.autopilot.remote-sync-seconds"
     }
 
     public init() {}
@@ -288,6 +309,7 @@ public struct OrchestratorOptions: Sendable {
         if let v = value(Key.maxParallel, "KANBOTS_AUTOPILOT_MAX_PARALLEL"), v >= 1 { ceiling = Int(v) }
         if let v = value(Key.maxLoadPerCore, "KANBOTS_AUTOPILOT_MAX_LOAD_PER_CORE") { maxLoadPerCore = v }
         if let v = value(Key.meterWaitSeconds, "KANBOTS_AUTOPILOT_METER_WAIT_SECONDS") { meterWait = v }
+        if let v = value(Key.remoteSyncSeconds, "KANBOTS_AUTOPILOT_REMOTE_SYNC_SECONDS") { remoteSyncInterval = max(0.1, v) }
         if let v = value(Key.backoffSeconds, "KANBOTS_AUTOPILOT_BACKOFF_SECONDS") {
             backoffBase = max(0.01, v)
             backoffMax = max(backoffBase, 40 * v)

@@ -74,10 +74,37 @@ public struct JobScript: Sendable {
                 set -- "refs/kanbots/runs/$run:refs/kanbots/runs/$run"
                 git rev-parse -q --verify "refs/heads/$branch" >/dev/null && set -- "$@" "refs/heads/$branch:refs/kanbots/branches/$run"
                 git rev-parse -q --verify refs/notes/kanbots >/dev/null && set -- "$@" refs/notes/kanbots:refs/notes/kanbots
-                git push -q --no-verify origin "$@" 2>>"$work/push.log"
+                git push -q --no-verify origin "$@" 2>>"$work/push.log" && return
+                # Rejected: the record moved on the remote too (an answer given as the
+                # question's timeout took the default here). Merge the two chains as
+                # sync merges any diverged record, then push again.
+                git kanbots sync >>"$work/push.log" 2>&1 && git push -q --no-verify origin "$@" 2>>"$work/push.log"
             }
-            # Each checkpoint first attaches the redacted transcript so far to the record.
-            ( while sleep "$interval"; do kanbots-supervisor checkpoint "$run" --repository "$work/repo"; push; done ) &
+            # Every second: a question the agent asked is pushed at once, and while it is
+            # open the remote is asked for the answer, which `git kanbots answer` pushes onto
+            # the question, so it arrives here as a fast-forward (the agent's decision server
+            # reads it from the record). Otherwise every $interval s a checkpoint, which
+            # first attaches the redacted transcript so far and the live cost to the record.
+            relay() {
+                ticks=0 asked=
+                while sleep 1; do
+                    tip=$(git rev-parse -q --verify "refs/kanbots/runs/$run") || continue
+                    if git log -1 --format=%B "$tip" | grep -qx 'State: awaiting_decision'; then
+                        [ "$tip" = "$asked" ] || { push && asked=$tip; }
+                        git fetch -q --no-tags origin "+refs/kanbots/runs/$run:refs/kanbots-job/answer" 2>>"$work/push.log" &&
+                            answer=$(git rev-parse refs/kanbots-job/answer) && [ "$answer" != "$tip" ] &&
+                            git merge-base --is-ancestor "$tip" "$answer" &&
+                            git update-ref -m 'kanbots job: answered' "refs/kanbots/runs/$run" "$answer" "$tip"
+                        continue
+                    fi
+                    ticks=$((ticks + 1))
+                    [ "$ticks" -ge "$interval" ] || continue
+                    ticks=0
+                    kanbots-supervisor checkpoint "$run" --repository "$work/repo"
+                    push
+                done
+            }
+            relay &
             pusher=$!
             # An engine's stop reaches the supervisor, which records `cancelled`;
             # this shell waits for it and pushes that last record. Slurm's scancel

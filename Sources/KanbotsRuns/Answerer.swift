@@ -33,6 +33,7 @@ public struct Answerer {
         let store = RunStore(repository)
         let decisions = DecisionStore(repository)
         let record = try store.record(id)
+        if record.executor.isRemote { return try answerRemote(record, input: input) }
         guard let asked = record.openQuestion else { throw DecisionStore.notWaiting(record) }
         let loader = BoardLoader(repository)
         let agentAlive = record.agentPID.map(ProcessProbe.isGroupAlive) ?? false

@@ -35,3 +35,12 @@ struct RemoteDispatch {
         }
     }
 }
+
+extension Dispatcher {
+    /// Refuses an executor that cannot take runs from here (no engine
+    /// client, no remote) with its fix, before anything is claimed: an
+    /// autopilot session checks once instead of failing each dispatch.
+    public func checkAvailable(_ kind: ExecutorKind) throws {
+        try Executors.executor(kind, repository: repository).checkAvailable()
+    }
+}

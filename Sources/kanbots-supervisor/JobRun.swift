@@ -49,8 +49,13 @@ func superviseJob(_ runID: String, repository path: String) throws {
 /// `kanbots-supervisor checkpoint RUN --repository PATH`: run by a remote
 /// job before each periodic push. Attaches the transcript so far, redacted
 /// as the final one is, to the run's record (no transition), so `log
-/// --follow` elsewhere sees the run within a checkpoint interval. A record
-/// that is already final, or a transcript that has not grown, is left alone.
+/// --follow` elsewhere sees the run within a checkpoint interval, and its
+/// live cost, so an autopilot elsewhere counts it against its budget. A
+/// record that is already final, or a transcript that has not grown, is
+/// left alone; so is a record with an open question: the submitting side
+/// answers onto the question as the remote has it, and the job fetches that
+/// answer as a fast-forward, which a checkpoint written meanwhile would turn
+/// into a diverged chain.
 func checkpointJob(_ runID: String, repository path: String) throws {
     let repository = try KanbotsRepository(discoveringFrom: path)
     guard let id = RunID(runID) else { throw KanbotsError.unknownRun(runID) }
@@ -61,6 +66,12 @@ func checkpointJob(_ runID: String, repository path: String) throws {
     guard previous != size,
           let redacted = TranscriptRedaction.write(from: source, to: source + ".checkpoint") else { return }
     defer { unlink(redacted) }
-    try RunStore(repository).update(id, diskFiles: ["transcript.ndjson": redacted]) { $0.state.isActive }
+    let live = LiveStatusFile.read(runDirectory: repository.runDirectory(id))
+    try RunStore(repository).update(id, diskFiles: ["transcript.ndjson": redacted]) { record in
+        guard record.state.isActive, record.openQuestion == nil else { return false }
+        if let live, live.costUSD > record.costUSD { record.costUSD = live.costUSD }
+        if let turns = live?.turns, turns > (record.turns ?? 0) { record.turns = turns }
+        return true
+    }
     try Data(String(size).utf8).write(to: URL(fileURLWithPath: marker))
 }

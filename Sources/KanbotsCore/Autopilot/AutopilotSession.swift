@@ -42,6 +42,8 @@ public struct AutopilotSession: Sendable, Equatable {
     public var land: String?
     /// Kept for the decisions feature (`--decide-after`); recorded, not acted on here.
     public var decideAfter: String?
+    /// Where its runs' supervisors run (`--on slurm`); nil: as each dispatch would choose.
+    public var executor: ExecutorKind?
     public var host: String
     public var orchestratorPID: Int32?
     public var createdAt: Date
@@ -105,6 +107,7 @@ public struct AutopilotSession: Sendable, Equatable {
         m.append("Land", land)
         m.append("Max-Failures", String(maxFailures))
         m.append("Decide-After", decideAfter)
+        m.append("On", executor?.rawValue)
         m.append("Host", host)
         m.append("Orchestrator-PID", orchestratorPID.map(String.init))
         m.append("Created", Timestamp.format(createdAt))
@@ -142,6 +145,7 @@ public struct AutopilotSession: Sendable, Equatable {
         land = m["Land"]
         maxFailures = m["Max-Failures"].flatMap { Int($0) } ?? 3
         decideAfter = m["Decide-After"]
+        executor = m["On"].flatMap { ExecutorKind(rawValue: $0) }
         orchestratorPID = m["Orchestrator-PID"].flatMap { Int32($0) }
         updatedAt = m["Updated"].flatMap(Timestamp.parse) ?? created
         spentUSD = m["Spent-USD"].flatMap(Double.init) ?? 0

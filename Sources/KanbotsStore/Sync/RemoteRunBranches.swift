@@ -37,3 +37,18 @@ extension Synchronizer {
         try? transport.fetch(remote: remote, refspecs: ["\(ref):\(ref)"])
     }
 }
+
+extension Synchronizer {
+    /// Pushes one run's record to the remote (fast-forward only, as every
+    /// push of ours) and remembers what the remote now has. False when the
+    /// remote refused it: its copy moved on meanwhile.
+    public func pushRun(_ id: RunID) throws -> Bool {
+        let ref = KanbotsRepository.runsRefPrefix + id.description
+        guard let tip = try git.referenceTarget(ref) else { return false }
+        let results = try transport.push(remote: remote, updates: [(ref, tip.hex)])
+        guard !results.isEmpty, results.allSatisfy(\.accepted) else { return false }
+        let tracked = tracking(ref)
+        try? git.updateReference(tracked, to: tip, expecting: try? git.referenceTarget(tracked), message: "kanbots: pushed")
+        return true
+    }
+}

@@ -40,6 +40,11 @@ struct AutopilotStartCommand: ParsableCommand {
     @Option(name: .customLong("decide-after"),
             help: "Runs take a reversible question's default after this long (90s, 10m, 2h; default: kanbots.decide-after).")
     var decideAfter: String?
+    @Option(help: ArgumentHelp(
+        "Where the session's runs run: local, slurm or kubernetes (default: as dispatch chooses for each card).",
+        discussion: "Remote runs' spend is counted from their checkpoints: see docs/autopilot.md, Budget.",
+        valueName: "executor"))
+    var on: String?
     @Flag(help: ArgumentHelp(
         "Land the session's ready runs as they come (the merge queue, `land --watch`), checks on each merged result.",
         discussion: "Conflicting runs are redone by rebase runs within the budget; what needs a human waits in `git kanbots inbox`."))
@@ -62,6 +67,7 @@ struct AutopilotStartCommand: ParsableCommand {
         request.landUnchecked = landUnchecked
         request.maxFailures = maxFailures
         request.decideAfter = decideAfter
+        request.executor = try on.map(ExecutorKind.parse)
         let (session, pid) = try AutopilotActions(try openRepository()).start(request)
         if json {
             try printJSON(["id": session.id, "pid": String(pid)])

@@ -161,6 +161,33 @@ struct SlurmTests {
         }
     }
 
+    @Test func aQuestionAskedInTheJobIsAnsweredHereAndTheAgentGoesOn() throws {
+        try Self.with { sandbox, _ in
+            // Far longer than the test: the question must travel at once, not with a checkpoint.
+            try sandbox.gitOK("config", "kanbots.remote.checkpoint", "5m")
+            let agent = FakeDecisionAgent(arguments: DecisionTests.greeting)
+            try sandbox.installFakeAgent("claude", script: agent.script(argsLog: sandbox.root + "/agent-args.jsonl"))
+            let started = Date()
+            let id = try Self.submit(sandbox, on: ["--on", "slurm", "--agent", "claude"])
+            let asked = try sandbox.syncUntil(id, state: "awaiting_decision", timeout: 90)
+            #expect(asked["Question"] == "Which greeting?", "\(asked)")
+            print("slurm: the job's question was seen here \(String(format: "%.2f", Date().timeIntervalSince(started))) s after dispatch")
+            #expect(try sandbox.openDecisions().map(\.run) == [id])
+            #expect(try sandbox.board().runs.first { $0.id == id }?.supervisor == "alive")
+
+            let answered = try sandbox.kanbots("answer", id, "2")
+            expectSuccess(answered)
+            let record = try sandbox.syncUntil(id, state: "completed", timeout: 90)
+            #expect(record["Node"] == "n1", "\(record)")
+            let answer = try #require(try sandbox.history(id).first { $0["Answer"] != nil })
+            #expect(answer["Answer"] == "Hi" && answer["Answer-Source"] == "human", "\(answer)")
+            let branch = try sandbox.gitOK("for-each-ref", "--format=%(refname:short)", "refs/heads/kanbots/")
+            #expect(try sandbox.gitOK("show", "\(branch):answer.txt") == "The human answered: Hi")
+            // Answering again finds no open question, here as on the remote.
+            expectCleanError(try sandbox.kanbots("answer", id, "1"), mentioning: "not waiting")
+        }
+    }
+
     @Test func withoutSbatchDispatchSaysSoAndClaimsNothing() throws {
         try Sandbox.with(cards: ["One"]) { sandbox in
             _ = try sandbox.addBareRemote()
