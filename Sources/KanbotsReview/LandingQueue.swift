@@ -100,8 +100,13 @@ public struct LandingQueue {
                 events.append(event)
             }
         }
-        for held in plan.held where held.action == .rebase {
-            if let event = try rebase(held, in: queue.board, policy: policy) { events.append(event) }
+        // One rebase run per card a pass: the board was read before it, and
+        // another held attempt of the card would otherwise get one too.
+        var rebasing = Set<Int>()
+        for held in plan.held where held.action == .rebase && !rebasing.contains(held.view.record.card) {
+            guard let event = try rebase(held, in: queue.board, policy: policy) else { continue }
+            events.append(event)
+            if case .rebased = event { rebasing.insert(held.view.record.card) }
         }
         return events
     }
