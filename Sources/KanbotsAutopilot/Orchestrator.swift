@@ -198,6 +198,9 @@ public final class Orchestrator {
                 session.spentUSD = tally.spentUSD
                 return true
             }
+            if item.attempt > 0, let landed = try landedAttempt(of: item.card) {
+                try supersede(record, landed: landed)
+            }
         } catch {
             // A dispatch that claimed a run id left a failed run of this
             // session, which the planner will not retry; one that failed
@@ -211,9 +214,33 @@ public final class Orchestrator {
     /// the merge queue works beside us, and an attempt started after its
     /// card landed would only redo what is on the base.
     func cardLanded(_ card: Int) throws -> Bool {
-        try RunIndex(repository).records().records.contains {
-            $0.card == card && ($0.state == .merged || $0.state == .superseded)
+        try landedAttempt(of: card) != nil
+    }
+
+    /// The id of the attempt of `card` that landed, if one did (named by
+    /// its superseded siblings when it landed in another clone).
+    func landedAttempt(of card: Int) throws -> String? {
+        let records = try RunIndex(repository).records().records.filter { $0.card == card }
+        if let merged = records.first(where: { $0.state == .merged }) { return merged.id.description }
+        return records.lazy.filter { $0.state == .superseded }.compactMap(\.supersededBy).first
+    }
+
+    /// Closes the window between `cardLanded` and `record` being written: a
+    /// landing in between settled the card's attempts before this one
+    /// existed, so it is stopped and superseded here, as that landing would
+    /// have done. A landing after `record` was written settles it itself.
+    func supersede(_ record: RunRecord, landed: String) throws {
+        _ = try? Stopper(repository: repository).stop(record, timeout: 15)
+        let updated = try RunStore(repository).update(record.id) { current in
+            guard current.isSupersedable else { return false }
+            current.state = .superseded
+            current.reason = nil
+            current.setExtra(RunRecord.AttemptKey.supersededBy, landed)
+            return true
         }
+        guard updated.state == .superseded else { return }
+        try store.update(id, event: "run \(record.id) stopped and superseded: run \(landed), another attempt of its card, "
+                             + "landed while it was dispatched") { _ in true }
     }
 
     /// A remote run's spend (its checkpoints' cost) and its ending reach this

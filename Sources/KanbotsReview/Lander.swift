@@ -93,6 +93,13 @@ public struct Lander {
                                            timeout: timeout)
                 checks = result.checks
                 guard result.checks.outcome == .passed else {
+                    // Durable, so review, the inbox and the next queue pass see it
+                    // (and do not run the same failing merge again).
+                    try RunStore(repository).update(record.id) { current in
+                        current.recordMergeChecksFailure(tip: tip.hex, baseTip: merge.before.hex,
+                                                         command: result.checks.failedCommand)
+                        return true
+                    }
                     let what = result.checks.outcome == .timedOut ? "timed out" : "failed"
                     return Outcome(landed: landed, stopped: Stopped(
                         run: record.id,
@@ -116,6 +123,12 @@ public struct Lander {
         return Outcome(landed: landed, stopped: nil)
     }
 
+    /// Where the output of a run's last checks on a merged result is kept
+    /// (until its next ones): the merge queue's fix run reads its end.
+    public static func checksLog(of run: RunID, in repository: KanbotsRepository) -> String {
+        repository.stateDirectory + "/land/check-\(run).log"
+    }
+
     /// Runs a run's checks (the repository's, then its card's) in a temporary
     /// detached worktree of `commit`, removed afterwards, with the
     /// environment a run gets (included files, setup, ports, services:
@@ -124,7 +137,7 @@ public struct Lander {
         -> (checks: ChecksResult, log: String) {
         let run = record.id
         let folder = repository.stateDirectory + "/land/check-\(run)-\(getpid())"
-        let log = repository.stateDirectory + "/land/check-\(run).log"
+        let log = Self.checksLog(of: run, in: repository)
         try? FileManager.default.removeItem(atPath: log)
         try FileManager.default.createDirectory(atPath: repository.stateDirectory + "/land", withIntermediateDirectories: true)
         try git(["worktree", "add", "--detach", "--quiet", folder, commit.hex])

@@ -118,6 +118,10 @@ public struct LandingPlanner {
     static func hold(_ view: RunView, _ readiness: Readiness) -> LandingPlan.Held {
         let id = view.record.id
         switch readiness.verdict {
+        case .checksFailed where readiness.failedOnMerge != nil:
+            return .init(view: view, readiness: readiness, action: .reply,
+                         reason: "its checks failed on the result of merging it into \(view.record.base) "
+                             + "(\(readiness.failedOnMerge ?? "")); `git kanbots reply \(id)` with what to fix", blockedBy: [])
         case .checksFailed:
             return .init(view: view, readiness: readiness, action: .reply,
                          reason: "its checks failed; `git kanbots reply \(id)` with what to fix", blockedBy: [])

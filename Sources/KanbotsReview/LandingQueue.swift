@@ -84,14 +84,29 @@ public struct LandingQueue {
                 events += landed.stopped.map { .stopped(run: $0, by: landed.run) }
                 return events
             }
-            if let stopped = outcome.stopped, stopped.checks != nil {
-                events.append(try fix(record, stopped: stopped, in: queue.board))
+            if let stopped = outcome.stopped, let checks = stopped.checks {
+                if let event = try fix(record, failure: checks.failedCommand ?? stopped.reason, log: stopped.log,
+                                       in: queue.board) { events.append(event) }
             } else if let stopped = outcome.stopped {
                 events.append(.waits(run: record.id, why: stopped.reason))
             }
         }
-        for held in plan.held where held.action == .rebase {
-            if let event = try rebase(held, in: queue.board, policy: policy) { events.append(event) }
+        // Failed on the merged result in an earlier pass (or a `land --check`): the
+        // record says so and the plan holds it, so its checks are not run again.
+        for held in plan.held {
+            guard let failure = held.readiness?.failedOnMerge else { continue }
+            let log = Lander.checksLog(of: held.view.record.id, in: repository)
+            if let event = try fix(held.view.record, failure: failure, log: log, in: queue.board) {
+                events.append(event)
+            }
+        }
+        // One rebase run per card a pass: the board was read before it, and
+        // another held attempt of the card would otherwise get one too.
+        var rebasing = Set<Int>()
+        for held in plan.held where held.action == .rebase && !rebasing.contains(held.view.record.card) {
+            guard let event = try rebase(held, in: queue.board, policy: policy) else { continue }
+            events.append(event)
+            if case .rebased = event { rebasing.insert(held.view.record.card) }
         }
         return events
     }
@@ -141,18 +156,25 @@ public struct LandingQueue {
         return .rebased(run: record.id, by: run.id)
     }
 
-    /// One fix run for checks that failed on the merged result, on the run's
-    /// branch, with the tail of the checks' output in its prompt.
-    func fix(_ record: RunRecord, stopped: Lander.Stopped, in board: Board) throws -> Event {
-        if board.runs.contains(where: { $0.record.extraValue(Self.fixOfKey) == record.id.description }) {
-            return .waits(run: record.id, why: "its checks fail on the merged result, and its fix run did not help")
+    /// One fix run per card for checks that fail on the merged result, on
+    /// the run's branch, with the tail of the checks' output (`log`) in its
+    /// prompt. Nil while the card's fix run works: it lands (superseding
+    /// this run) or ends, and then this run waits for a human.
+    func fix(_ record: RunRecord, failure: String, log: String?, in board: Board) throws -> Event? {
+        let fixes = board.runs.filter { $0.record.card == record.card && $0.record.extraValue(Self.fixOfKey) != nil }
+        if fixes.contains(where: { $0.record.state.isActive && !$0.isLost }) { return nil }
+        if let earlier = fixes.last {
+            let whose = earlier.record.extraValue(Self.fixOfKey) == record.id.description
+                ? "its fix run" : "card #\(record.card)'s fix run \(earlier.record.id)"
+            return .waits(run: record.id, why: "its checks fail on the merged result (\(failure)), and \(whose) did not help; "
+                                            + "`git kanbots reply \(record.id)` with what to fix")
         }
         if let spent = budgetSpent(in: board) { return .waits(run: record.id, why: spent) }
-        let tail = stopped.log.map { RecordedCommands.lastLines(of: $0, count: 40).joined(separator: "\n") } ?? ""
+        let tail = log.map { RecordedCommands.lastLines(of: $0, count: 40).joined(separator: "\n") } ?? ""
         let context = """
             ## The checks fail on the merged result
 
-            Run \(record.id)'s work merges into \(record.base), but the checks fail on the merge: \(stopped.reason). \
+            Run \(record.id)'s work merges into \(record.base), but the checks fail on the merge (\(failure)). \
             Fix it on this branch. The end of the checks' output:
 
             ```

@@ -108,6 +108,8 @@ public struct MergeRules {
             if current.endedAt == nil { current.endedAt = Date() }
             current.setExtra(RunRecord.PromotionKey.mergedInto, merge.target)
             current.setExtra(RunRecord.PromotionKey.mergeCommit, merge.commit.hex)
+            // It landed: an earlier failure on another merge says nothing any more.
+            current.setExtra(RunRecord.AttemptKey.mergeChecksFailed, nil)
             return true
         }
         return try Attempts(repository).settle(othersThan: record)

@@ -70,7 +70,8 @@ public struct ReadinessEvaluator {
                 run: record.id.description, card: record.card, tip: subject.tip.hex, baseTip: subject.baseTip.hex,
                 mergeBase: subject.facts.mergeBase, files: subject.facts.files, behind: subject.facts.behind,
                 baseConflicts: subject.facts.baseConflicts, conflicts: conflicts[index], outOfScope: outOfScope,
-                checks: checks, agentTested: record.agentTested, rules: rules)))
+                checks: checks, failedOnMerge: record.mergeChecksFailure(tip: subject.tip.hex, baseTip: subject.baseTip.hex),
+                agentTested: record.agentTested, rules: rules)))
         }
         var all = evaluated.map(\.1)
         ConflictGroups.assign(&all, partners: pairs.map { $0.map(\.other) })

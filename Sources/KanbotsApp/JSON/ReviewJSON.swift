@@ -42,6 +42,7 @@ public struct ReadinessJSON: JSONFields {
         if full { try sink.field("risk_reasons", r.riskReasons) }
         try sink.field("group", r.group.rawValue)
         try sink.field("checks", r.checks?.rawValue)
+        if full { try sink.field("failed_on_merge", r.failedOnMerge) }
         try sink.field("agent_tested", r.agentTested?.rawValue)
         try sink.field("files_changed", r.files.count)
         try sink.field("lines_added", r.linesAdded)

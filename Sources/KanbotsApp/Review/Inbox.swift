@@ -12,8 +12,8 @@ public struct Inbox {
     public enum Kind: String, Sendable, CaseIterable {
         case decision
         /// In review, and landing it needs a human: it is ready (nothing lands
-        /// by itself yet), high risk, out of scope, its checks failed, or it
-        /// conflicts with its base.
+        /// by itself yet), high risk, out of scope, its checks failed (on its
+        /// branch or on the merged result), or it conflicts with its base.
         case needsHuman = "needs_human"
         case failed
         case budgetReached = "budget_reached"
@@ -77,6 +77,11 @@ public struct Inbox {
     static func landing(_ readiness: Readiness, run: RunID, checked: Bool) -> (why: String, next: String) {
         switch readiness.verdict {
         case .checksFailed:
+            if let command = readiness.failedOnMerge {
+                // Only the merge may fail (its branch can pass): say which, or it reads as a flake.
+                return ("its checks failed on the merged result (\(command))",
+                        "git kanbots reply \(run) \"The checks fail once this is merged into the base: make them pass there.\"")
+            }
             return ("its checks failed", "git kanbots log \(run) --checks")
         case .outOfScope:
             return ("it wrote outside its card's scope: \(readiness.outOfScope.prefix(3).joined(separator: ", "))",

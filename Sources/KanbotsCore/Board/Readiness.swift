@@ -151,12 +151,16 @@ public struct Readiness: Sendable, Equatable, Codable {
     public var riskReasons: [String]
     public var group: ChangeGroup
     public var checks: ChecksOutcome?
+    /// The command that failed when the checks ran on the result of merging
+    /// this tip into this base tip (`Merge-Checks-Failed`); `checks` is then
+    /// `failed` even though the branch's own checks passed.
+    public var failedOnMerge: String?
     public var agentTested: AgentTested?
     public var verdict: Verdict
 
     public init(run: String, card: Int, tip: String, baseTip: String, mergeBase: String, files: [ChangedFile],
                 behind: Int, baseConflicts: [String], conflicts: [RunConflict], outOfScope: [String],
-                checks: ChecksOutcome?, agentTested: AgentTested?, rules: RiskRules) {
+                checks: ChecksOutcome?, failedOnMerge: String? = nil, agentTested: AgentTested?, rules: RiskRules) {
         self.run = run
         self.card = card
         self.tip = tip
@@ -169,9 +173,10 @@ public struct Readiness: Sendable, Equatable, Codable {
         self.conflicts = conflicts
         self.outOfScope = outOfScope
         (risk, riskReasons, group) = rules.assess(files)
-        self.checks = checks
+        self.checks = failedOnMerge == nil ? checks : .failed
+        self.failedOnMerge = failedOnMerge
         self.agentTested = agentTested
-        verdict = Verdict.derive(checks: checks, outOfScope: outOfScope, conflictsWithBase: !baseConflicts.isEmpty,
+        verdict = Verdict.derive(checks: self.checks, outOfScope: outOfScope, conflictsWithBase: !baseConflicts.isEmpty,
                                  conflictingRuns: conflicts.count, behind: behind)
     }
 
@@ -193,7 +198,11 @@ public struct Readiness: Sendable, Equatable, Codable {
     /// Why the verdict is what it is, one sentence per problem, first first.
     public var reasons: [String] {
         var lines: [String] = []
-        if checks == .failed { lines.append("checks failed") }
+        if let failedOnMerge {
+            lines.append("checks failed on the merged result (\(failedOnMerge)): `git kanbots reply \(run)` with what to fix")
+        } else if checks == .failed {
+            lines.append("checks failed")
+        }
         if checks == .timedOut { lines.append("checks timed out") }
         if !outOfScope.isEmpty { lines.append("writes outside the card's scope: " + RiskRules.listing(outOfScope)) }
         if !baseConflicts.isEmpty {

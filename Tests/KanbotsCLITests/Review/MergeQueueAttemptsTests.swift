@@ -74,6 +74,42 @@ import Darwin
         }
     }
 
+    @Test func anAttemptThatNoLongerMergesGetsNoRebaseRunWhileItsSiblingStillWorks() throws {
+        try Sandbox.with(cards: ["Two ways"]) { sandbox in
+            let gate = sandbox.root + "/release"
+            try Self.install(sandbox, gate: gate)
+            try sandbox.write(gate, "")  // claude's attempt ends at once; codex's works on
+            try sandbox.kanbotsOK("dispatch", "1", "--attempts", "2", "--agent", "claude,codex")
+            var attempts: [RunInfo] = []
+            let settled = try ProcessProbe.waitUntil(timeout: 60, interval: 0.2) {
+                attempts = try sandbox.runs().filter { $0.card == 1 }
+                return attempts.contains { $0.recordedState == "completed" }
+                    && attempts.contains { $0.recordedState == "running" && ($0.ahead ?? 0) > 0 }
+            }
+            try #require(settled, "no finished and working attempt: \(attempts.map { "\($0.id) \($0.state)" })")
+            let working = try #require(attempts.first { $0.recordedState == "running" })
+            // Something else lands on line 10 first: the finished attempt no longer merges.
+            try sandbox.write("shared.txt", (1...100).map { $0 == 10 ? "line 10 by hand" : "line \($0)" }
+                .joined(separator: "\n") + "\n")
+            try sandbox.gitOK("commit", "-qam", "line 10 by hand")
+            func rebaseRuns() throws -> Int { try sandbox.runRefs().filter { try sandbox.record($0)["Rebase-Of"] != nil }.count }
+
+            let waits = try sandbox.kanbots("land", "--watch", "--once")
+            expectSuccess(waits)
+            #expect(!waits.stdout.contains("rebase run"), "\(waits.stdout)")
+            #expect(try rebaseRuns() == 0, "a rebase run started while another attempt still works")
+            #expect(try sandbox.record(working.id)["State"] == "running")
+
+            // The sibling ends without landing: now the card is redone, once.
+            try sandbox.kanbotsOK("stop", working.id)
+            let redo = try sandbox.kanbots("land", "--watch", "--once")
+            expectSuccess(redo)
+            #expect(redo.stdout.contains("no longer merges: rebase run"), "\(redo.stdout)")
+            #expect(try rebaseRuns() == 1, "\(redo.stdout)")
+            try sandbox.waitUntilIdle()
+        }
+    }
+
     /// Waits until both attempts of card 1 have committed and checks that
     /// they are not conflicts of each other; then lets claude's finish and
     /// waits for it to land. Returns the landed and the stopped attempt.

@@ -38,14 +38,20 @@ import Darwin
             #expect(try sandbox.record(fix)["Base"] == second.branch, "the fix run does not start from the run's branch")
             #expect(try sandbox.gitOK("rev-parse", "main") == (try sandbox.gitOK("rev-parse", first.branch)),
                     "main moved past the first run")
+            let failure = try #require(try sandbox.record(second.id)["Merge-Checks-Failed"], "the failure was not recorded")
+            #expect(failure.hasPrefix(try sandbox.gitOK("rev-parse", second.branch) + " "), "\(failure)")
 
             // The fix run changes nothing that helps: the card waits in the inbox, with no second fix run.
             try sandbox.waitUntilIdle()
             let gaveUp = try sandbox.kanbots("land", "--watch", "--once")
             #expect(gaveUp.stdout.contains("its fix run did not help"), "\(gaveUp.stdout)")
+            #expect(!gaveUp.stdout.contains("checking run \(second.id)"), "the same failing merge was checked again")
             #expect(try sandbox.runRefs().filter { try sandbox.record($0)["Fix-Of"] != nil }.count == 1)
             let inbox = try JSON.decode([InboxTests.Item].self, from: try sandbox.kanbots("inbox", "--json"))
-            #expect(inbox.contains { $0.card == 2 && $0.kind == "needs_human" }, "\(inbox)")
+            let item = try #require(inbox.first { $0.card == 2 }, "card 2 is not in the inbox: \(inbox)")
+            #expect(item.kind == "needs_human" && item.run == second.id, "\(inbox)")
+            #expect(item.why.hasPrefix("its checks failed on the merged result (n=$(ls"), "\(item.why)")
+            #expect(item.next.hasPrefix("git kanbots reply \(second.id)"), "\(item.next)")
         }
     }
 
