@@ -75,10 +75,11 @@ func decodeLine(_ line: Data) -> LineDecoding {
     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
         return .blank
     }
-    let elided = line.count >= elisionLineThreshold ? elidingLargeStrings(in: line) : nil
+    let foundation = FoundationLineDecoder.isSelected
+    let elided = !foundation && line.count >= elisionLineThreshold ? elidingLargeStrings(in: line) : nil
     var value: Any
     do {
-        value = try DynamicJSON.parse(elided?.skeleton ?? line)
+        value = try foundation ? FoundationLineDecoder.parse(line) : DynamicJSON.parse(elided?.skeleton ?? line)
     } catch {
         // The size is what tells a truncated line from garbage when reading logs.
         return .malformed("invalid JSON (\(line.count) bytes)")

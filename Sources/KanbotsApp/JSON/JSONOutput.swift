@@ -14,6 +14,7 @@ public struct JSONOutput {
     /// - Parameter depth: the nesting the value will be copied into
     ///   (its indentation), for text kept and inserted later.
     public static func encode<T: Encodable>(_ value: T, depth: Int = 0) throws -> [UInt8] {
+        if FoundationJSON.isSelected { return try FoundationJSON.encode(value) }
         let encoder = StreamingJSONEncoder()
         try encoder.encodeValue(value, depth: depth)
         return encoder.bytes
@@ -24,8 +25,13 @@ public struct JSONOutput {
     /// growing one buffer that large costs more than producing it.
     public static func write<T: Encodable>(_ value: T, to descriptor: Int32) throws {
         let encoder = StreamingJSONEncoder(capacity: StreamingJSONEncoder.chunkSize + (64 << 10))
+        if FoundationJSON.isSelected {
+            encoder.bytes = try FoundationJSON.encode(value)
+        } else {
+            encoder.sink = descriptor
+            try encoder.encodeValue(value, depth: 0)
+        }
         encoder.sink = descriptor
-        try encoder.encodeValue(value, depth: 0)
         encoder.bytes.append(UInt8(ascii: "\n"))
         encoder.flush()
         // Output that did not arrive must not look like success.

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The hand-written JSON paths against Foundation's, through the product.
+#
+#   1. Output: `board --json` and `status --json` over BENCH_RUNS recorded
+#      runs (made as bench-board.sh makes them), written by `JSONOutput`'s
+#      streaming writer and by `JSONEncoder` (KANBOTS_JSON_ENCODER=foundation,
+#      docs/testing.md). Both are measured warm (the run snapshot in place:
+#      the streaming writer copies a settled run's kept text, `JSONEncoder`
+#      cannot splice text and encodes every run) and with KANBOTS_NO_CACHE=1
+#      (every run encoded by both). The outputs must be equal JSON
+#      (python3 json.load, compared as values).
+#   2. Input: a BENCH_MB MB Claude stream-json transcript with a few
+#      multi-MB tool results, read by `DynamicJSON` + `LargeJSONString` and by
+#      `JSONDecoder` (KANBOTS_JSON_DECODER=foundation), in both places the
+#      product parses a stream: the supervisor of a dispatched run (its CPU
+#      seconds, from supervisor.log) and `git kanbots log <run>` over the
+#      stored transcript (median of BENCH_N). The two logs must be equal.
+#      `NDJSONLineBuffer` splits the supervisor's stream either way.
+#
+# Env: KANBOTS_BIN, BENCH_N (5), BENCH_RUNS (10000), BENCH_MB (50),
+#      BENCH_DIR (/dev/shm keeps the disk out of the figures).
+set -euo pipefail
+source "$(dirname "$0")/bench-lib.sh"
+
+N=${BENCH_N:-5}
+RUNS=${BENCH_RUNS:-10000}
+MB=${BENCH_MB:-50}
+
+# Times a command N times after one warm-up; echoes "median_ms cpu_ms".
+time_n() {
+    local samples=() cpus=() i ms cpu
+    bench_py time-cpu "$@" >/dev/null || bench_die "failed: $*"
+    for ((i = 0; i < N; i++)); do
+        read -r ms cpu < <(bench_py time-cpu "$@") || bench_die "failed: $*"
+        samples+=("$ms")
+        cpus+=("$cpu")
+    done
+    echo "$(bench_py median "${samples[@]}") $(bench_py median "${cpus[@]}")"
+}
+
+same_json() {
+    python3 - "$1" "$2" <<'PY' || bench_die "$1 and $2 differ"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+def diff(x, y, path="$"):
+    if type(x) != type(y) and not (isinstance(x, (int, float)) and isinstance(y, (int, float))):
+        return f"{path}: {x!r} vs {y!r}"
+    if isinstance(x, dict):
+        if x.keys() != y.keys(): return f"{path}: keys {sorted(x.keys() ^ y.keys())}"
+        return next((d for k in x if (d := diff(x[k], y[k], f"{path}.{k}"))), None)
+    if isinstance(x, list):
+        if len(x) != len(y): return f"{path}: {len(x)} vs {len(y)} elements"
+        return next((d for i, (p, q) in enumerate(zip(x, y)) if (d := diff(p, q, f"{path}[{i}]"))), None)
+    return None if x == y else f"{path}: {x!r} vs {y!r}"
+d = diff(a, b)
+if d: sys.exit(f"not equal JSON: {d}")
+PY
+}
+
+rows=()
+# --- 1: output ----------------------------------------------------------------------
+repo=$BENCH_TMP/repo
+bench_make_runs_repo "$repo" "$RUNS"
+(cd "$repo" && git kanbots board --json >/dev/null)   # builds the run snapshot
+sleep 2.5                                              # past the racy-timestamp window (bench-board.sh)
+for shape in "board --json" "status --json"; do
+    (cd "$repo" && git kanbots $shape >"$BENCH_TMP/ours.json")
+    (cd "$repo" && KANBOTS_JSON_ENCODER=foundation git kanbots $shape >"$BENCH_TMP/foundation.json")
+    same_json "$BENCH_TMP/ours.json" "$BENCH_TMP/foundation.json"
+    size=$(wc -c <"$BENCH_TMP/ours.json")
+    bench_log "$shape: equal JSON from both encoders ($size bytes); timing ..."
+    ours=$(time_n git -C "$repo" kanbots $shape)
+    theirs=$(time_n env KANBOTS_JSON_ENCODER=foundation git -C "$repo" kanbots $shape)
+    rows+=("$shape, warm|$ours|$theirs")
+    ours=$(time_n env KANBOTS_NO_CACHE=1 git -C "$repo" kanbots $shape)
+    theirs=$(time_n env KANBOTS_NO_CACHE=1 KANBOTS_JSON_ENCODER=foundation git -C "$repo" kanbots $shape)
+    rows+=("$shape, KANBOTS_NO_CACHE=1|$ours|$theirs")
+done
+
+# --- 2: input -----------------------------------------------------------------------
+stream=$BENCH_TMP/stream.ndjson
+bench_log "generating a ${MB} MB stream-json transcript ..."
+python3 - "$stream" "$MB" <<'PY'
+import json, random, sys
+path, megabytes = sys.argv[1], int(sys.argv[2])
+rng = random.Random(18)
+session = "5c1e0b6a-0000-4000-8000-000000000018"
+words = "the run store keeps every transition in git so the board can be derived from it \"quoted\" tab\there ü".split(" ")
+def text(n): return " ".join(rng.choice(words) for _ in range(n))
+def source(n): return "\n".join(f"{i:5d}\t" + text(rng.randint(3, 14)) for i in range(n))
+out = open(path, "w")
+out.write(json.dumps({"type": "system", "subtype": "init", "session_id": session, "model": "claude-sonnet-4-5",
+                      "cwd": "/work", "tools": ["Bash", "Read", "Write"]}) + "\n")
+size, turn = 0, 0
+while size < megabytes * 1_000_000:
+    turn += 1
+    usage = {"input_tokens": rng.randint(50, 500), "output_tokens": rng.randint(20, 400),
+             "cache_creation_input_tokens": rng.randint(0, 2000), "cache_read_input_tokens": rng.randint(0, 20000)}
+    tool = f"toolu_{turn:08d}"
+    # Mostly small results; one turn in 40 reads a file or a log of megabytes.
+    result = source(rng.randint(30_000, 60_000)) if turn % 40 == 0 else text(rng.choice([20, 200, 2000, 20000]))
+    for line in (
+        {"type": "assistant", "message": {"id": f"msg_{turn:08d}", "model": "claude-sonnet-4-5", "role": "assistant",
+         "content": [{"type": "text", "text": text(rng.randint(5, 60))},
+                     {"type": "tool_use", "id": tool, "name": "Read", "input": {"file_path": f"/work/src/f{turn}.swift"}}],
+         "usage": usage}, "session_id": session},
+        {"type": "user", "message": {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool,
+         "content": result}]}, "session_id": session},
+    ):
+        encoded = json.dumps(line)
+        out.write(encoded + "\n")
+        size += len(encoded) + 1
+out.write(json.dumps({"type": "result", "subtype": "success", "is_error": False, "num_turns": turn,
+                      "session_id": session, "total_cost_usd": 1.0, "duration_ms": 1}) + "\n")
+PY
+bytes=$(wc -c <"$stream")
+largest=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$stream")
+agent=$BENCH_TMP/fake-claude
+printf '#!/bin/sh\nexec cat %q\n' "$stream" >"$agent"
+chmod +x "$agent"
+git -C "$repo" config kanbots.agent.claude.path "$agent"
+git -C "$repo" config kanbots.checkpoint-minutes 0
+
+# Dispatches the transcript's run (env: the decoder); prints "id cpu_seconds".
+dispatch_stream() {
+    local id state i cpu
+    id=$(cd "$repo" && env "$@" git kanbots dispatch 1 --agent claude --cap 100000 --json |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    for ((i = 0; i < 6000; i++)); do
+        state=$(git -C "$repo" log -1 --format=%B "refs/kanbots/runs/$id" | sed -n 's/^State: //p')
+        case $state in queued | running | awaiting_decision) sleep 0.05 ;; *) break ;; esac
+    done
+    [ "$state" = completed ] || bench_die "the ${MB} MB run $id ended ${state:-unfinished}"
+    cpu=$(sed -n 's/^supervisor: done cpu_seconds=\([0-9.]*\).*/\1/p' "$repo/.git/kanbots/runs/$id/supervisor.log" | tail -1)
+    echo "$id $cpu"
+}
+bench_log "dispatching the ${MB} MB run with each decoder ..."
+read -r run ours_cpu < <(dispatch_stream KANBOTS_JSON_DECODER=)
+read -r run2 theirs_cpu < <(dispatch_stream KANBOTS_JSON_DECODER=foundation)
+[ -n "${ours_cpu:-}" ] && [ -n "${theirs_cpu:-}" ] || bench_die "a run of the transcript did not finish (see above)"
+bench_wait_supervisors 60
+git -C "$repo" kanbots log "$run" >"$BENCH_TMP/ours.log"
+KANBOTS_JSON_DECODER=foundation git -C "$repo" kanbots log "$run" >"$BENCH_TMP/foundation.log"
+cmp -s "$BENCH_TMP/ours.log" "$BENCH_TMP/foundation.log" || bench_die "log $run differs between the decoders"
+bench_log "log $run: equal output from both decoders; timing ..."
+ours=$(time_n git -C "$repo" kanbots log "$run")
+theirs=$(time_n env KANBOTS_JSON_DECODER=foundation git -C "$repo" kanbots log "$run")
+rows+=("log <run> (${MB} MB transcript)|$ours|$theirs")
+
+echo
+echo "bench-json: $RUNS runs; a $bytes-byte transcript (longest line $largest bytes); median of N=$N; in $BENCH_TMP"
+bench_row "measurement (ms: wall, cpu)" "ours" "ours cpu" "Foundation" "Found. cpu" "cpu x ours"
+for r in "${rows[@]}"; do
+    IFS='|' read -r what ours theirs <<<"$r"
+    read -r o_wall o_cpu <<<"$ours"
+    read -r f_wall f_cpu <<<"$theirs"
+    bench_row "$what" "$o_wall" "$o_cpu" "$f_wall" "$f_cpu" "$(bench_ratio "$f_cpu" "$o_cpu")"
+done
+bench_row "supervisor of the run (cpu s)" "" "$ours_cpu" "" "$theirs_cpu" "$(bench_ratio "$theirs_cpu" "$ours_cpu")"
+echo "(cpu: user + system time; 'cpu x ours' is Foundation's over the hand-written path's)"
