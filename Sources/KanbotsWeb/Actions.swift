@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import KanbotsApp
 import KanbotsCore
-import KanbotsRuns
 import KanbotsStore
 
 /// The state-changing half of the API: one route per CLI action, each
@@ -51,7 +50,7 @@ struct Actions: Sendable {
             let number = try context.parameters.require("card")
             let body = try await decode(Dispatch.self, request, context)
             return try await api.change(status: .created) { repository in
-                let record = try RunActions(repository).dispatch(DispatchRequest(
+                let record = try RunActions(repository).dispatch(DispatchInput(
                     card: try parseCardNumber(number), agent: body.agent?.nonEmpty, model: body.model?.nonEmpty,
                     base: body.base?.nonEmpty, capUSD: body.cap, persona: body.persona?.nonEmpty)).record
                 return RunJSON(try runView(record.id, in: repository))
