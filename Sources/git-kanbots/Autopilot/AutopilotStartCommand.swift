@@ -58,7 +58,7 @@ struct AutopilotStartCommand: ParsableCommand {
         request.decideAfter = decideAfter
         let (session, pid) = try AutopilotActions(try openRepository()).start(request)
         if json {
-            try printJSON(["id": session.id, "pid": String(pid)])
+            try printJSON(AutopilotStartJSON(session, pid: pid))
         } else {
             print("autopilot \(session.id) started (orchestrator pid \(pid))")
             print("  follow it with `git kanbots autopilot status`, end it with `git kanbots autopilot stop`")
