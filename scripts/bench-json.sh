@@ -9,8 +9,8 @@
 #      cannot splice text and encodes every run) and with KANBOTS_NO_CACHE=1
 #      (every run encoded by both). The outputs must be equal JSON
 #      (python3 json.load, compared as values).
-#   2. Input: a BENCH_MB MB Claude stream-json transcript with a few
-#      multi-MB tool results, read by `DynamicJSON` + `LargeJSONString` and by
+#   2. Input: a BENCH_MB MB Claude stream-json transcript in which one tool
+#      result in 40 is a file of 1 to 3 MB (bench-lib.sh, gen-stream), read by `DynamicJSON` + `LargeJSONString` and by
 #      `JSONDecoder` (KANBOTS_JSON_DECODER=foundation), in both places the
 #      product parses a stream: the supervisor of a dispatched run (its CPU
 #      seconds, from supervisor.log) and `git kanbots log <run>` over the
@@ -80,39 +80,7 @@ done
 # --- 2: input -----------------------------------------------------------------------
 stream=$BENCH_TMP/stream.ndjson
 bench_log "generating a ${MB} MB stream-json transcript ..."
-python3 - "$stream" "$MB" <<'PY'
-import json, random, sys
-path, megabytes = sys.argv[1], int(sys.argv[2])
-rng = random.Random(18)
-session = "5c1e0b6a-0000-4000-8000-000000000018"
-words = "the run store keeps every transition in git so the board can be derived from it \"quoted\" tab\there ü".split(" ")
-def text(n): return " ".join(rng.choice(words) for _ in range(n))
-def source(n): return "\n".join(f"{i:5d}\t" + text(rng.randint(3, 14)) for i in range(n))
-out = open(path, "w")
-out.write(json.dumps({"type": "system", "subtype": "init", "session_id": session, "model": "claude-sonnet-4-5",
-                      "cwd": "/work", "tools": ["Bash", "Read", "Write"]}) + "\n")
-size, turn = 0, 0
-while size < megabytes * 1_000_000:
-    turn += 1
-    usage = {"input_tokens": rng.randint(50, 500), "output_tokens": rng.randint(20, 400),
-             "cache_creation_input_tokens": rng.randint(0, 2000), "cache_read_input_tokens": rng.randint(0, 20000)}
-    tool = f"toolu_{turn:08d}"
-    # Mostly small results; one turn in 40 reads a file or a log of megabytes.
-    result = source(rng.randint(30_000, 60_000)) if turn % 40 == 0 else text(rng.choice([20, 200, 2000, 20000]))
-    for line in (
-        {"type": "assistant", "message": {"id": f"msg_{turn:08d}", "model": "claude-sonnet-4-5", "role": "assistant",
-         "content": [{"type": "text", "text": text(rng.randint(5, 60))},
-                     {"type": "tool_use", "id": tool, "name": "Read", "input": {"file_path": f"/work/src/f{turn}.swift"}}],
-         "usage": usage}, "session_id": session},
-        {"type": "user", "message": {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool,
-         "content": result}]}, "session_id": session},
-    ):
-        encoded = json.dumps(line)
-        out.write(encoded + "\n")
-        size += len(encoded) + 1
-out.write(json.dumps({"type": "result", "subtype": "success", "is_error": False, "num_turns": turn,
-                      "session_id": session, "total_cost_usd": 1.0, "duration_ms": 1}) + "\n")
-PY
+bench_py gen-stream "$stream" "$MB" 40
 bytes=$(wc -c <"$stream")
 largest=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$stream")
 agent=$BENCH_TMP/fake-claude
