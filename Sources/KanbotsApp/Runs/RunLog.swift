@@ -59,7 +59,9 @@ public struct RunLog {
         while true {
             let lines = tail.readLines()
             for line in lines { deliver(.line(line)) }
-            guard follow else { break }
+            // The tail hands out a file in slices: without --follow, stop
+            // only once it has nothing more, not after the first slice.
+            if lines.isEmpty, !follow { break }
             if lines.isEmpty {
                 let current = try store.record(run)
                 reportScope(current)

@@ -112,4 +112,32 @@ import Testing
             #expect(try sandbox.record(run.id)["State"] != nil)
         }
     }
+
+    /// `log` of a finished run reads its whole live transcript, which the
+    /// tail hands out in 64 KB slices: it used to stop after the first one
+    /// and call the line cut there unreadable.
+    @Test func logPrintsATranscriptLongerThanOneSlice() throws {
+        try Sandbox.with(cards: ["Read a long file"]) { sandbox in
+            let events: [[String: Any]] = [
+                ["type": "system", "subtype": "init", "session_id": "s-long", "model": "claude-sonnet-4-5"],
+                ["type": "assistant", "session_id": "s-long", "message": ["id": "m1", "role": "assistant", "content": [
+                    ["type": "tool_use", "id": "t1", "name": "Read", "input": ["file_path": "big.txt"]]]]],
+                ["type": "user", "session_id": "s-long", "message": ["role": "user", "content": [
+                    ["type": "tool_result", "tool_use_id": "t1", "content": String(repeating: "line of the file\n", count: 10_000)]]]],
+                ["type": "assistant", "session_id": "s-long", "message": ["id": "m2", "role": "assistant", "content": [
+                    ["type": "text", "text": "Read all of it."]]]],
+                ["type": "result", "subtype": "success", "is_error": false, "session_id": "s-long", "total_cost_usd": 0.01],
+            ]
+            let transcript = sandbox.root + "/long.ndjson"
+            try sandbox.write(transcript, try events.map {
+                String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) + "\n"
+            }.joined())
+            try sandbox.installFakeAgent("claude", script: "#!/bin/sh\nexec cat \(shellQuoted(transcript))\n")
+            let run = try sandbox.dispatch(1, ["--agent", "claude"])
+            #expect(try sandbox.finishedRun(run.id).state == "completed")
+            let log = try sandbox.kanbotsOK("log", run.id).stdout
+            #expect(log.contains("Read all of it."), "\(log)")
+            #expect(!log.contains("unreadable"), "\(log)")
+        }
+    }
 }
