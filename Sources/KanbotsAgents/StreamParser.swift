@@ -19,11 +19,6 @@ public protocol StreamParser: Sendable {
 }
 
 extension StreamParser {
-    /// Decodes a line produced by `NDJSONLineBuffer`.
-    public mutating func events(from line: NDJSONLine) -> [AgentEvent] {
-        events(fromLine: line.bytes, lineNumber: line.number, byteOffset: line.byteOffset)
-    }
-
     /// Decodes a line given as text; convenient for tests and fixtures.
     public mutating func events(fromLine line: String, lineNumber: Int = 1, byteOffset: Int = 0) -> [AgentEvent] {
         events(fromLine: Data(line.utf8), lineNumber: lineNumber, byteOffset: byteOffset)
