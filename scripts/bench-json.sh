@@ -14,8 +14,9 @@
 #      `JSONDecoder` (KANBOTS_JSON_DECODER=foundation), in both places the
 #      product parses a stream: the supervisor of a dispatched run (its CPU
 #      seconds, from supervisor.log) and `git kanbots log <run>` over the
-#      stored transcript (median of BENCH_N). The two logs must be equal.
-#      `NDJSONLineBuffer` splits the supervisor's stream either way.
+#      run's transcript (median of BENCH_N); and by `DynamicJSON` alone,
+#      long strings decoded whole (KANBOTS_JSON_DECODER=whole), which tells
+#      what `LargeJSONString` adds. The logs must be equal.
 #
 # Env: KANBOTS_BIN, BENCH_N (5), BENCH_RUNS (10000), BENCH_MB (50),
 #      BENCH_DIR (/dev/shm keeps the disk out of the figures).
@@ -104,16 +105,23 @@ dispatch_stream() {
 }
 bench_log "dispatching the ${MB} MB run with each decoder ..."
 read -r run ours_cpu < <(dispatch_stream KANBOTS_JSON_DECODER=)
-read -r run2 theirs_cpu < <(dispatch_stream KANBOTS_JSON_DECODER=foundation)
-[ -n "${ours_cpu:-}" ] && [ -n "${theirs_cpu:-}" ] || bench_die "a run of the transcript did not finish (see above)"
+read -r _ theirs_cpu < <(dispatch_stream KANBOTS_JSON_DECODER=foundation)
+read -r _ whole_cpu < <(dispatch_stream KANBOTS_JSON_DECODER=whole)
+[ -n "${ours_cpu:-}" ] && [ -n "${theirs_cpu:-}" ] && [ -n "${whole_cpu:-}" ] ||
+    bench_die "a run of the transcript did not finish (see above)"
 bench_wait_supervisors 60
 git -C "$repo" kanbots log "$run" >"$BENCH_TMP/ours.log"
-KANBOTS_JSON_DECODER=foundation git -C "$repo" kanbots log "$run" >"$BENCH_TMP/foundation.log"
-cmp -s "$BENCH_TMP/ours.log" "$BENCH_TMP/foundation.log" || bench_die "log $run differs between the decoders"
-bench_log "log $run: equal output from both decoders; timing ..."
+grep -q unreadable "$BENCH_TMP/ours.log" && bench_die "log $run reports unreadable lines"
+for decoder in foundation whole; do
+    KANBOTS_JSON_DECODER=$decoder git -C "$repo" kanbots log "$run" >"$BENCH_TMP/$decoder.log"
+    cmp -s "$BENCH_TMP/ours.log" "$BENCH_TMP/$decoder.log" || bench_die "log $run differs with KANBOTS_JSON_DECODER=$decoder"
+done
+bench_log "log $run: equal output from the three decoders; timing ..."
 ours=$(time_n git -C "$repo" kanbots log "$run")
 theirs=$(time_n env KANBOTS_JSON_DECODER=foundation git -C "$repo" kanbots log "$run")
+whole=$(time_n env KANBOTS_JSON_DECODER=whole git -C "$repo" kanbots log "$run")
 rows+=("log <run> (${MB} MB transcript)|$ours|$theirs")
+rows+=("log <run>, DynamicJSON without LargeJSONString|$ours|$whole")
 
 echo
 echo "bench-json: $RUNS runs; a $bytes-byte transcript (longest line $largest bytes); median of N=$N; in $BENCH_TMP"
@@ -125,4 +133,6 @@ for r in "${rows[@]}"; do
     bench_row "$what" "$o_wall" "$o_cpu" "$f_wall" "$f_cpu" "$(bench_ratio "$f_cpu" "$o_cpu")"
 done
 bench_row "supervisor of the run (cpu s)" "" "$ours_cpu" "" "$theirs_cpu" "$(bench_ratio "$theirs_cpu" "$ours_cpu")"
-echo "(cpu: user + system time; 'cpu x ours' is Foundation's over the hand-written path's)"
+bench_row "supervisor, DynamicJSON without LargeJSONString" "" "$ours_cpu" "" "$whole_cpu" "$(bench_ratio "$whole_cpu" "$ours_cpu")"
+echo "(cpu: user + system time; 'cpu x ours' is the other path's over the hand-written one's;"
+echo " in the 'without LargeJSONString' rows the other path is DynamicJSON decoding long strings whole)"

@@ -10,8 +10,13 @@ import KanbotsCore
 /// `JSONDecoder`, unlike `JSONSerialization`, is in FoundationEssentials,
 /// which is all the supervisor links.
 enum FoundationLineDecoder {
+    private static let choice = ProcessInfo.processInfo.environment["KANBOTS_JSON_DECODER"]
     /// Whether this process reads agent lines with `JSONDecoder`.
-    static let isSelected = ProcessInfo.processInfo.environment["KANBOTS_JSON_DECODER"] == "foundation"
+    static let isSelected = choice == "foundation"
+    /// `KANBOTS_JSON_DECODER=whole`: `DynamicJSON` alone, decoding long
+    /// strings whole instead of keeping them escaped (`LargeJSONString`), so
+    /// the benchmark can tell what each of the two saves.
+    static let decodesLongStringsWhole = choice == "whole"
 
     static func parse(_ line: Data) throws -> Any {
         try JSONDecoder().decode(Value.self, from: line).plain

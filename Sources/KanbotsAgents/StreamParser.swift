@@ -71,7 +71,8 @@ func decodeLine(_ line: Data) -> LineDecoding {
         return .blank
     }
     let foundation = FoundationLineDecoder.isSelected
-    let elided = !foundation && line.count >= elisionLineThreshold ? elidingLargeStrings(in: line) : nil
+    let elides = !foundation && !FoundationLineDecoder.decodesLongStringsWhole && line.count >= elisionLineThreshold
+    let elided = elides ? elidingLargeStrings(in: line) : nil
     var value: Any
     do {
         value = try foundation ? FoundationLineDecoder.parse(line) : DynamicJSON.parse(elided?.skeleton ?? line)
