@@ -10,13 +10,15 @@
 #      (every run encoded by both). The outputs must be equal JSON
 #      (python3 json.load, compared as values).
 #   2. Input: a BENCH_MB MB Claude stream-json transcript in which one tool
-#      result in 40 is a file of 1 to 3 MB (bench-lib.sh, gen-stream), read by `DynamicJSON` + `LargeJSONString` and by
-#      `JSONDecoder` (KANBOTS_JSON_DECODER=foundation), in both places the
-#      product parses a stream: the supervisor of a dispatched run (its CPU
-#      seconds, from supervisor.log) and `git kanbots log <run>` over the
-#      run's transcript (median of BENCH_N); and by `DynamicJSON` alone,
-#      long strings decoded whole (KANBOTS_JSON_DECODER=whole), which tells
-#      what `LargeJSONString` adds. The logs must be equal.
+#      result in 40 is a file of 1 to 3 MB (bench-lib.sh, gen-stream), read
+#      in both places the product parses a stream: the supervisor of a
+#      dispatched run (its CPU seconds, from supervisor.log) and
+#      `git kanbots log <run>` (median of BENCH_N). Read three ways: by
+#      `DynamicJSON` with `LargeJSONString` keeping long strings escaped (the
+#      product); by `JSONDecoder` in DynamicJSON's place, long strings still
+#      kept escaped (KANBOTS_JSON_DECODER=foundation); and by `DynamicJSON`
+#      decoding long strings whole (KANBOTS_JSON_DECODER=whole), which tells
+#      what `LargeJSONString` adds. The three logs must be equal.
 #
 # Env: KANBOTS_BIN, BENCH_N (5), BENCH_RUNS (10000), BENCH_MB (50),
 #      BENCH_DIR (/dev/shm keeps the disk out of the figures).
@@ -120,7 +122,7 @@ bench_log "log $run: equal output from the three decoders; timing ..."
 ours=$(time_n git -C "$repo" kanbots log "$run")
 theirs=$(time_n env KANBOTS_JSON_DECODER=foundation git -C "$repo" kanbots log "$run")
 whole=$(time_n env KANBOTS_JSON_DECODER=whole git -C "$repo" kanbots log "$run")
-rows+=("log <run> (${MB} MB transcript)|$ours|$theirs")
+rows+=("log <run> (${MB} MB), JSONDecoder for DynamicJSON|$ours|$theirs")
 rows+=("log <run>, DynamicJSON without LargeJSONString|$ours|$whole")
 
 echo
@@ -132,7 +134,7 @@ for r in "${rows[@]}"; do
     read -r f_wall f_cpu <<<"$theirs"
     bench_row "$what" "$o_wall" "$o_cpu" "$f_wall" "$f_cpu" "$(bench_ratio "$f_cpu" "$o_cpu")"
 done
-bench_row "supervisor of the run (cpu s)" "" "$ours_cpu" "" "$theirs_cpu" "$(bench_ratio "$theirs_cpu" "$ours_cpu")"
+bench_row "supervisor (cpu s), JSONDecoder for DynamicJSON" "" "$ours_cpu" "" "$theirs_cpu" "$(bench_ratio "$theirs_cpu" "$ours_cpu")"
 bench_row "supervisor, DynamicJSON without LargeJSONString" "" "$ours_cpu" "" "$whole_cpu" "$(bench_ratio "$whole_cpu" "$ours_cpu")"
 echo "(cpu: user + system time; 'cpu x ours' is the other path's over the hand-written one's;"
 echo " in the 'without LargeJSONString' rows the other path is DynamicJSON decoding long strings whole)"

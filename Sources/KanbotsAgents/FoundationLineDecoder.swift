@@ -1,10 +1,11 @@
 import KanbotsCore
 
 /// Agent stream lines read by Foundation's `JSONDecoder` instead of
-/// `DynamicJSON` and `LargeJSONString`, when `KANBOTS_JSON_DECODER=foundation`.
+/// `DynamicJSON`, when `KANBOTS_JSON_DECODER=foundation` (long strings are
+/// still kept escaped by `LargeJSONString`; `=whole` turns that off instead).
 ///
 /// Kept so scripts/bench-json.sh can measure, on the same transcript and
-/// through the same parsers, what the hand-written reader saves. It yields
+/// through the same parsers, what each hand-written piece saves. It yields
 /// the values `DynamicJSON` does (integers that fit as `Int`, other numbers
 /// as `Double`, `DynamicJSON.null`), so the parsers see no difference.
 /// `JSONDecoder`, unlike `JSONSerialization`, is in FoundationEssentials,

@@ -36,6 +36,7 @@ struct LargeJSONString: Sendable {
         quoted.append(0x22)
         quoted.append(escaped)
         quoted.append(0x22)
+        if FoundationLineDecoder.isSelected { return try? JSONDecoder().decode(String.self, from: quoted) }
         return (try? DynamicJSON.parse(quoted)) as? String
     }
 
@@ -69,7 +70,7 @@ struct LargeJSONString: Sendable {
 
 /// Decoded in place of an elided string; the index follows the prefix.
 let elisionMarker = "\u{0}kanbots-elided:"
-/// Lines shorter than this are handed to Foundation as they are.
+/// Lines shorter than this are parsed as they are.
 let elisionLineThreshold = 16 * 1024
 /// String values with at least this many escaped bytes are elided.
 let elisionStringThreshold = 4 * 1024

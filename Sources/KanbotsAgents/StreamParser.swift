@@ -70,12 +70,12 @@ func decodeLine(_ line: Data) -> LineDecoding {
     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
         return .blank
     }
-    let foundation = FoundationLineDecoder.isSelected
-    let elides = !foundation && !FoundationLineDecoder.decodesLongStringsWhole && line.count >= elisionLineThreshold
+    let elides = !FoundationLineDecoder.decodesLongStringsWhole && line.count >= elisionLineThreshold
     let elided = elides ? elidingLargeStrings(in: line) : nil
     var value: Any
     do {
-        value = try foundation ? FoundationLineDecoder.parse(line) : DynamicJSON.parse(elided?.skeleton ?? line)
+        let text = elided?.skeleton ?? line
+        value = try FoundationLineDecoder.isSelected ? FoundationLineDecoder.parse(text) : DynamicJSON.parse(text)
     } catch {
         // The size is what tells a truncated line from garbage when reading logs.
         return .malformed("invalid JSON (\(line.count) bytes)")
