@@ -102,7 +102,12 @@ dispatch_stream() {
         case $state in queued | running | awaiting_decision) sleep 0.05 ;; *) break ;; esac
     done
     [ "$state" = completed ] || bench_die "the ${MB} MB run $id ended ${state:-unfinished}"
-    cpu=$(sed -n 's/^supervisor: done cpu_seconds=\([0-9.]*\).*/\1/p' "$repo/.git/kanbots/runs/$id/supervisor.log" | tail -1)
+    # The supervisor logs its usage just after it records the run's end.
+    for ((i = 0; i < 200; i++)); do
+        cpu=$(sed -n 's/^supervisor: done cpu_seconds=\([0-9.]*\).*/\1/p' "$repo/.git/kanbots/runs/$id/supervisor.log" | tail -1)
+        [ -n "$cpu" ] && break
+        sleep 0.05
+    done
     echo "$id $cpu"
 }
 bench_log "dispatching the ${MB} MB run with each decoder ..."
