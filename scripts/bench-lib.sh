@@ -311,6 +311,45 @@ def cmd_gen_runs(argv):
             parent = f":{mark}"
     return 0
 
+def cmd_gen_stream(argv):
+    """gen-stream PATH MB LARGE_EVERY: a Claude Code stream-json transcript of about
+    MB megabytes: init, then turns of an assistant line (text, a Bash tool call,
+    usage) and a user line with the tool's result of 20 to 20,000 words; every
+    LARGE_EVERY-th turn's result (0: none) is instead a file of 30,000 to 60,000
+    numbered, tab-indented lines (1 to 3 MB, escapes on every line)."""
+    path, megabytes, large_every = argv[0], int(argv[1]), int(argv[2])
+    rng = random.Random(7)
+    session = "5c1e0b6a-0000-4000-8000-000000000001"
+    words = "the run store keeps every transition in git so the board can be derived from it".split()
+    text = lambda n: " ".join(rng.choice(words) for _ in range(n))
+    out = open(path, "w")
+    out.write(json.dumps({"type": "system", "subtype": "init", "session_id": session, "model": "claude-sonnet-4-5",
+                          "cwd": "/work", "tools": ["Bash", "Read", "Write"]}) + "\n")
+    size, turn = 0, 0
+    while size < megabytes * 1_000_000:
+        turn += 1
+        usage = {"input_tokens": rng.randint(50, 500), "output_tokens": rng.randint(20, 400),
+                 "cache_creation_input_tokens": rng.randint(0, 2000), "cache_read_input_tokens": rng.randint(0, 20000)}
+        tool = f"toolu_{turn:08d}"
+        assistant = {"type": "assistant", "message": {"id": f"msg_{turn:08d}", "model": "claude-sonnet-4-5", "role": "assistant",
+                     "content": [{"type": "text", "text": text(rng.randint(5, 60))},
+                                 {"type": "tool_use", "id": tool, "name": "Bash", "input": {"command": "grep -rn store Sources/ | head -50"}}],
+                     "usage": usage}, "session_id": session}
+        if large_every and turn % large_every == 0:
+            result = "\n".join(f"{i:6d}\t" + text(rng.randint(3, 14)) for i in range(rng.randint(30_000, 60_000)))
+        else:
+            result = text(rng.choice([20, 200, 2000, 20000]))
+        user = {"type": "user", "message": {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool,
+                "content": result}]}, "session_id": session}
+        for line in (assistant, user):
+            encoded = json.dumps(line)
+            out.write(encoded + "\n")
+            size += len(encoded) + 1
+    out.write(json.dumps({"type": "result", "subtype": "success", "is_error": False, "num_turns": turn,
+                          "session_id": session, "total_cost_usd": 1.0, "duration_ms": 1}) + "\n")
+    out.close()
+    return 0
+
 def main():
     name, argv = sys.argv[1], sys.argv[2:]
     fn = globals().get("cmd_" + name.replace("-", "_"))

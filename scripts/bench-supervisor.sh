@@ -45,38 +45,7 @@ supervisor_usage() {
 # --- 1 and 2: a 100 MB stream -------------------------------------------------------
 stream=$BENCH_TMP/stream.ndjson
 bench_log "generating a ${MB} MB stream-json transcript ..."
-python3 - "$stream" "$MB" <<'PY'
-import json, random, sys
-path, megabytes = sys.argv[1], int(sys.argv[2])
-rng = random.Random(7)
-session = "5c1e0b6a-0000-4000-8000-000000000001"
-words = "the run store keeps every transition in git so the board can be derived from it".split()
-def text(n): return " ".join(rng.choice(words) for _ in range(n))
-out = open(path, "w")
-out.write(json.dumps({"type": "system", "subtype": "init", "session_id": session, "model": "claude-sonnet-4-5",
-                      "cwd": "/work", "tools": ["Bash", "Read", "Write"]}) + "\n")
-size, turn = 0, 0
-while size < megabytes * 1_000_000:
-    turn += 1
-    usage = {"input_tokens": rng.randint(50, 500), "output_tokens": rng.randint(20, 400),
-             "cache_creation_input_tokens": rng.randint(0, 2000), "cache_read_input_tokens": rng.randint(0, 20000)}
-    tool = f"toolu_{turn:08d}"
-    lines = [
-        {"type": "assistant", "message": {"id": f"msg_{turn:08d}", "model": "claude-sonnet-4-5", "role": "assistant",
-         "content": [{"type": "text", "text": text(rng.randint(5, 60))},
-                     {"type": "tool_use", "id": tool, "name": "Bash", "input": {"command": "grep -rn store Sources/ | head -50"}}],
-         "usage": usage}, "session_id": session},
-        {"type": "user", "message": {"role": "user", "content": [{"type": "tool_result", "tool_use_id": tool,
-         "content": text(rng.choice([20, 200, 2000, 20000]))}]}, "session_id": session},
-    ]
-    for line in lines:
-        encoded = json.dumps(line)
-        out.write(encoded + "\n")
-        size += len(encoded) + 1
-out.write(json.dumps({"type": "result", "subtype": "success", "is_error": False, "num_turns": turn,
-                      "session_id": session, "total_cost_usd": 1.0, "duration_ms": 1}) + "\n")
-out.close()
-PY
+bench_py gen-stream "$stream" "$MB" 0
 bytes=$(wc -c <"$stream")
 agent=$BENCH_TMP/fake-claude
 printf '#!/bin/sh\nexec cat %q\n' "$stream" >"$agent"

@@ -19,11 +19,6 @@ public protocol StreamParser: Sendable {
 }
 
 extension StreamParser {
-    /// Decodes a line produced by `NDJSONLineBuffer`.
-    public mutating func events(from line: NDJSONLine) -> [AgentEvent] {
-        events(fromLine: line.bytes, lineNumber: line.number, byteOffset: line.byteOffset)
-    }
-
     /// Decodes a line given as text; convenient for tests and fixtures.
     public mutating func events(fromLine line: String, lineNumber: Int = 1, byteOffset: Int = 0) -> [AgentEvent] {
         events(fromLine: Data(line.utf8), lineNumber: lineNumber, byteOffset: byteOffset)
@@ -75,10 +70,12 @@ func decodeLine(_ line: Data) -> LineDecoding {
     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }) {
         return .blank
     }
-    let elided = line.count >= elisionLineThreshold ? elidingLargeStrings(in: line) : nil
+    let elides = !FoundationLineDecoder.decodesLongStringsWhole && line.count >= elisionLineThreshold
+    let elided = elides ? elidingLargeStrings(in: line) : nil
     var value: Any
     do {
-        value = try DynamicJSON.parse(elided?.skeleton ?? line)
+        let text = elided?.skeleton ?? line
+        value = try FoundationLineDecoder.isSelected ? FoundationLineDecoder.parse(text) : DynamicJSON.parse(text)
     } catch {
         // The size is what tells a truncated line from garbage when reading logs.
         return .malformed("invalid JSON (\(line.count) bytes)")

@@ -34,10 +34,8 @@ extension Supervisor {
         var text = stderr
         let tail = TranscriptTail(path: repository.transcriptPath(id))
         let marker = Array("Read-only file system".utf8)
-        while true {
-            let lines = tail.readLines()
-            if lines.isEmpty { break }
-            for line in lines where line.containsBytes(marker) { text += "\n" + String(decoding: line, as: UTF8.self) }
+        tail.readRemainingLines { line in
+            if line.containsBytes(marker) { text += "\n" + String(decoding: line, as: UTF8.self) }
         }
         return ReadOnlyDenials.paths(in: text)
     }

@@ -220,7 +220,8 @@ public final class Supervisor {
             codexRollout?.poll(thread: monitor.sessionID)
             noteExitedServices()
             if let status = agent.poll() {
-                for line in tail.readLines() { monitor.consume(line) }
+                // All of it: an agent that wrote megabytes and exited must be metered to its last line.
+                tail.readRemainingLines { monitor.consume($0) }
                 if let remainder = tail.takeRemainder() { monitor.consume(remainder) }
                 writeLive(&live, offset: tail.offset, runDirectory: runDirectory)
                 return stopping?.reason ?? .exited(status)

@@ -29,11 +29,7 @@ public enum TranscriptRedaction {
                 slice.removeAll(keepingCapacity: true)
             }
         }
-        while true {
-            let lines = tail.readLines()
-            if lines.isEmpty { break }
-            lines.forEach(write)
-        }
+        tail.readRemainingLines(write)
         if let remainder = tail.takeRemainder() { write(remainder) }
         do { try output.write(slice) } catch { failed = true }
         if failed { unlink(target) }

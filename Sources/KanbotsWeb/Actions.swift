@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import KanbotsApp
 import KanbotsCore
-import KanbotsRuns
 import KanbotsStore
 
 /// The state-changing half of the API: one route per CLI action, each
@@ -51,7 +50,7 @@ struct Actions: Sendable {
             let number = try context.parameters.require("card")
             let body = try await decode(Dispatch.self, request, context)
             return try await api.change(status: .created) { repository in
-                let record = try RunActions(repository).dispatch(DispatchRequest(
+                let record = try RunActions(repository).dispatch(DispatchInput(
                     card: try parseCardNumber(number), agent: body.agent?.nonEmpty, model: body.model?.nonEmpty,
                     base: body.base?.nonEmpty, capUSD: body.cap, persona: body.persona?.nonEmpty)).record
                 return RunJSON(try runView(record.id, in: repository))
@@ -62,10 +61,9 @@ struct Actions: Sendable {
             _ = try await decode(Empty.self, request, context)
             return try await api.change { repository in
                 let id = try resolveRun(text, in: repository)
-                let (results, _) = try RunActions(repository).stop([id], timeout: Self.stopTimeout)
-                if case .alreadyEnded(let record) = results.first {
-                    throw KanbotsError.invalidArgument("run \(record.id) is already \(record.state.rawValue)")
-                }
+                // A run that had ended is left as it was and answered as it is,
+                // as `stop` does (docs/web.md): stopping is idempotent.
+                _ = try RunActions(repository).stop([id], timeout: Self.stopTimeout)
                 return RunJSON(try runView(id, in: repository))
             }
         }
@@ -120,10 +118,8 @@ struct Actions: Sendable {
             let text = try context.parameters.require("run")
             _ = try await decode(Empty.self, request, context)
             return try await api.change { repository in
+                // Discarding a discarded run changes nothing and succeeds, as `discard` does.
                 let discarded = try RunActions(repository).discard(try resolveRun(text, in: repository))
-                if discarded.already {
-                    throw KanbotsError.invalidArgument("run \(discarded.record.id) was already discarded")
-                }
                 return RunJSON(try runView(discarded.record.id, in: repository))
             }
         }
@@ -137,8 +133,8 @@ struct Actions: Sendable {
                 start.model = body.model?.nonEmpty
                 start.personas = body.personas ?? start.personas
                 start.cards = body.cards
-                let (session, _) = try AutopilotActions(repository).start(start)
-                return ["id": session.id]
+                let (session, pid) = try AutopilotActions(repository).start(start)
+                return AutopilotStartJSON(session, pid: pid)
             }
         }
         router.post("/api/autopilot/stop") { request, context in
@@ -146,8 +142,7 @@ struct Actions: Sendable {
             return try await api.change { repository in
                 let (session, stopped) = try AutopilotActions(repository).stop(
                     body.session?.nonEmpty, killRuns: body.kill ?? false, timeout: Self.stopTimeout)
-                return AutopilotStopJSON(id: session.id, state: session.state.rawValue, stopReason: session.stopReason,
-                                         stoppedRuns: stopped.map(\.id.description))
+                return AutopilotStopJSON(session, stoppedRuns: stopped)
             }
         }
     }
@@ -167,13 +162,6 @@ struct Actions: Sendable {
             throw APIError.badRequest("malformed JSON body: \(error.localizedDescription)")
         }
     }
-}
-
-struct AutopilotStopJSON: Encodable {
-    var id: String
-    var state: String
-    var stopReason: String?
-    var stoppedRuns: [String]
 }
 
 extension DecodingError {

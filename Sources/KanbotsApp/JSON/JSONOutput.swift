@@ -2,11 +2,26 @@ import Foundation
 import KanbotsCore
 import KanbotsStore
 
+// Why hand-written: `board --json` over 10,000 runs (14.5 MB) costs
+// 61 ms of CPU warm against 659 ms with `JSONEncoder`
+// (KANBOTS_JSON_ENCODER=foundation), 10.7x, repository in /dev/shm; 58
+// against 645 ms (11.1x) on disk (ext4). Most of that is the kept text of
+// settled runs, which this writer copies and `JSONEncoder` cannot splice;
+// with every run encoded by both (KANBOTS_NO_CACHE=1) it is 359 against
+// 846 ms (2.4x; disk: 341 against 835). Small outputs gain nothing to speak
+// of (`status --json`, 31 KB: 1.04x), but one writer serves them all, so
+// every `--json` and the web API read the same.
+// Measured with scripts/bench-json.sh (reproduce: `BENCH_DIR=/dev/shm
+// scripts/bench-json.sh`; KANBOTS_BIN=... for a given build) on Linux
+// x86_64, 2 shared AMD EPYC cores, Swift 6.3.1, release build with
+// --static-swift-stdlib, Dec 2026; CPU ms (user + system), median of 5,
+// as the machine was busy with other builds (wall time is in the output).
+
 /// Writes any `Encodable` as pretty-printed JSON straight into a byte buffer.
 ///
 /// Why not `JSONEncoder`: it builds a tree of boxed values, casts every
-/// value dynamically and sorts every object's keys, which made up half of
-/// `board --json` over 10,000 runs. This encoder streams instead: keys come
+/// value dynamically and sorts every object's keys (the figures are at the
+/// top of this file). This encoder streams instead: keys come
 /// out snake_cased in the order a type encodes them (so a run reads `id`,
 /// `card`, `state` first), dictionaries with string keys sorted so output is
 /// stable, dates as `2026-11-23T09:30:00Z`, and `nil` as `null`.
@@ -14,6 +29,7 @@ public struct JSONOutput {
     /// - Parameter depth: the nesting the value will be copied into
     ///   (its indentation), for text kept and inserted later.
     public static func encode<T: Encodable>(_ value: T, depth: Int = 0) throws -> [UInt8] {
+        if FoundationJSON.isSelected { return try FoundationJSON.encode(value) }
         let encoder = StreamingJSONEncoder()
         try encoder.encodeValue(value, depth: depth)
         return encoder.bytes
@@ -24,8 +40,13 @@ public struct JSONOutput {
     /// growing one buffer that large costs more than producing it.
     public static func write<T: Encodable>(_ value: T, to descriptor: Int32) throws {
         let encoder = StreamingJSONEncoder(capacity: StreamingJSONEncoder.chunkSize + (64 << 10))
+        if FoundationJSON.isSelected {
+            encoder.bytes = try FoundationJSON.encode(value)
+        } else {
+            encoder.sink = descriptor
+            try encoder.encodeValue(value, depth: 0)
+        }
         encoder.sink = descriptor
-        try encoder.encodeValue(value, depth: 0)
         encoder.bytes.append(UInt8(ascii: "\n"))
         encoder.flush()
         // Output that did not arrive must not look like success.
@@ -46,7 +67,9 @@ extension Dictionary: StringKeyedEntries where Key == String, Value: Encodable {
     }
 }
 
-private final class StreamingJSONEncoder: Encoder {
+/// The encoder behind `JSONOutput`; its `Encoder` side is in
+/// StreamingJSONEncoder+Containers.swift.
+final class StreamingJSONEncoder: Encoder {
     var bytes: [UInt8] = []
     /// Where full chunks go (`JSONOutput.write`); nil keeps everything in `bytes`.
     var sink: Int32?
@@ -61,7 +84,7 @@ private final class StreamingJSONEncoder: Encoder {
     /// that a nested value is complete.
     private var open: [(depth: Int, closer: UInt8)] = []
     /// Depth at which the value now being encoded goes.
-    private var depth = 0
+    var depth = 0
     /// Elements written so far per open container depth.
     private var counts: [Int] = [0]
 
@@ -311,123 +334,4 @@ private final class StreamingJSONEncoder: Encoder {
     func writeDouble(_ number: Double) throws { try JSONText.appendDouble(number, to: &bytes) }
 
     func writeString(_ text: String) { JSONText.appendString(text, to: &bytes) }
-
-    // MARK: Encoder
-
-    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        openContainer(UInt8(ascii: "{"), closer: UInt8(ascii: "}"))
-        return KeyedEncodingContainer(KeyedContainer<Key>(encoder: self, depth: depth + 1))
-    }
-
-    func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        openContainer(UInt8(ascii: "["), closer: UInt8(ascii: "]"))
-        return UnkeyedContainer(encoder: self, depth: depth + 1)
-    }
-
-    func singleValueContainer() -> any SingleValueEncodingContainer { SingleValue(encoder: self, depth: depth) }
-
-    // MARK: Containers
-
-    struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
-        let encoder: StreamingJSONEncoder
-        let depth: Int
-        var codingPath: [any CodingKey] { encoder.codingPath }
-
-        mutating func encodeNil(forKey key: Key) throws {
-            try encoder.writeKey(SnakeCase.convert(key.stringValue), depth: depth)
-            encoder.writeRaw("null")
-        }
-
-        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            try encoder.writeKey(SnakeCase.convert(key.stringValue), depth: depth)
-            try encoder.encodeValue(value, depth: depth)
-        }
-
-        // Absent values are written as `null`, not left out, so every object
-        // of a kind has the same keys (consumers need not guess).
-        mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
-            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
-        }
-        mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
-            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
-        }
-        mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
-            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
-        }
-        mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws {
-            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
-        }
-        mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws {
-            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
-        }
-        mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
-            try value.map { try encode($0, forKey: key) } ?? encodeNil(forKey: key)
-        }
-
-        mutating func nestedContainer<NestedKey: CodingKey>(
-            keyedBy keyType: NestedKey.Type, forKey key: Key
-        ) -> KeyedEncodingContainer<NestedKey> {
-            try? encoder.writeKey(SnakeCase.convert(key.stringValue), depth: depth)
-            encoder.depth = depth
-            return encoder.container(keyedBy: keyType)
-        }
-
-        mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-            try? encoder.writeKey(SnakeCase.convert(key.stringValue), depth: depth)
-            encoder.depth = depth
-            return encoder.unkeyedContainer()
-        }
-
-        mutating func superEncoder() -> any Encoder { encoder }
-        mutating func superEncoder(forKey key: Key) -> any Encoder { encoder }
-    }
-
-    struct UnkeyedContainer: UnkeyedEncodingContainer {
-        let encoder: StreamingJSONEncoder
-        let depth: Int
-        private(set) var count = 0
-        var codingPath: [any CodingKey] { encoder.codingPath }
-
-        init(encoder: StreamingJSONEncoder, depth: Int) {
-            self.encoder = encoder
-            self.depth = depth
-        }
-
-        mutating func encodeNil() throws {
-            encoder.startElement(depth: depth)
-            encoder.writeRaw("null")
-            count += 1
-        }
-
-        mutating func encode<T: Encodable>(_ value: T) throws {
-            encoder.startElement(depth: depth)
-            try encoder.encodeValue(value, depth: depth)
-            count += 1
-        }
-
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-            encoder.startElement(depth: depth)
-            count += 1
-            encoder.depth = depth
-            return encoder.container(keyedBy: keyType)
-        }
-
-        mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-            encoder.startElement(depth: depth)
-            count += 1
-            encoder.depth = depth
-            return encoder.unkeyedContainer()
-        }
-
-        mutating func superEncoder() -> any Encoder { encoder }
-    }
-
-    struct SingleValue: SingleValueEncodingContainer {
-        let encoder: StreamingJSONEncoder
-        let depth: Int
-        var codingPath: [any CodingKey] { encoder.codingPath }
-
-        mutating func encodeNil() throws { encoder.writeRaw("null") }
-        mutating func encode<T: Encodable>(_ value: T) throws { try encoder.encodeValue(value, depth: depth) }
-    }
 }

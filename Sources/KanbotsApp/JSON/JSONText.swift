@@ -3,7 +3,7 @@ import KanbotsCore
 
 // The pieces `JSONOutput` writes with: scalars as bytes, snake_case keys,
 // and the protocol a view implements to write its fields without `Codable`'s
-// containers.
+// containers. Kept with `JSONOutput`, for the figures in its header.
 
 /// JSON scalars as bytes.
 enum JSONText {

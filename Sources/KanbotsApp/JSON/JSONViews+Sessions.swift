@@ -110,3 +110,42 @@ public struct SyncJSON: Encodable {
         rounds = report.rounds
     }
 }
+
+/// `autopilot start --json` and `POST /api/autopilot/start`.
+public struct AutopilotStartJSON: JSONFields {
+    public var id: String
+    /// The orchestrator's process id: a number, as `orchestrator_pid` is in `SessionJSON`.
+    public var pid: Int32
+
+    public init(_ session: AutopilotSession, pid: Int32) {
+        id = session.id
+        self.pid = pid
+    }
+
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("id", id)
+        try sink.field("pid", pid)
+    }
+}
+
+/// `POST /api/autopilot/stop`: the session as stopped and the runs it ended.
+public struct AutopilotStopJSON: JSONFields {
+    public var id: String
+    public var state: String
+    public var stopReason: String?
+    public var stoppedRuns: [String]
+
+    public init(_ session: AutopilotSession, stoppedRuns: [RunRecord]) {
+        id = session.id
+        state = session.state.rawValue
+        stopReason = session.stopReason
+        self.stoppedRuns = stoppedRuns.map(\.id.description)
+    }
+
+    public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
+        try sink.field("id", id)
+        try sink.field("state", state)
+        try sink.field("stop_reason", stopReason)
+        try sink.field("stopped_runs", stoppedRuns)
+    }
+}

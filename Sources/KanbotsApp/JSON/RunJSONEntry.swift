@@ -58,7 +58,10 @@ public struct RunJSONRenderer {
                 var json = RunJSON(view)
                 json.readiness = readiness[view.record.id].map(ReadinessJSON.init)
                 return .fields(json)
-            case .settled(let settled): return .rendered(try rendered(settled))
+            case .settled(let settled):
+                // JSONEncoder cannot splice kept text: it encodes every run.
+                if FoundationJSON.isSelected { return .fields(RunJSON(try loader.view(of: .settled(settled), in: snapshot))) }
+                return .rendered(try rendered(settled))
             }
         }
     }

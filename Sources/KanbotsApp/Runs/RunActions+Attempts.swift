@@ -1,5 +1,4 @@
 import KanbotsCore
-import KanbotsRuns
 import KanbotsStore
 
 /// Several attempts of one card at once (`dispatch --attempts N`; the
@@ -19,12 +18,12 @@ extension RunActions {
     /// Dispatches the plan's attempts one after the other (each returns at
     /// once). The first one's error is thrown, as for a single dispatch;
     /// a later one's is returned with the attempts already started.
-    public func dispatchAttempts(_ request: DispatchRequest, plan: AttemptPlan) throws -> AttemptsStarted {
+    public func dispatchAttempts(_ input: DispatchInput, plan: AttemptPlan) throws -> AttemptsStarted {
         var started: [Dispatched] = []
         for attempt in 0..<plan.count {
-            var one = request
-            one.agent = plan.agent(attempt) ?? request.agent
-            one.model = plan.model(attempt) ?? request.model
+            var one = input
+            one.agent = plan.agent(attempt) ?? input.agent
+            one.model = plan.model(attempt) ?? input.model
             do {
                 started.append(try dispatch(one))
             } catch where !started.isEmpty {

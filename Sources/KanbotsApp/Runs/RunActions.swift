@@ -41,9 +41,9 @@ public struct RunActions {
 
     /// Dispatches a card. With `kanbots.source = github` the number is an
     /// issue's, imported as a card first (docs/github.md).
-    public func dispatch(_ request: DispatchRequest) throws -> Dispatched {
-        try Self.checkCap(request.capUSD)
-        var request = request
+    public func dispatch(_ input: DispatchInput) throws -> Dispatched {
+        try Self.checkCap(input.capUSD)
+        var request = input.request
         if Settings(repository).string(Settings.Key.source) == "github" {
             request.card = try GitHubCards(repository: repository, connection: GitHubConnection(repository))
                 .card(forIssue: request.card).number

@@ -56,20 +56,18 @@ public struct RunLog {
             return
         }
         let tail = TranscriptTail(path: livePath)
-        while true {
+        while follow {
             let lines = tail.readLines()
             for line in lines { deliver(.line(line)) }
-            guard follow else { break }
-            if lines.isEmpty {
-                let current = try store.record(run)
-                reportScope(current)
-                if current.state.isFinished || loader.liveness(of: current) == .gone {
-                    for line in tail.readLines() { deliver(.line(line)) }
-                    break
-                }
-                sleepThread(seconds: 0.2)
-            }
+            guard lines.isEmpty else { continue }
+            let current = try store.record(run)
+            reportScope(current)
+            if current.state.isFinished || loader.liveness(of: current) == .gone { break }
+            sleepThread(seconds: 0.2)
         }
+        // The rest, to the end of the file (the tail hands it out in slices):
+        // all of it without --follow, what the run wrote before it ended with.
+        tail.readRemainingLines { deliver(.line($0)) }
         if let remainder = tail.takeRemainder() { deliver(.line(remainder)) }
         if follow { reportScope(try store.record(run)) }
     }

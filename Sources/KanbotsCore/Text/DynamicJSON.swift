@@ -5,6 +5,17 @@
 /// Why not `JSONSerialization`: it lives in full Foundation, which the
 /// long-lived supervisor does not link (see PortableText.swift), and its
 /// numbers arrive as Int, Double or NSNumber depending on the platform.
+///
+/// Why not `JSONDecoder` (in FoundationEssentials) into a `Decodable` enum
+/// of any value: `git kanbots log` of a 50 MB Claude transcript (one tool
+/// result in 40 a 1-3 MB file; long strings kept escaped by
+/// `LargeJSONString` either way) costs 82 ms of CPU against 130 ms with it
+/// (KANBOTS_JSON_DECODER=foundation), 1.58x, in /dev/shm; 79 against 126 ms
+/// (1.59x) on disk. The supervisor, which also redacts and stores the
+/// stream, spends 0.697 s on that transcript against 0.763 s (1.09x).
+/// scripts/bench-json.sh (`BENCH_DIR=/dev/shm scripts/bench-json.sh`) on
+/// Linux x86_64, 2 shared AMD EPYC cores, Swift 6.3.1, release build,
+/// Dec 2026: CPU time (user + system), median of 5.
 public enum DynamicJSON {
     /// JSON's `null`.
     public struct Null: Equatable, Sendable {}

@@ -58,6 +58,17 @@ public final class TranscriptTail {
         return lines
     }
 
+    /// Hands `body` every complete line still in the file, reading on until
+    /// there is none: `readLines` stops after a slice, so one call of it
+    /// when the writer is done would leave the rest of the file unread.
+    public func readRemainingLines(_ body: (Data) -> Void) {
+        while true {
+            let lines = readLines()
+            if lines.isEmpty { return }
+            lines.forEach(body)
+        }
+    }
+
     /// The bytes after the last newline, for when the writer is gone and a
     /// truncated last line must still be recorded.
     public func takeRemainder() -> Data? {

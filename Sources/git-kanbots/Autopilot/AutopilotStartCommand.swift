@@ -70,7 +70,7 @@ struct AutopilotStartCommand: ParsableCommand {
         request.executor = try on.map(ExecutorKind.parse)
         let (session, pid) = try AutopilotActions(try openRepository()).start(request)
         if json {
-            try printJSON(["id": session.id, "pid": String(pid)])
+            try printJSON(AutopilotStartJSON(session, pid: pid))
         } else {
             print("autopilot \(session.id) started (orchestrator pid \(pid))")
             print("  follow it with `git kanbots autopilot status`, end it with `git kanbots autopilot stop`")

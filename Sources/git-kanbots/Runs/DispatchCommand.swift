@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KanbotsApp
 import KanbotsCore
-import KanbotsRuns
 import KanbotsStore
 
 struct DispatchCommand: ParsableCommand {
@@ -51,7 +50,7 @@ struct DispatchCommand: ParsableCommand {
 
     func run() throws {
         let number = try parseCardNumber(card)
-        var request = DispatchRequest(
+        var request = DispatchInput(
             card: number, agent: nil, model: nil, base: base, capUSD: cap, persona: persona,
             decideAfter: try RunActions.decideAfterSeconds(decideAfter))
         request.maxTime = try RunActions.maxTime(maxTime)

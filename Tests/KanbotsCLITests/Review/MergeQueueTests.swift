@@ -68,7 +68,8 @@ import Darwin
                 try KanbotsBinary.path(),
                 ["autopilot", "start", "--json", "--parallel", "4", "--budget", "5", "--agent", "claude", "--land"],
                 environment: ["KANBOTS_AUTOPILOT_POLL_SECONDS": "0.05", "KANBOTS_AUTOPILOT_MAX_LOAD_PER_CORE": "1000"])
-            struct Started: Decodable { var id: String }
+            // `pid` is a number (docs/json.md): decoding it as one checks that.
+            struct Started: Decodable { var id: String; var pid: Int32 }
             let session = try JSON.decode(Started.self, from: started).id
 
             let done = try ProcessProbe.waitUntil(timeout: 180, interval: 0.3) {

@@ -112,4 +112,42 @@ import Testing
             #expect(try sandbox.record(run.id)["State"] != nil)
         }
     }
+
+    /// An agent that writes more than one 64 KB slice and exits is metered
+    /// to its last line, and `log` prints all of it: both used to stop after
+    /// the slice read at the agent's exit (the supervisor then recorded the
+    /// cut line as malformed and missed the usage after it).
+    @Test func aTranscriptLongerThanOneSliceIsMeteredAndLoggedWhole() throws {
+        try Sandbox.with(cards: ["Read a long file"]) { sandbox in
+            // Twenty reads of a 170 KB file: far more than the slices read when the agent exits.
+            let reads: [[String: Any]] = (1...20).flatMap { turn -> [[String: Any]] in [
+                ["type": "assistant", "session_id": "s-long", "message": ["id": "m\(turn)", "role": "assistant", "content": [
+                    ["type": "tool_use", "id": "t\(turn)", "name": "Read", "input": ["file_path": "big.txt"]]]]],
+                ["type": "user", "session_id": "s-long", "message": ["role": "user", "content": [
+                    ["type": "tool_result", "tool_use_id": "t\(turn)", "content": String(repeating: "line of the file\n", count: 10_000)]]]],
+            ] }
+            let events: [[String: Any]] = [["type": "system", "subtype": "init", "session_id": "s-long", "model": "claude-sonnet-4-5"]]
+                + reads + [
+                ["type": "assistant", "session_id": "s-long", "message": ["id": "m-last", "role": "assistant", "content": [
+                    ["type": "text", "text": "Read all of it."]],
+                    "usage": ["input_tokens": 1_000_000, "output_tokens": 0]]],
+                // No total_cost_usd: the cost is what the supervisor metered.
+                ["type": "result", "subtype": "success", "is_error": false, "session_id": "s-long"],
+            ]
+            let transcript = sandbox.root + "/long.ndjson"
+            try sandbox.write(transcript, try events.map {
+                String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) + "\n"
+            }.joined())
+            try sandbox.installFakeAgent("claude", script: "#!/bin/sh\nexec cat \(shellQuoted(transcript))\n")
+            let run = try sandbox.dispatch(1, ["--agent", "claude", "--model", "claude-sonnet-4-5", "--cap", "50"])
+            #expect(try sandbox.finishedRun(run.id).state == "completed")
+            let shown = try JSON.object(from: try sandbox.kanbotsOK("show", "--json", run.id)) as? [String: Any]
+            let cost = (shown?["run"] as? [String: Any])?["cost_usd"] as? Double
+            // A million input tokens cost dollars at any model's price; the reads before them, fractions of a cent.
+            #expect((cost ?? 0) >= 3, "the last line's usage was not metered: recorded \(String(describing: cost))")
+            let log = try sandbox.kanbotsOK("log", run.id).stdout
+            #expect(log.contains("Read all of it."), "\(log)")
+            #expect(!log.contains("unreadable"), "\(log)")
+        }
+    }
 }

@@ -6,8 +6,9 @@ import Testing
 /// the same state and a refusal must read the same. Both front ends call one
 /// KanbotsApp function per action (issue 18); this is what keeps them honest.
 @Suite("parity of the CLI and the web board") struct ParityTests {
-    /// What an action starts from: nothing, a finished run, a running one, or one waiting on a question.
-    enum Start: Sendable { case cards, finishedRun, runningRun, waitingRun }
+    /// What an action starts from: nothing, a finished run, a running one,
+    /// one waiting on a question, or a finished run already discarded.
+    enum Start: Sendable { case cards, finishedRun, runningRun, waitingRun, discardedRun }
 
     struct Action: Sendable, CustomTestStringConvertible {
         var name: String
@@ -48,6 +49,9 @@ import Testing
         Action(name: "stop all", start: .runningRun, cli: ["stop", "--all"], path: "/api/stop-all",
                leaves: "state=cancelled reason=stopped_by_user"),
         Action(name: "stop", cli: ["stop", "99"], path: "/api/runs/99/stop", refused: true),
+        // A run that had ended is left as it is, and that is no error (docs/json.md).
+        Action(name: "stop an ended run", start: .finishedRun, cli: ["stop", "RUN"], path: "/api/runs/RUN/stop",
+               leaves: "state=completed"),
         Action(name: "reply", start: .finishedRun, cli: ["reply", "RUN", "Also add a test."], path: "/api/runs/RUN/reply",
                body: #"{"message": "Also add a test."}"#, leaves: "id=2-CLONE card=1 state=completed"),
         Action(name: "reply", start: .runningRun, cli: ["reply", "RUN", "Also add a test."], path: "/api/runs/RUN/reply",
@@ -63,6 +67,8 @@ import Testing
         Action(name: "discard", start: .finishedRun, cli: ["discard", "RUN"], path: "/api/runs/RUN/discard",
                leaves: "state=discarded"),
         Action(name: "discard", start: .runningRun, cli: ["discard", "RUN"], path: "/api/runs/RUN/discard", refused: true),
+        Action(name: "discard again", start: .discardedRun, cli: ["discard", "RUN"], path: "/api/runs/RUN/discard",
+               leaves: "state=discarded"),
         Action(name: "merge", start: .finishedRun, cli: ["promote", "RUN", "--merge"], path: "/api/runs/RUN/promote",
                body: #"{"merge": true}"#, leaves: "state=merged"),
         Action(name: "merge", start: .runningRun, cli: ["promote", "RUN", "--merge"], path: "/api/runs/RUN/promote",
@@ -127,9 +133,10 @@ import Testing
         switch start {
         case .cards:
             return nil
-        case .finishedRun:
+        case .finishedRun, .discardedRun:
             let run = try sandbox.dispatch(1)
             _ = try sandbox.finishedRun(run.id)
+            if start == .discardedRun { try sandbox.kanbotsOK("discard", run.id) }
             return run.id
         case .runningRun:
             let run = try sandbox.dispatch(1, environment: ["KANBOTS_DEMO_STEP_SECONDS": "0.5", "KANBOTS_DEMO_TURNS": "100"])

@@ -64,6 +64,7 @@ import Testing
             let started = try board.post("/api/autopilot/start", #"{"budget": 1, "parallel": 1, "run_cap": 0.5}"#)
             #expect(started.status == 201, "\(started)")
             let id = try #require(try started.json()["id"] as? String)
+            #expect(try started.json()["pid"] is Int, "\(started)")
             let sessions = try board.get("/api/board").json()["sessions"] as? [[String: Any]] ?? []
             let session = try #require(sessions.first { $0["id"] as? String == id })
             #expect(session["budget_usd"] as? Double == 1)

@@ -1,4 +1,13 @@
-import KanbotsCore
+import Foundation
+@testable import KanbotsAgents
+
+// The unit suites' way to cut a recorded stream into lines for the parsers,
+// with the offsets and numbers a `.malformed` event carries. The product
+// never needed it: the supervisor and `log` read transcripts through
+// `TranscriptTail` (KanbotsSupervisor), which splits lines as they arrive.
+// It lived in KanbotsAgents, counted among issue 18's hand-written JSON
+// paths; it parses no JSON and nothing in Sources called it, so there was
+// nothing for scripts/bench-json.sh to measure and it moved here.
 
 /// One complete line of an NDJSON transcript.
 public struct NDJSONLine: Sendable, Equatable {
@@ -20,13 +29,9 @@ public struct NDJSONLine: Sendable, Equatable {
 
 /// Splits a byte stream, arriving in arbitrary chunks, into NDJSON lines.
 ///
-/// Made for tailing a transcript file that an agent is still writing: a
-/// line cut by a read boundary is held until the rest of it arrives. Each
-/// byte is scanned for "\n" once and copied out once, so a 10 MB tool
-/// result arriving in 64 KB reads costs linear time, not quadratic.
-///
-/// A supervisor that re-attaches to a running agent starts a buffer at the
-/// `committedOffset` the previous one reached, and loses no event.
+/// A line cut by a chunk boundary is held until the rest of it arrives, so
+/// suites can feed a stream in reads of any size; a buffer can start at an
+/// offset and line number, as a re-attached reader would.
 public struct NDJSONLineBuffer: Sendable {
     private var storage: [UInt8] = []
     /// Start of the pending (incomplete) line within `storage`.
@@ -115,5 +120,12 @@ public struct NDJSONLineBuffer: Sendable {
             scanned -= lineStart
             lineStart = 0
         }
+    }
+}
+
+extension StreamParser {
+    /// Decodes a line produced by `NDJSONLineBuffer`.
+    mutating func events(from line: NDJSONLine) -> [AgentEvent] {
+        events(fromLine: line.bytes, lineNumber: line.number, byteOffset: line.byteOffset)
     }
 }
