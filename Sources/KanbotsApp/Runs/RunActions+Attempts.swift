@@ -1,4 +1,5 @@
 import KanbotsCore
+import KanbotsRuns
 import KanbotsStore
 
 /// Several attempts of one card at once (`dispatch --attempts N`; the
