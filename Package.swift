@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "git-kanbots",
             dependencies: [
-                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsSystem", "KanbotsStore", "KanbotsAgents", "KanbotsEnvironment", "KanbotsSupervisor", "KanbotsRuns",
+                "KanbotsApp", "KanbotsWeb", "KanbotsCore", "KanbotsGit", "KanbotsSystem", "KanbotsStore", "KanbotsEnvironment",
                 "KanbotsGitHub", "KanbotsMCP", "KanbotsAutopilot", "KanbotsACP", "KanbotsAider", "KanbotsReview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KanbotsApp
 import KanbotsStore
-import KanbotsSupervisor
 
 struct AgentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,8 +20,9 @@ struct AgentsCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let settings = Settings(try openRepository())
-        let statuses = AgentProbe.statuses(of: AgentCatalog.definitions(settings: settings), settings: settings)
+        let repository = try openRepository()
+        let settings = Settings(repository)
+        let statuses = AgentActions(repository).statuses()
         if json { return try printJSON(statuses.map(AgentJSON.init)) }
         let defaultAgent = settings.defaultAgent
         print("\(column("AGENT", 10)) \(column("PROTOCOL", 19)) \(column("VERSION", 34)) METERED BY")

@@ -1,7 +1,6 @@
 import ArgumentParser
 import KanbotsApp
 import KanbotsStore
-import KanbotsSupervisor
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,8 +16,7 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let repository = try openRepository()
-        let agent = ["claude", "codex"].first { (try? AgentCatalog.locate($0, settings: Settings(repository))) != nil }
-        let changes = try Setup(repository).run(defaultAgent: agent ?? "demo")
+        let changes = try AgentActions(repository).setUpRepository()
         if changes.isEmpty {
             print("git-kanbots is already set up in \(repository.workingDirectory); nothing changed.")
         } else {

@@ -3,7 +3,6 @@ import Foundation
 import KanbotsApp
 import KanbotsCore
 import KanbotsStore
-import KanbotsSupervisor
 
 struct PersonaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -76,7 +75,7 @@ struct PersonaCommand: ParsableCommand {
             let store = PersonaStore(repository)
             if let body, !body.isEmpty { try store.set(name, text: body) }
             if agent != nil || model != nil {
-                if let agent, agent != "none" { try AgentCatalog.validate(agent, settings: Settings(repository)) }
+                if let agent, agent != "none" { try AgentActions(repository).validate(agent) }
                 var choice = (try store.sharedChoices())[name] ?? AgentChoice()
                 if let agent { choice.agent = agent == "none" ? nil : agent }
                 if let model { choice.model = model == "none" ? nil : model }
