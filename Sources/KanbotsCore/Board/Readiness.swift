@@ -108,8 +108,10 @@ public struct RiskRules: Sendable {
         self.largeFiles = largeFiles
     }
 
+    public typealias Assessment = (level: RiskLevel, reasons: [String], group: ChangeGroup)
+
     /// The risk of a change, with the reasons a reviewer should read.
-    public func assess(_ files: [ChangedFile]) -> (level: RiskLevel, reasons: [String], group: ChangeGroup) {
+    public func assess(_ files: [ChangedFile]) -> Assessment {
         var reasons: [String] = []
         let riskyPaths = files.map(\.path).filter { risky.anyMatches($0) }
         if !riskyPaths.isEmpty { reasons.append("touches " + Self.listing(riskyPaths)) }
@@ -160,7 +162,8 @@ public struct Readiness: Sendable, Equatable, Codable {
 
     public init(run: String, card: Int, tip: String, baseTip: String, mergeBase: String, files: [ChangedFile],
                 behind: Int, baseConflicts: [String], conflicts: [RunConflict], outOfScope: [String],
-                checks: ChecksOutcome?, failedOnMerge: String? = nil, agentTested: AgentTested?, rules: RiskRules) {
+                checks: ChecksOutcome?, failedOnMerge: String? = nil, agentTested: AgentTested?, rules: RiskRules,
+                assessment: RiskRules.Assessment? = nil) {
         self.run = run
         self.card = card
         self.tip = tip
@@ -172,7 +175,8 @@ public struct Readiness: Sendable, Equatable, Codable {
         self.baseConflicts = baseConflicts
         self.conflicts = conflicts
         self.outOfScope = outOfScope
-        (risk, riskReasons, group) = rules.assess(files)
+        // `assessment`: `rules.assess(files)` made already (the evaluator makes one per list of files).
+        (risk, riskReasons, group) = assessment ?? rules.assess(files)
         self.checks = failedOnMerge == nil ? checks : .failed
         self.failedOnMerge = failedOnMerge
         self.agentTested = agentTested
@@ -219,12 +223,19 @@ public struct Readiness: Sendable, Equatable, Codable {
     /// card has several attempts: `#2, #5 (3 runs)`. At most three cards
     /// are named, so a label stays short when every run conflicts.
     public var conflictingCards: String {
-        // Its group knows the cards (one set per group, not per run), less this run's own.
-        let cards = conflictGroup.map { group in group.cards.filter { $0 != card } }
-            ?? Array(Set(conflicts.map(\.card))).sorted()
-        let named = cards.prefix(Self.namedCards).map { "#\($0)" }.joined(separator: ", ")
-            + (cards.count > Self.namedCards ? " and \(cards.count - Self.namedCards) more" : "")
-        return named + (conflicts.count > cards.count ? " (\(conflicts.count) runs)" : "")
+        // Its group knows the cards (one set per group, not per run), less this
+        // run's own: only the few named are read (every run of a pile-up has a label).
+        let all = conflictGroup?.cards ?? Array(Set(conflicts.map(\.card) + [card])).sorted()
+        let count = all.count - (all.contains(card) ? 1 : 0)
+        var named = ""
+        var listed = 0
+        for other in all where other != card {
+            guard listed < Self.namedCards else { break }
+            named += (listed == 0 ? "#" : ", #") + String(other)
+            listed += 1
+        }
+        if count > Self.namedCards { named += " and \(count - Self.namedCards) more" }
+        return named + (conflicts.count > count ? " (\(conflicts.count) runs)" : "")
     }
 
     static let namedCards = 3
