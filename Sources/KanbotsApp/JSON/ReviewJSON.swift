@@ -47,7 +47,7 @@ public struct ReadinessJSON: JSONFields {
         try sink.field("files_changed", r.files.count)
         try sink.field("lines_added", r.linesAdded)
         try sink.field("lines_removed", r.linesRemoved)
-        if full { try sink.field("files", r.files.map(FileJSON.init)) }
+        if full { try sink.objects("files", r.files.map(FileJSON.init)) }
     }
 
     public struct ConflictJSON: JSONFields {
@@ -81,7 +81,7 @@ public struct ConflictGroupJSON: JSONFields {
     public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("id", group.id)
         try sink.field("paths", group.paths)
-        try sink.field("runs", group.members.map(MemberJSON.init))
+        try sink.objects("runs", group.members.map(MemberJSON.init))
     }
 
     struct MemberJSON: JSONFields {
