@@ -113,14 +113,16 @@ public struct RiskRules: Sendable {
     /// The risk of a change, with the reasons a reviewer should read.
     public func assess(_ files: [ChangedFile]) -> Assessment {
         var reasons: [String] = []
-        let riskyPaths = files.map(\.path).filter { risky.anyMatches($0) }
+        // Each path split once for the three lists of globs.
+        let parts = files.map { PathGlob.parts(of: $0.path) }
+        let riskyPaths = files.indices.filter { risky.anyMatches(parts: parts[$0]) }.map { files[$0].path }
         if !riskyPaths.isEmpty { reasons.append("touches " + Self.listing(riskyPaths)) }
         let deleted = files.filter { $0.status == "deleted" }.map(\.path)
         if !deleted.isEmpty { reasons.append("deletes " + Self.listing(deleted)) }
         let lines = files.reduce(0) { $0 + $1.linesAdded + $1.linesRemoved }
         if lines > largeLines || files.count > largeFiles { reasons.append("large: \(files.count) files, \(lines) lines") }
-        let onlyTests = !files.isEmpty && files.allSatisfy { Self.testPatterns.anyMatches($0.path) }
-        let onlyDocs = !files.isEmpty && files.allSatisfy { Self.docPatterns.anyMatches($0.path) }
+        let onlyTests = !files.isEmpty && parts.allSatisfy { Self.testPatterns.anyMatches(parts: $0) }
+        let onlyDocs = !files.isEmpty && parts.allSatisfy { Self.docPatterns.anyMatches(parts: $0) }
         let group: ChangeGroup = !riskyPaths.isEmpty ? .risky : onlyTests ? .tests : onlyDocs ? .docs : .code
         if !reasons.isEmpty { return (.high, reasons, group) }
         return (onlyTests || onlyDocs ? .low : .medium, [], group)
