@@ -72,28 +72,57 @@ struct ConflictGraphCache {
             return groups[mine].paths.filter { shared.contains($0) && changed[run].contains($0) && changed[other].contains($0) }
         }
 
-        /// Each run's conflicts, in the order the evaluator finds them; nil
-        /// when the graph does not fit the runs (a damaged file).
-        func conflicts(cards: [Int], changed: [Set<String>]) -> Conflicts? {
+        /// Each run's conflicts, in the order the evaluator finds them, made
+        /// by `make` from the other run's index and the paths (straight into
+        /// the caller's type: there are tens of thousands); nil when the graph
+        /// does not fit the runs (a damaged file).
+        func conflicts<Conflict>(cards: [Int], changed: [Set<String>],
+                                 _ make: (_ other: Int, _ paths: [String]) -> Conflict) -> [[Conflict]]? {
             // Tens of thousands of pairs: plain arrays, and no lookups that are known to miss.
             var groupAt = [Int?](repeating: nil, count: cards.count)
             for (run, group) in groupOf {
                 guard run < cards.count, group < groups.count else { return nil }
                 groupAt[run] = group
             }
-            var result = Conflicts(repeating: [], count: cards.count)
+            var result = [[Conflict]](repeating: [], count: cards.count)
             for run in cards.indices {
                 guard let group = groupAt[run] else { continue }
                 let members = groups[group].members
-                result[run].reserveCapacity(members.count)
+                var list: [Conflict] = []  // filled here, then moved: no check per element that it is not shared
+                list.reserveCapacity(members.count)
                 for other in members where other != run {
                     guard other < cards.count, let theirs = groupAt[other] else { return nil }
                     guard cards[other] != cards[run] else { continue }
                     let exception = exceptions.isEmpty ? nil : exceptions[Pair(one: run, other: other)]
-                    result[run].append((other, exception ?? (theirs == group ? groups[group].paths
-                                                             : defaultPaths(run, other, changed: changed))))
+                    list.append(make(other, exception ?? (theirs == group ? groups[group].paths
+                                                          : defaultPaths(run, other, changed: changed))))
                 }
+                result[run] = list
             }
+            return result
+        }
+
+        /// Each run's conflict group, the same as `ConflictGroups.assign` makes
+        /// from the conflicts (which a warm board need not go through): each
+        /// group with its runs and paths, numbered in the order of the first
+        /// of its runs by id. Nil when the graph does not fit the runs.
+        func conflictGroups(runs: [String], cards: [Int]) -> [ConflictGroup?]? {
+            var first = [Int?](repeating: nil, count: groups.count)
+            for (run, group) in groupOf {
+                guard run < runs.count, group < groups.count else { return nil }
+                if first[group].map({ runs[run] < runs[$0] }) ?? true { first[group] = run }
+            }
+            guard groups.allSatisfy({ $0.members.allSatisfy { $0 < runs.count } }) else { return nil }
+            let numbered = groups.indices.filter { first[$0] != nil }.sorted { runs[first[$0]!] < runs[first[$1]!] }
+            var made = [ConflictGroup?](repeating: nil, count: groups.count)
+            for (number, group) in numbered.enumerated() {
+                made[group] = ConflictGroup(
+                    id: "g\(number + 1)", paths: groups[group].paths,
+                    members: groups[group].members.map { ConflictGroup.Member(run: runs[$0], card: cards[$0]) }
+                        .sorted { $0.run < $1.run })
+            }
+            var result = [ConflictGroup?](repeating: nil, count: runs.count)
+            for (run, group) in groupOf { result[run] = made[group] }
             return result
         }
     }
@@ -103,14 +132,16 @@ struct ConflictGraphCache {
 
     init(stateDirectory: String) { path = stateDirectory + "/cache/review-graph-v1" }
 
-    /// The graph cached for exactly these runs, else nil.
+    /// The graph cached for exactly these runs, else nil. Read as bytes, as
+    /// `ReadinessCache` is: splitting a String by Character cost more than
+    /// the rest of the lookup.
     func graph(for key: [Subject]) -> Graph? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.first == Substring(Self.header), lines.last?.isEmpty == true else { return nil }
-        lines.removeFirst()
-        lines.removeLast()
+        let bytes = [UInt8](data)
+        let first = Array(Self.header.utf8) + [ReadinessCache.newline]
+        guard bytes.starts(with: first), bytes.last == ReadinessCache.newline else { return nil }
+        var lines = ReadinessCache.pieces(of: bytes[first.count...], by: ReadinessCache.newline)
+        lines.removeLast()  // what follows the last newline
         var graph = Graph()
         var keyed = 0
         var paths: (([String]) -> Void)?
@@ -121,37 +152,55 @@ struct ConflictGraphCache {
             collected = []
         }
         for line in lines {
-            let fields = line.split(separator: " ", maxSplits: line.first == "X" ? 1 : Int.max)
-            guard let kind = fields.first else { return nil }
+            guard let kind = line.first, line.count > 2, line[line.startIndex + 1] == ReadinessCache.space else { return nil }
+            let rest = line[(line.startIndex + 2)...]
+            if kind == UInt8(ascii: "X") {
+                guard paths != nil else { return nil }
+                collected.append(ReadinessCache.path(rest))
+                continue
+            }
+            let fields = ReadinessCache.pieces(of: rest, by: ReadinessCache.space)
             switch kind {
-            case "K":
-                guard fields.count == 4, keyed < key.count, key[keyed] == Subject(
-                    tip: String(fields[1]), baseTip: String(fields[2]), card: Int(fields[3]) ?? -1) else { return nil }
+            case UInt8(ascii: "K"):
+                // Compared as Strings: comparing bytes with a String's UTF-8 view goes byte by byte.
+                guard fields.count == 3, keyed < key.count,
+                      String(decoding: fields[0], as: UTF8.self) == key[keyed].tip,
+                      String(decoding: fields[1], as: UTF8.self) == key[keyed].baseTip,
+                      Self.number(fields[2]) == key[keyed].card
+                else { return nil }
                 keyed += 1
-            case "G":
+            case UInt8(ascii: "G"):
                 flush()
-                let members = fields.dropFirst().compactMap { Int($0) }
-                guard members.count == fields.count - 1 else { return nil }
+                let members = fields.compactMap(Self.number)
+                guard members.count == fields.count else { return nil }
                 let group = graph.groups.count
                 graph.groups.append(Group(members: members, paths: []))
                 paths = { graph.groups[group].paths = $0 }
-            case "S":
+            case UInt8(ascii: "S"):
                 flush()
-                guard fields.count == 3, let run = Int(fields[1]), let group = Int(fields[2]) else { return nil }
+                guard fields.count == 2, let run = Self.number(fields[0]), let group = Self.number(fields[1]) else { return nil }
                 graph.groupOf[run] = group
-            case "E":
+            case UInt8(ascii: "E"):
                 flush()
-                guard fields.count == 3, let one = Int(fields[1]), let other = Int(fields[2]) else { return nil }
+                guard fields.count == 2, let one = Self.number(fields[0]), let other = Self.number(fields[1]) else { return nil }
                 paths = { graph.exceptions[Pair(one: one, other: other)] = $0 }
-            case "X":
-                guard paths != nil, fields.count == 2 else { return nil }
-                collected.append(ReadinessCache.unescape(String(fields[1])))
             default:
                 return nil
             }
         }
         flush()
         return keyed == key.count ? graph : nil
+    }
+
+    /// A decimal number of at most 18 digits, else nil.
+    private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     /// Written whole (temporary file, then rename); a failure only costs speed.

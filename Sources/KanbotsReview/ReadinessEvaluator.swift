@@ -54,31 +54,62 @@ public struct ReadinessEvaluator {
         let key = subjects.indices.map {
             ConflictGraphCache.Subject(tip: tips[$0], baseTip: subjects[$0].baseTip.hex, card: cardOf[$0])
         }
-        let cached = subjects.isEmpty ? nil : graphCache.graph(for: key)?.conflicts(cards: cardOf, changed: changed)
-        let pairs: ConflictGraphCache.Conflicts
-        if let cached { pairs = cached } else { pairs = try pairConflicts(subjects, tips: tips, cards: cardOf, cache: &cache) }
-        let conflicts = pairs.map { list in list.map { RunConflict(run: ids[$0.other], card: cardOf[$0.other], paths: $0.paths) } }
+        // Warm, the graph gives each run's conflicts and group at once; else
+        // the pairs are merged (or read from the pair cache) and grouped.
+        let conflicts: [[RunConflict]]
+        var groups: [ConflictGroup?]?
+        var computed: ConflictGraphCache.Conflicts?
+        let graph = subjects.isEmpty ? nil : graphCache.graph(for: key)
+        if let graph, let found = graph.conflicts(cards: cardOf, changed: changed, {
+            RunConflict(run: ids[$0], card: cardOf[$0], paths: $1)
+        }), let assigned = graph.conflictGroups(runs: ids, cards: cardOf) {
+            conflicts = found
+            groups = assigned
+        } else {
+            let pairs = try pairConflicts(subjects, tips: tips, cards: cardOf, cache: &cache)
+            conflicts = pairs.map { list in list.map { RunConflict(run: ids[$0.other], card: cardOf[$0.other], paths: $0.paths) } }
+            computed = pairs
+        }
         let cards = Dictionary(board.cards.compactMap { $0.card.map { ($0.number, $0) } }, uniquingKeysWith: { a, _ in a })
-        var evaluated: [(RunID, Readiness)] = []
+        var all: [Readiness] = []
+        all.reserveCapacity(subjects.count)
+        // Runs that pile up on one file change the same files: their risk is
+        // assessed once. The last one is kept, not a table: a table keyed by
+        // files costs a warm board more, in its type's first use, than it saves.
+        var assessed: (files: [ChangedFile], assessment: RiskRules.Assessment)?
         for (index, subject) in subjects.enumerated() {
             let record = subject.view.record
             let changed = subject.facts.files.map(\.path)
             var outOfScope = Scope.violations(of: cards[record.card]?.scope ?? [], in: changed)
             for path in record.scopeViolations where !outOfScope.contains(path) { outOfScope.append(path) }
             let checks = record.checks.flatMap { $0.commit == nil || $0.commit == subject.tip.hex ? $0.outcome : nil }
-            evaluated.append((record.id, Readiness(
+            let assessment: RiskRules.Assessment
+            if let assessed, assessed.files == subject.facts.files {
+                assessment = assessed.assessment
+            } else {
+                assessment = rules.assess(subject.facts.files)
+                assessed = (subject.facts.files, assessment)
+            }
+            all.append(Readiness(
                 run: record.id.description, card: record.card, tip: subject.tip.hex, baseTip: subject.baseTip.hex,
                 mergeBase: subject.facts.mergeBase, files: subject.facts.files, behind: subject.facts.behind,
                 baseConflicts: subject.facts.baseConflicts, conflicts: conflicts[index], outOfScope: outOfScope,
                 checks: checks, failedOnMerge: record.mergeChecksFailure(tip: subject.tip.hex, baseTip: subject.baseTip.hex),
-                agentTested: record.agentTested, rules: rules)))
+                agentTested: record.agentTested, rules: rules, assessment: assessment))
         }
-        var all = evaluated.map(\.1)
-        ConflictGroups.assign(&all, partners: pairs.map { $0.map(\.other) })
-        if cached == nil, !subjects.isEmpty {
-            graphCache.save(ConflictGraphCache.Graph(pairs, readiness: all, changed: changed), for: key)
+        if let groups {
+            for index in all.indices { all[index].conflictGroup = groups[index] }
+        } else if let pairs = computed {
+            ConflictGroups.assign(&all, partners: pairs.map { $0.map(\.other) })
+            if !subjects.isEmpty {
+                graphCache.save(ConflictGraphCache.Graph(pairs, readiness: all, changed: changed), for: key)
+            }
         }
-        return Dictionary(zip(evaluated.map(\.0), all), uniquingKeysWith: { first, _ in first })
+        var byRun = [RunID: Readiness](minimumCapacity: all.count)
+        for (subject, readiness) in zip(subjects, all) where byRun[subject.view.record.id] == nil {
+            byRun[subject.view.record.id] = readiness
+        }
+        return byRun
     }
 
     /// Merges, in memory, every two runs of different cards that change a

@@ -5,9 +5,10 @@ import KanbotsCore
 import KanbotsReview
 import KanbotsStore
 
-/// The review queue on the page (docs/web.md): the inbox, the landing plan,
-/// and landing one run or every ready one, each through the same KanbotsApp
-/// use case as `inbox`, `land --plan`, `land RUN` and `land --ready`.
+/// The review queue on the page (docs/web.md): the inbox, the review queue
+/// with each card's attempts, the landing plan, and landing one run or every
+/// ready one, each through the same KanbotsApp use case as `inbox`,
+/// `review`, `land --plan`, `land RUN` and `land --ready`.
 struct QueueRoutes: Sendable {
     let api: API
     let actions: Actions
@@ -19,6 +20,9 @@ struct QueueRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/inbox") { _, _ in
             try await api.read { repository in try Inbox.load(repository).items.map(InboxItemJSON.init) }
+        }
+        router.get("/api/review") { _, _ in
+            try await api.read { repository in ReviewQueueJSON(try ReviewQueue.load(repository)) }
         }
         router.get("/api/land/plan") { _, _ in
             try await api.read { repository in LandingPlanJSON(plan: try Landing(repository).plan()) }

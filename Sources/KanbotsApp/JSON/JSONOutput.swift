@@ -247,6 +247,8 @@ final class StreamingJSONEncoder: Encoder {
                 bytes += (unsafeBitCast(value, to: Bool.self) ? "true" : "false").utf8
             } else if Value.self == Date.self {
                 bytes += Timestamp.format(unsafeBitCast(value, to: Date.self)).utf8.withQuotes
+            } else if Value.self == [String].self {
+                appendStrings(unsafeBitCast(value, to: [String].self))
             } else if let nested = value as? any JSONFields {
                 try writeNested(nested)
             } else {
@@ -263,6 +265,38 @@ final class StreamingJSONEncoder: Encoder {
                 return bytes += "null".utf8
             }
             try field(key, value)
+        }
+
+        /// Written as the general encoder writes an array, without its casts:
+        /// every run's readiness has lists of paths, mostly empty.
+        private mutating func appendStrings(_ strings: [String]) {
+            guard !strings.isEmpty else { return bytes += "[]".utf8 }
+            bytes.append(UInt8(ascii: "["))
+            let inner = StreamingJSONEncoder.indentation(depth + 1)
+            for (index, text) in strings.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes += inner
+                JSONText.appendString(text, to: &bytes)
+            }
+            bytes += indent
+            bytes.append(UInt8(ascii: "]"))
+        }
+
+        mutating func objects<Element: JSONFields>(_ key: String, _ values: [Element]) throws {
+            self.key(key)
+            guard !values.isEmpty else { return bytes += "[]".utf8 }
+            bytes.append(UInt8(ascii: "["))
+            // Each element as the general encoder writes it, one level deeper.
+            var element = FieldWriter(encoder: encoder, depth: depth + 1)
+            swap(&element.bytes, &bytes)
+            defer { swap(&element.bytes, &bytes) }
+            for (index, value) in values.enumerated() {
+                if index > 0 { element.bytes.append(UInt8(ascii: ",")) }
+                element.bytes += element.indent
+                try element.writeNested(value)
+            }
+            element.bytes += indent
+            element.bytes.append(UInt8(ascii: "]"))
         }
 
         private mutating func writeNested(_ fields: some JSONFields) throws {

@@ -97,6 +97,15 @@ public protocol JSONFieldSink {
     mutating func field<Value: Encodable>(_ key: String, _ value: Value) throws
     /// Optional fields are written as `null` when absent, never left out.
     mutating func field<Wrapped: Encodable>(_ key: String, _ value: Wrapped?) throws
+    /// A list of objects. The document's writer writes each without a dynamic
+    /// cast (a pile-up's conflict group lists hundreds of runs).
+    mutating func objects<Element: JSONFields>(_ key: String, _ values: [Element]) throws
+}
+
+extension JSONFieldSink {
+    public mutating func objects<Element: JSONFields>(_ key: String, _ values: [Element]) throws {
+        try field(key, values)
+    }
 }
 
 extension JSONFields {

@@ -47,7 +47,7 @@ public struct ReadinessJSON: JSONFields {
         try sink.field("files_changed", r.files.count)
         try sink.field("lines_added", r.linesAdded)
         try sink.field("lines_removed", r.linesRemoved)
-        if full { try sink.field("files", r.files.map(FileJSON.init)) }
+        if full { try sink.objects("files", r.files.map(FileJSON.init)) }
     }
 
     public struct ConflictJSON: JSONFields {
@@ -81,7 +81,7 @@ public struct ConflictGroupJSON: JSONFields {
     public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("id", group.id)
         try sink.field("paths", group.paths)
-        try sink.field("runs", group.members.map(MemberJSON.init))
+        try sink.objects("runs", group.members.map(MemberJSON.init))
     }
 
     struct MemberJSON: JSONFields {
@@ -119,22 +119,27 @@ public struct ReviewQueueJSON: JSONFields {
 
     public init(_ queue: ReviewQueue) { self.queue = queue }
 
+    /// A card's attempts with `review`'s one-line comparison of each (`lines`, in the order of `runs`).
     struct AttemptsJSON: JSONFields {
         var card: Int
-        var runs: [RunView]
+        var attempts: [ReviewQueue.Entry]
         var summary: String
+        var now: Date
         func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
             try sink.field("card", card)
             try sink.field("summary", summary)
-            try sink.field("runs", runs.map(\.record.id.description))
+            try sink.field("runs", attempts.map(\.view.record.id.description))
+            try sink.field("lines", attempts.map { ReviewComparison.line($0, now: now) })
         }
     }
 
     public func writeFields<Sink: JSONFieldSink>(to sink: inout Sink) throws {
         try sink.field("queue", queue.entries.map { ReviewEntryJSON(entry: $0) })
+        let now = Date()
         let cards = queue.attempts.keys.sorted().compactMap { card in
-            queue.attempts(of: card).map {
-                AttemptsJSON(card: card, runs: $0, summary: Attempts.summary($0, readiness: queue.readiness))
+            queue.attemptEntries(of: card).map {
+                AttemptsJSON(card: card, attempts: $0,
+                             summary: Attempts.summary($0.map(\.view), readiness: queue.readiness), now: now)
             }
         }
         try sink.field("attempts", cards)

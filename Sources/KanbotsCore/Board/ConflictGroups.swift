@@ -12,6 +12,11 @@ public struct ConflictGroup: Sendable, Equatable, Codable {
     public struct Member: Sendable, Equatable, Codable {
         public var run: String
         public var card: Int
+
+        public init(run: String, card: Int) {
+            self.run = run
+            self.card = card
+        }
     }
 
     /// `g1`, `g2`, …: numbered in the order of their first run's id.
@@ -51,25 +56,28 @@ public enum ConflictGroups {
         var pathNumbers: [String: Int] = [:]
         var numbered = 0
         for index in order where !partners[index].isEmpty {
-            let subject = readiness[index]
-            let members = merged(partners[index], byCard[subject.card] ?? [index])
+            let members = merged(partners[index], byCard[readiness[index].card] ?? [index])
             // Most pairs share one path: a short list beats hashing every pair's paths.
             var paths: [String] = []
-            for conflict in subject.conflicts {
+            for conflict in readiness[index].conflicts {
                 for path in conflict.paths where !paths.contains(path) { paths.append(path) }
             }
             paths.sort()
             for path in paths where pathNumbers[path] == nil { pathNumbers[path] = pathNumbers.count }
             // Runs and paths in one key: the paths numbered, after the runs and a -1.
+            // Hashed once per run: a key holds every run of the group.
             let key = members + [-1] + paths.map { pathNumbers[$0]! }
-            if groups[key] == nil {
-                numbered += 1
-                groups[key] = ConflictGroup(
-                    id: "g\(numbered)", paths: paths,
-                    members: members.map { ConflictGroup.Member(run: readiness[$0].run, card: readiness[$0].card) }
-                        .sorted { $0.run < $1.run })
+            if let group = groups[key] {
+                readiness[index].conflictGroup = group
+                continue
             }
-            readiness[index].conflictGroup = groups[key]
+            numbered += 1
+            let group = ConflictGroup(
+                id: "g\(numbered)", paths: paths,
+                members: members.map { ConflictGroup.Member(run: readiness[$0].run, card: readiness[$0].card) }
+                    .sorted { $0.run < $1.run })
+            groups[key] = group
+            readiness[index].conflictGroup = group
         }
     }
 
@@ -89,8 +97,15 @@ public enum ConflictGroups {
 
     /// The groups the runs refer to, each once, in id order.
     public static func table(_ readiness: some Sequence<Readiness>) -> [ConflictGroup] {
-        var seen = Set<String>()
-        return readiness.compactMap(\.conflictGroup).filter { seen.insert($0.id).inserted }
-            .sorted { ($0.id.count, $0.id) < ($1.id.count, $1.id) }
+        // Ids are g1, g2, … (only `assign` and the graph cache make them): the
+        // number says where a group goes. Plain arrays, no set: a type's first
+        // use costs a warm board more than the work.
+        var table: [ConflictGroup?] = []
+        for subject in readiness {
+            guard let group = subject.conflictGroup, let number = Int(group.id.dropFirst()), number > 0 else { continue }
+            if number > table.count { table += Array(repeating: nil, count: number - table.count) }
+            if table[number - 1] == nil { table[number - 1] = group }
+        }
+        return table.compactMap { $0 }
     }
 }

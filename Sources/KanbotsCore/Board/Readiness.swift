@@ -108,17 +108,21 @@ public struct RiskRules: Sendable {
         self.largeFiles = largeFiles
     }
 
+    public typealias Assessment = (level: RiskLevel, reasons: [String], group: ChangeGroup)
+
     /// The risk of a change, with the reasons a reviewer should read.
-    public func assess(_ files: [ChangedFile]) -> (level: RiskLevel, reasons: [String], group: ChangeGroup) {
+    public func assess(_ files: [ChangedFile]) -> Assessment {
         var reasons: [String] = []
-        let riskyPaths = files.map(\.path).filter { risky.anyMatches($0) }
+        // Each path split once for the three lists of globs.
+        let parts = files.map { PathGlob.parts(of: $0.path) }
+        let riskyPaths = files.indices.filter { risky.anyMatches(parts: parts[$0]) }.map { files[$0].path }
         if !riskyPaths.isEmpty { reasons.append("touches " + Self.listing(riskyPaths)) }
         let deleted = files.filter { $0.status == "deleted" }.map(\.path)
         if !deleted.isEmpty { reasons.append("deletes " + Self.listing(deleted)) }
         let lines = files.reduce(0) { $0 + $1.linesAdded + $1.linesRemoved }
         if lines > largeLines || files.count > largeFiles { reasons.append("large: \(files.count) files, \(lines) lines") }
-        let onlyTests = !files.isEmpty && files.allSatisfy { Self.testPatterns.anyMatches($0.path) }
-        let onlyDocs = !files.isEmpty && files.allSatisfy { Self.docPatterns.anyMatches($0.path) }
+        let onlyTests = !files.isEmpty && parts.allSatisfy { Self.testPatterns.anyMatches(parts: $0) }
+        let onlyDocs = !files.isEmpty && parts.allSatisfy { Self.docPatterns.anyMatches(parts: $0) }
         let group: ChangeGroup = !riskyPaths.isEmpty ? .risky : onlyTests ? .tests : onlyDocs ? .docs : .code
         if !reasons.isEmpty { return (.high, reasons, group) }
         return (onlyTests || onlyDocs ? .low : .medium, [], group)
@@ -160,7 +164,8 @@ public struct Readiness: Sendable, Equatable, Codable {
 
     public init(run: String, card: Int, tip: String, baseTip: String, mergeBase: String, files: [ChangedFile],
                 behind: Int, baseConflicts: [String], conflicts: [RunConflict], outOfScope: [String],
-                checks: ChecksOutcome?, failedOnMerge: String? = nil, agentTested: AgentTested?, rules: RiskRules) {
+                checks: ChecksOutcome?, failedOnMerge: String? = nil, agentTested: AgentTested?, rules: RiskRules,
+                assessment: RiskRules.Assessment? = nil) {
         self.run = run
         self.card = card
         self.tip = tip
@@ -172,7 +177,8 @@ public struct Readiness: Sendable, Equatable, Codable {
         self.baseConflicts = baseConflicts
         self.conflicts = conflicts
         self.outOfScope = outOfScope
-        (risk, riskReasons, group) = rules.assess(files)
+        // `assessment`: `rules.assess(files)` made already (the evaluator makes one per list of files).
+        (risk, riskReasons, group) = assessment ?? rules.assess(files)
         self.checks = failedOnMerge == nil ? checks : .failed
         self.failedOnMerge = failedOnMerge
         self.agentTested = agentTested
@@ -219,12 +225,19 @@ public struct Readiness: Sendable, Equatable, Codable {
     /// card has several attempts: `#2, #5 (3 runs)`. At most three cards
     /// are named, so a label stays short when every run conflicts.
     public var conflictingCards: String {
-        // Its group knows the cards (one set per group, not per run), less this run's own.
-        let cards = conflictGroup.map { group in group.cards.filter { $0 != card } }
-            ?? Array(Set(conflicts.map(\.card))).sorted()
-        let named = cards.prefix(Self.namedCards).map { "#\($0)" }.joined(separator: ", ")
-            + (cards.count > Self.namedCards ? " and \(cards.count - Self.namedCards) more" : "")
-        return named + (conflicts.count > cards.count ? " (\(conflicts.count) runs)" : "")
+        // Its group knows the cards (one set per group, not per run), less this
+        // run's own: only the few named are read (every run of a pile-up has a label).
+        let all = conflictGroup?.cards ?? Array(Set(conflicts.map(\.card) + [card])).sorted()
+        let count = all.count - (all.contains(card) ? 1 : 0)
+        var named = ""
+        var listed = 0
+        for other in all where other != card {
+            guard listed < Self.namedCards else { break }
+            named += (listed == 0 ? "#" : ", #") + String(other)
+            listed += 1
+        }
+        if count > Self.namedCards { named += " and \(count - Self.namedCards) more" }
+        return named + (conflicts.count > count ? " (\(conflicts.count) runs)" : "")
     }
 
     static let namedCards = 3

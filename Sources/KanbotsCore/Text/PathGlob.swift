@@ -130,8 +130,13 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
 
 extension Array where Element == PathGlob {
     /// Whether any pattern matches `path`.
-    public func anyMatches(_ path: String) -> Bool {
-        let parts = PathGlob.parts(of: path)
-        return contains { $0.matches(parts: parts) }
+    public func anyMatches(_ path: String) -> Bool { anyMatches(parts: PathGlob.parts(of: path)) }
+
+    /// The same for a path split once (`PathGlob.parts`) to match against
+    /// several lists. By index: `contains` would copy each glob out (three
+    /// retains and releases per glob, most of the time review spends on risk).
+    func anyMatches(parts: [ArraySlice<UInt8>]) -> Bool {
+        for index in indices where self[index].matches(parts: parts) { return true }
+        return false
     }
 }

@@ -1,6 +1,8 @@
 // The review queue on the page: the inbox (what waits for a human, as
-// `git kanbots inbox`), landing one run or every ready one, and browser
-// notifications of new inbox items. Uses app.js's helpers ($, el, api, act).
+// `git kanbots inbox`), the landing plan and each card's attempts (as
+// `land --plan --json` and `review --json`), landing one run or every ready
+// one, and browser notifications of new inbox items. Uses app.js's helpers
+// ($, el, api, act).
 "use strict";
 
 const queue = { items: [], seen: null, notify: false };
@@ -15,6 +17,7 @@ async function loadInbox() {
   $("#inbox-open").classList.toggle("attention", queue.items.length > 0);
   announceNewItems();
   if ($("#inbox-view").open) renderInbox();
+  if ($("#queue-view").open) loadQueue();
 }
 
 // A notification for each item not seen before, once the user asked for them
@@ -43,6 +46,34 @@ function renderInbox() {
     el("code", {}, item.next))));
 }
 
+// The queue view: read only while it is open, refreshed with the board.
+async function loadQueue() {
+  let plan, review;
+  try {
+    [plan, review] = await Promise.all([api("/api/land/plan"), api("/api/review")]);
+  } catch (error) { showError(error); return; }
+  const titles = new Map(review.queue.map((entry) => [entry.run.card, entry.title]));
+  const runLink = (run) => el("a", { href: "#", "data-run": run,
+    onclick: (event) => { event.preventDefault(); $("#queue-view").close(); openRun(run); } }, `run ${run}`);
+  const cardName = (card) => `#${card}` + (titles.get(card) ? ` ${titles.get(card)}` : "");
+  const order = $("#plan-order");
+  setChildren(order, plan.order.length ? plan.order.map((step) => el("li", { "data-run": step.run, "data-card": step.card },
+    runLink(step.run), ` · ${cardName(step.card)} · ${step.verdict} · into ${step.base}`))
+    : el("li", { class: "note" }, "Nothing can land now."));
+  // Each waiting run names exactly the runs it waits for.
+  setChildren($("#plan-held"), plan.held.length ? plan.held.map((held) => el("li", {
+    "data-run": held.run, "data-action": held.action, "data-blocked-by": held.blocked_by.join(" ") },
+    runLink(held.run), ` · ${cardName(held.card)} · ${held.action}`,
+    held.blocked_by.length ? [" · waits for ", ...held.blocked_by.flatMap((run, index) => [index ? ", " : "", runLink(run)])] : null,
+    el("p", { class: "note" }, held.reason)))
+    : el("li", { class: "note" }, "Nothing waits."));
+  // Attempts under their card, one line each as `git kanbots review` prints them.
+  setChildren($("#attempts"), review.attempts.length ? review.attempts.map((group) => el("li", { "data-card": group.card },
+    el("b", {}, cardName(group.card)), " ", el("span", { class: "summary" }, group.summary),
+    el("ol", {}, group.lines.map((line, index) => el("li", { "data-run": group.runs[index] }, line)))))
+    : el("li", { class: "note" }, "No card has several attempts."));
+}
+
 // "Land" in a run's view: the server runs the checks on the merged result
 // when the repository configures any.
 function landButton(run) {
@@ -60,6 +91,7 @@ function landButton(run) {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("#inbox-open").addEventListener("click", () => { renderInbox(); $("#inbox-view").showModal(); });
+  $("#queue-open").addEventListener("click", () => { $("#queue-view").showModal(); loadQueue(); });
   $("#land-ready").addEventListener("click", (event) => {
     if (!window.confirm("Land every ready run, one after the other, its checks on each merged result?")) return;
     act(event.target, async () => { await api("/api/land-ready", {}); await loadBoard(); });

@@ -87,61 +87,22 @@ enum ReviewText {
     static func lines(_ queue: ReviewQueue, now: Date = Date()) -> [String] {
         var lines: [String] = []
         var shown = Set<Int>()
-        let entries = Dictionary(queue.entries.map { ($0.view.record.id, $0) }, uniquingKeysWith: { first, _ in first })
         for entry in queue.entries {
             let card = entry.view.record.card
-            guard let attempts = queue.attempts(of: card) else {
+            guard let attempts = queue.attemptEntries(of: card) else {
                 lines.append(line(entry, now: now))
                 continue
             }
             guard shown.insert(card).inserted else { continue }
             lines.append("#\(column(String(card), 5)) \(column(entry.card?.title ?? "(no card record)", 30)) "
-                         + Attempts.summary(attempts, readiness: queue.readiness))
-            for attempt in attempts {
-                let row = entries[attempt.record.id] ?? .init(view: attempt, card: entry.card, readiness: nil)
-                lines.append("       attempt " + facts(row, now: now).joined(separator: " · "))
-            }
+                         + Attempts.summary(attempts.map(\.view), readiness: queue.readiness))
+            lines += attempts.map { "       attempt " + ReviewComparison.line($0, now: now) }
         }
         return lines
     }
 
     static func line(_ entry: ReviewQueue.Entry, now: Date = Date()) -> String {
         "#\(column(String(entry.view.record.card), 5)) \(column(entry.card?.title ?? "(no card record)", 30)) "
-            + facts(entry, now: now).joined(separator: " · ")
-    }
-
-    /// The one-line comparison of a run: verdict, checks, tested, diffstat, conflicts, cost, age.
-    static func facts(_ entry: ReviewQueue.Entry, now: Date) -> [String] {
-        let record = entry.view.record
-        var facts = ["run \(record.id)", record.agent + (record.model.map { "/\($0)" } ?? "")]
-        if entry.view.column != .inReview {
-            facts.append(entry.view.displayState + (entry.view.displayReason.map { " (\($0))" } ?? ""))
-        } else if let r = entry.readiness {
-            facts.append(r.verdict.rawValue + (r.verdict == .behind ? " \(r.behind)" : ""))
-            facts.append("checks \(r.checks.map(checkMark) ?? "–")")
-            facts.append("tested \(r.agentTested?.label ?? "?")")
-            facts.append("+\(r.linesAdded)/-\(r.linesRemoved) in \(r.files.count) file\(r.files.count == 1 ? "" : "s")")
-            facts.append("\(r.group.rawValue), \(r.risk.rawValue) risk")
-            if let path = r.conflicts.first?.paths.first {
-                // Each other card once, however many runs: `conflicts with #2, #5 (3 runs, app.txt)`.
-                let cards = r.conflictingCards
-                facts.append(cards.hasSuffix(" runs)") ? "conflicts with \(cards.dropLast()), \(path))"
-                             : "conflicts with \(cards) (\(path))")
-            }
-            if !r.baseConflicts.isEmpty { facts.append("conflicts with \(record.base) (\(r.baseConflicts[0]))") }
-        } else {
-            facts.append(entry.view.note ?? "no commits")
-        }
-        facts.append(formatCost(entry.view.costUSD))
-        facts.append(formatDuration(now.timeIntervalSince(record.endedAt ?? record.createdAt)) + " ago")
-        return facts
-    }
-
-    static func checkMark(_ outcome: ChecksOutcome) -> String {
-        switch outcome {
-        case .passed: "✓"
-        case .failed: "✗"
-        case .timedOut: "timed out"
-        }
+            + ReviewComparison.line(entry, now: now)
     }
 }

@@ -6,7 +6,11 @@ Started by WebBoardBrowserTests with a running `git kanbots serve`. Steps:
      move Todo -> In progress -> In review while the demo agent runs, and its
      thread grow in the run view;
   2. card 2's run (dispatched with the CLI) asks a question: click an answer;
-  3. card 3's slow run (dispatched with the CLI): click Stop, see `cancelled`.
+  3. card 3's slow run (dispatched with the CLI): click Stop, see `cancelled`;
+  4. a second attempt of card 1, and a run of card 3 that adds answer.txt
+     unlike card 2's: the queue view shows the landing order, what waits for
+     exactly which runs, and card 1's attempts under it, as the CLI has them;
+  5. land card 1 from the inbox (the other attempt is then superseded).
 Screenshots go to --shots. Any failure exits non-zero with the reason; if
 Chromium cannot start, that is a failure too, never a skip.
 """
@@ -174,19 +178,69 @@ try:
     click("#run-view [data-close]")
     wait_for("the board to show it", lambda: driver.find_elements(By.CSS_SELECTOR, f'button.run[data-run="{slow}"][data-state="cancelled"]'))
 
-    # 4. The inbox names card 1's run as ready to land; land it with a click.
+    # 4. The queue. Card 1 gets a second attempt; card 3 a run that answers
+    #    "Hello" where card 2's answered "Hi": both add answer.txt, so they conflict.
+    def run_of(id):
+        return json.loads(kanbots("show", "--json", id))["run"]
+    first = next(run["id"] for run in json.loads(kanbots("board", "--json"))["runs"] if run["card"] == 1)
+    second = json.loads(kanbots("dispatch", "1", "--agent", "demo", "--json"))["id"]
+    rival = json.loads(kanbots("dispatch", "3", "--agent", "claude", "--json"))["id"]
+    wait_for("card 3's question", lambda: run_of(rival)["state"] == "awaiting_decision")
+    kanbots("answer", rival, "1")
+    wait_for("both new runs to finish", lambda: all(run_of(id)["state"] == "completed" for id in (second, rival)))
+    # The same plan and attempts as the CLI's.
+    plan = json.loads(kanbots("land", "--plan", "--json"))
+    order = [step["run"] for step in plan["order"]]
+    if order != [first, asking]:
+        fail(f"land --plan orders {order}, expected {[first, asking]}")
+    waits = {held["run"]: held for held in plan["held"]}
+    if waits[second]["blocked_by"] != [first] or waits[rival]["blocked_by"] != [asking]:
+        fail(f"land --plan holds {plan['held']}")
+    click("#queue-open")
+    def shown_order():
+        return [item.get_attribute("data-run") for item in driver.find_elements(By.CSS_SELECTOR, "#plan-order > li[data-run]")]
+    wait_for("the landing order", lambda: shown_order() == order)
+    def held_row(run):
+        return driver.find_element(By.CSS_SELECTOR, f'#plan-held > li[data-run="{run}"]')
+    for run in (second, rival):
+        row = held_row(run)
+        if row.get_attribute("data-action") != waits[run]["action"] or row.get_attribute("data-blocked-by").split() != waits[run]["blocked_by"]:
+            fail(f"the page holds {run} as {row.get_attribute('data-action')} for {row.get_attribute('data-blocked-by')}, "
+                 f"the CLI as {waits[run]['action']} for {waits[run]['blocked_by']}")
+        named = [link.get_attribute("data-run") for link in row.find_elements(By.CSS_SELECTOR, "a[data-run]")][1:]
+        if named != waits[run]["blocked_by"]:
+            fail(f"{run} waits for {named} on the page, for {waits[run]['blocked_by']} by the CLI")
+    group = driver.find_element(By.CSS_SELECTOR, '#attempts > li[data-card="1"]')
+    summary = group.find_element(By.CSS_SELECTOR, ".summary").text
+    if summary != "2 attempts: 2 ready":
+        fail(f"card 1's attempts read {summary!r}")
+    lines = {item.get_attribute("data-run"): item.text for item in group.find_elements(By.CSS_SELECTOR, "ol > li")}
+    if sorted(lines) != sorted([first, second]) or not all(f"run {id}" in lines[id] and "checks" in lines[id]
+                                                            and "tested" in lines[id] and " file" in lines[id] and "$" in lines[id]
+                                                            for id in lines):
+        fail(f"card 1's attempt lines: {lines}")
+    log(f"queue: order {order}, attempts {lines}")
+    shot("6-queue")
+    click("#queue-view [data-close]")
+
+    # 5. The inbox names card 1 (by its latest attempt) as ready to land; land it with a click.
+    def card_one_ready():
+        for item in driver.find_elements(By.CSS_SELECTOR, "#inbox-items li[data-kind=needs_human]"):
+            if item.get_attribute("data-run") in (first, second) and "ready to land" in item.text:
+                return item.get_attribute("data-run")
+        return None
     wait_for("the inbox count", lambda: int(driver.find_element(By.ID, "inbox-count").text or 0) >= 1)
     click("#inbox-open")
-    wait_for("card 1 in the inbox", lambda: any("ready to land" in item.text
-                                                 for item in driver.find_elements(By.CSS_SELECTOR, "#inbox-items li[data-kind=needs_human]")))
-    shot("6-inbox")
-    click("#inbox-items li[data-kind=needs_human] a")
+    ready = []
+    wait_for("card 1 in the inbox", lambda: ready.append(card_one_ready()) or ready[-1])
+    shot("7-inbox")
+    click(f'#inbox-items li[data-kind=needs_human][data-run="{ready[-1]}"] a')
     wait_for("the land button", lambda: driver.find_elements(By.ID, "run-land"))
     click("#run-land")
     wait_for("the confirmation", lambda: driver.switch_to.alert.accept() or True)
     wait_for("card 1 done", lambda: track() == "done")
     click("#run-view [data-close]")
-    shot("7-board-final")
+    shot("8-board-final")
     problems = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
     if problems:
         fail("the page logged errors (a script error or a Content-Security-Policy violation): " + " | ".join(problems))
