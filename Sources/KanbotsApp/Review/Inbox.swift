@@ -48,6 +48,11 @@ public struct Inbox {
                let waiting = inReview[entry.number]?.last {
                 run = waiting
             }
+            // Of several attempts In review, name the one `land` takes.
+            if run.column == .inReview, let attempts = inReview[entry.number], attempts.count > 1,
+               let landing = Self.attemptThatLands(attempts, readiness: readiness) {
+                run = landing
+            }
             let record = run.record
             let subject = entry.card?.title ?? "card #\(entry.number)"
             func item(_ kind: Kind, _ why: String, _ next: String) {
@@ -71,6 +76,16 @@ public struct Inbox {
                               next: "git kanbots autopilot status \(session.id)", since: session.updatedAt))
         }
         self.items = items.sorted { $0.since < $1.since }
+    }
+
+    /// The attempt the landing plan takes: the first, in review order, that
+    /// can land (LandingPlanner takes the same one unless its simulated
+    /// merge holds it back, which this cheap reading does not simulate).
+    static func attemptThatLands(_ attempts: [RunView], readiness: [RunID: Readiness]) -> RunView? {
+        attempts.compactMap { view in readiness[view.record.id].map { (view: view, readiness: $0) } }
+            .filter { $0.readiness.verdict == .ready || $0.readiness.verdict == .behind }
+            .min { Readiness.queueOrder($0.readiness, $1.readiness, lhsCreated: $0.view.record.createdAt,
+                                        rhsCreated: $1.view.record.createdAt) }?.view
     }
 
     /// Why a run In review waits for a human, and what to type.
