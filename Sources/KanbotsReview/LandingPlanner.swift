@@ -48,7 +48,7 @@ public struct LandingPlanner {
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
     /// Verdicts a plan can take: conflicts with another run only decide the order.
-    static func isLandable(_ verdict: Verdict) -> Bool { verdict == .ready || verdict == .behind || verdict == .conflicts }
+    public static func isLandable(_ verdict: Verdict) -> Bool { verdict == .ready || verdict == .behind || verdict == .conflicts }
 
     /// Plans `candidates` in the given order (the review queue's, or the user's).
     public func plan(_ candidates: [(view: RunView, readiness: Readiness?)]) throws -> LandingPlan {

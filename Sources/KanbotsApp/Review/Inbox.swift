@@ -1,6 +1,7 @@
 import Foundation
 import KanbotsAutopilot
 import KanbotsCore
+import KanbotsReview
 import KanbotsStore
 
 /// Everything that waits for a human, in one place (`git kanbots inbox`,
@@ -83,7 +84,7 @@ public struct Inbox {
     /// merge holds it back, which this cheap reading does not simulate).
     static func attemptThatLands(_ attempts: [RunView], readiness: [RunID: Readiness]) -> RunView? {
         attempts.compactMap { view in readiness[view.record.id].map { (view: view, readiness: $0) } }
-            .filter { $0.readiness.verdict == .ready || $0.readiness.verdict == .behind }
+            .filter { LandingPlanner.isLandable($0.readiness.verdict) }
             .min { Readiness.queueOrder($0.readiness, $1.readiness, lhsCreated: $0.view.record.createdAt,
                                         rhsCreated: $1.view.record.createdAt) }?.view
     }

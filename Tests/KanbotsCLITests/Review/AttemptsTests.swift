@@ -49,6 +49,10 @@ import Testing
                     "\(plan)")
             #expect(held[other]?["action"] as? String == "wait" && held[other]?["blocked_by"] as? [String] == [attempts[0]],
                     "\(plan)")
+            // The inbox names the attempt the plan lands, not the latest.
+            let inbox = try ReviewFixture.array(try sandbox.kanbots("inbox", "--json"))
+            let cardOne = inbox.first { $0["card"] as? Int == 1 }
+            #expect(cardOne?["run"] as? String == attempts[0], "\(inbox)")
 
             // Landing the second attempt supersedes the first and the third: kept, not deleted.
             let landed = try sandbox.kanbots("land", attempts[1])
