@@ -34,6 +34,11 @@ slurm_bench_setup() {
         # The agents write their stamps outside their worktree, and the
         # baseline (sbatch --wrap) runs unconfined too.
         git config kanbots.sandbox off
+        # The jobs' scratch clones go where BENCH_DIR says, as the benchmark's
+        # repositories do (else /tmp: on ext4 each job's 200-file checkout
+        # right after the last job's `rm -rf` took 200-400 ms).
+        mkdir -p "$BENCH_TMP/scratch"
+        git config kanbots.slurm.workdir "$BENCH_TMP/scratch"
         for ((i = 1; i <= cards; i++)); do git kanbots card new "Card $i" >/dev/null; done
         git kanbots sync >/dev/null
     )

@@ -43,7 +43,6 @@ public struct JobScript: Sendable {
 
     public var text: String {
         let run = record.id.description
-        let configLines = settings.map { "git config --add \(quoted($0.key)) \(quoted($0.value))" }
         let scratch = workdir.map(quoted) ?? "\"${TMPDIR:-/tmp}\""
         return """
             #!/bin/sh
@@ -53,20 +52,19 @@ public struct JobScript: Sendable {
             set -u
             run=\(quoted(run))
             branch=\(quoted(record.branch))
-            remote=\(quoted(remoteURL))
             interval=\(checkpointSeconds)
             work=\(scratch)/kanbots-$run-${SLURM_JOB_ID:-$$}
             mkdir -p "$work" && git init -q "$work/repo" && cd "$work/repo" || exit 1
-            git remote add origin "$remote"
+            # The remote and the settings in one write: a `git config` per entry
+            # cost ~8 ms each before the agent could start.
+            cat >>.git/config <<'KANBOTS_CONFIG' || exit 1
+            \(configText(run: run))
+            KANBOTS_CONFIG
             # Only what this run needs: its record, its base (as its branch), the cards, personas and notes.
             git fetch -q --no-tags origin "+refs/kanbots/runs/$run:refs/kanbots/runs/$run" \\
                 "+refs/kanbots/branches/$run:refs/kanbots/branches/$run" \\
                 '+refs/kanbots/cards/*:refs/kanbots/cards/*' '+refs/kanbots/personas/*:refs/kanbots/personas/*' \\
                 '+refs/notes/kanbots*:refs/notes/kanbots*' || exit 1
-            git config kanbots.version 1
-            git config kanbots.clone \(quoted(cloneTag))
-            git config kanbots.job-run "$run"
-            \(configLines.joined(separator: "\n"))
             # The job's own pushes skip the pre-push hook: they send the run's branch
             # under refs/kanbots/branches/, never as a run branch; the agent's pushes
             # still meet the hook.
@@ -123,6 +121,26 @@ public struct JobScript: Sendable {
             exit $status
 
             """
+    }
+
+    /// The clone's config as git's own file syntax, appended to `.git/config`:
+    /// the remote, then the settings `git config` would have set one by one.
+    func configText(run: String) -> String {
+        let entries = [("remote.origin.url", remoteURL), ("remote.origin.fetch", "+refs/heads/*:refs/remotes/origin/*"),
+                       ("kanbots.version", "1"), ("kanbots.clone", cloneTag), ("kanbots.job-run", run)] + settings
+        return entries.map { key, value in
+            let parts = key.split(separator: ".", omittingEmptySubsequences: false)
+            let section = parts.count > 2
+                ? "[\(parts[0]) \"\(configEscaped(parts.dropFirst().dropLast().joined(separator: ".")))\"]"
+                : "[\(parts[0])]"
+            return "\(section)\n\t\(parts.last ?? "") = \"\(configEscaped(value))\""
+        }.joined(separator: "\n")
+    }
+
+    /// A value or subsection name inside git config's double quotes.
+    func configEscaped(_ text: String) -> String {
+        text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
+            .replacing("\n", with: "\\n").replacing("\t", with: "\\t")
     }
 
     func quoted(_ word: String) -> String { "'" + word.replacing("'", with: "'\\''") + "'" }

@@ -11,10 +11,12 @@ import KanbotsSystem
 /// puts the run's worktree and branch in place as `dispatch` does locally,
 /// then supervises the run in this process until it ends.
 func superviseJob(_ runID: String, repository path: String) throws {
+    var timeline = JobTimeline()
     let repository = try KanbotsRepository(discoveringFrom: path)
     guard let id = RunID(runID) else { throw KanbotsError.unknownRun(runID) }
     let settings = Settings(repository)
     _ = try Setup(repository).run(defaultAgent: settings.defaultAgent)
+    timeline.mark("setup")
     let store = RunStore(repository)
     let environment = ProcessInfo.processInfo.environment
     let record = try store.update(id) { record in
@@ -29,6 +31,7 @@ func superviseJob(_ runID: String, repository path: String) throws {
     guard record.state == .queued else {
         throw KanbotsError.invalidArgument("run \(id) is \(record.state.rawValue), not queued; this job has nothing to do")
     }
+    timeline.mark("record")
     // The base arrived as the run's branch ref (refs/kanbots/branches/<run>).
     guard let base = try repository.git.referenceTarget(record.remoteBranchRef)
         ?? ObjectID(hex: record.baseCommit) else {
@@ -41,9 +44,26 @@ func superviseJob(_ runID: String, repository path: String) throws {
         _ = try? store.transition(id, to: .failed, reason: "dispatch_failed: \(error)")
         throw error
     }
+    timeline.mark("worktree")
     // Where a local dispatch leaves the run's lock, live figures and transcript.
     try FileManager.default.createDirectory(atPath: repository.runDirectory(id), withIntermediateDirectories: true)
+    // The rest, up to the agent's start, is the supervisor's own (its lines follow in job.log).
+    timeline.report()
     try superviseRun(runID, repository: path, reattach: false)
+}
+
+/// Where a job's start-up goes, one line in its `job.log`: what
+/// `scripts/bench-slurm-dispatch.sh` cannot see from outside the node.
+struct JobTimeline {
+    private let start = ContinuousClock.now
+    private var phases: [(String, Duration)] = []
+
+    mutating func mark(_ phase: String) { phases.append((phase, ContinuousClock.now - start)) }
+
+    func report() {
+        let lines = phases.map { "\($0.0) \($0.1.components.seconds * 1000 + $0.1.components.attoseconds / 1_000_000_000_000_000) ms" }
+        StandardError.write("job: ready after " + lines.joined(separator: ", "))
+    }
 }
 
 /// `kanbots-supervisor checkpoint RUN --repository PATH`: run by a remote

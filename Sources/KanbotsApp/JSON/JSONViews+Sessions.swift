@@ -15,6 +15,8 @@ public struct SessionJSON: Encodable {
     public var runCapUSD: Double
     public var spentUSD: Double
     public var personas: [String]
+    /// The engine its runs go to (`slurm`, `kubernetes`); nil: this machine.
+    public var executor: String?
     public var dispatched: Int
     public var running: Int
     public var completed: Int
@@ -43,6 +45,7 @@ public struct SessionJSON: Encodable {
         runCapUSD = session.runCapUSD
         spentUSD = summary.tally.spentUSD
         personas = session.personas
+        executor = session.executor?.rawValue
         dispatched = summary.tally.runs.count
         running = summary.tally.active.count
         completed = summary.tally.completed

@@ -191,7 +191,8 @@ function renderAutopilot(sessions) {
   const box = $("#autopilot");
   if (active) {
     box.replaceChildren(
-      el("span", {}, `autopilot ${active.id}: ${active.state} · ${money(active.spent_usd)} of ${money(active.budget_usd)}`),
+      el("span", {}, `autopilot ${active.id}: ${active.state} · ${money(active.spent_usd)} of ${money(active.budget_usd)}`
+        + (active.executor ? ` · on ${active.executor}` : "")),
       el("button", { type: "button", id: "autopilot-stop", onclick: (event) => act(event.target, async () => {
         await api("/api/autopilot/stop", { session: active.id }); await loadBoard(); }) }, "Stop autopilot"));
   } else {

@@ -44,6 +44,7 @@ enum SessionText {
         if let reason = session.stopReason { facts.append(reason) }
         facts.append("\(formatCost(summary.tally.spentUSD)) of \(formatCost(session.budgetUSD))")
         facts.append("\(summary.tally.runs.count) run(s)")
+        if let executor = session.executor { facts.append("on \(executor.rawValue)") }
         return "autopilot \(session.id): " + facts.joined(separator: " · ")
     }
 
@@ -60,6 +61,7 @@ enum SessionText {
         let slots = summary.status?.slots ?? session.parallel
         lines.append("  slots     \(tally.active.count)/\(slots) busy (asked for \(session.parallel))")
         lines.append("  spend     \(formatCost(tally.spentUSD)) of \(formatCost(session.budgetUSD)) budget, run cap \(formatCost(session.runCapUSD))")
+        if let executor = session.executor { lines.append("  on        \(executor.rawValue)") }
         lines.append("  runs      \(tally.runs.count) dispatched: \(tally.active.count) running, \(tally.completed) completed, "
             + "\(tally.failed) failed, \(tally.awaitingDecision) awaiting decision")
         if let qa = session.qa {

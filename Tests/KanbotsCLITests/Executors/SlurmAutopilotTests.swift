@@ -32,6 +32,11 @@ extension SlurmTests {
             #expect(final.stopReason == "budget_reached 4.00", "\(final)")
             #expect(final.dispatched == 4 && final.completed == 4 && final.failed == 0, "\(final)")
             #expect(final.spentUSD - final.budgetUSD <= final.runCapUSD, "overspent: \(final)")
+            // Where the session's runs go, in text and JSON.
+            struct On: Decodable { var executor: String? }
+            let status = try sandbox.kanbotsOK("autopilot", "status", "--json", session)
+            #expect(try JSON.decode(On.self, from: status).executor == "slurm", "\(status)")
+            #expect(try sandbox.kanbotsOK("autopilot", "status", session).stdout.contains("\n  on        slurm\n"))
             let story = try sandbox.gitOK("log", "--reverse", "--format=%s", "refs/kanbots/sessions/\(session)")
             #expect(story.components(separatedBy: ": dispatched run").count == 5, "\(story)")
             #expect(try sandbox.runs().filter { $0.recordedState == "completed" }.count == 4)

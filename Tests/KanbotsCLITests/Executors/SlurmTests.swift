@@ -44,6 +44,9 @@ struct SlurmTests {
     @Test func aRunOnSlurmArrivesBySyncWithItsBranchAndLands() throws {
         try Self.with { sandbox, cluster in
             let secret = "sk-ant-api03-" + String(repeating: "Q", count: 40)
+            // A setting git's config syntax must quote reaches the job's clone as set here.
+            let odd = "a \"quoted\" \\back\\slash $HOME\ttab"
+            try sandbox.gitOK("config", "kanbots.agent.demo.note", odd)
             let started = Date()
             let id = try Self.submit(sandbox, environment: ["ANTHROPIC_API_KEY": secret])
             let submitted = Date().timeIntervalSince(started)
@@ -51,6 +54,13 @@ struct SlurmTests {
             let script = try sandbox.gitOK("show", "refs/kanbots/runs/\(id):job.sh")
             #expect(script.contains("kanbots-supervisor job \"$run\""), "\(script)")
             #expect(!script.contains(secret))
+            let config = NSTemporaryDirectory() + "kanbots-job-config-\(UUID().uuidString)"
+            defer { unlink(config) }
+            let block = script.components(separatedBy: "<<'KANBOTS_CONFIG' || exit 1\n").last?
+                .components(separatedBy: "\nKANBOTS_CONFIG\n").first
+            try Data(try #require(block).utf8).write(to: URL(fileURLWithPath: config))
+            #expect(try sandbox.gitOK("config", "-f", config, "kanbots.agent.demo.note") == odd)
+            #expect(try sandbox.gitOK("config", "-f", config, "remote.origin.url") == sandbox.gitOK("config", "remote.origin.url"))
             #expect(try sandbox.record(id)["Executor"] == "slurm")
             #expect(try sandbox.gitOK("branch", "--list", "kanbots/*").isEmpty, "a remote run has no local branch yet")
 
