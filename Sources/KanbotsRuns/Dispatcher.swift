@@ -80,7 +80,9 @@ public struct Dispatcher {
         let worktrees = Worktrees(repository)
         if executorKind.isRemote {
             let executor = try Executors.executor(executorKind, repository: repository)
-            return try RemoteDispatch(repository: repository, executor: executor).submit { id in
+            return try RemoteDispatch(repository: repository, executor: executor).submit(
+                attachments: Self.attachments(for: request)
+            ) { id in
                 var record = RunRecord(
                     id: id, card: request.card, agent: agent, model: model,
                     branch: RunRecord.branchName(card: request.card, id: id),

@@ -11,7 +11,10 @@ struct RemoteDispatch {
     let repository: KanbotsRepository
     let executor: any RunExecutor
 
-    func submit(record make: (RunID) throws -> RunRecord) throws -> RunRecord {
+    /// - Parameter attachments: the first record's files (`prompt-context.md`
+    ///   of a rebase or fix run): they travel with the record, so the
+    ///   supervisor in the job reads them as a local one does.
+    func submit(attachments: [String: Data] = [:], record make: (RunID) throws -> RunRecord) throws -> RunRecord {
         try executor.checkAvailable()
         let clone = try Settings(repository).cloneTag()
         // Held from before the claim until the engine has the job: until
@@ -20,7 +23,7 @@ struct RemoteDispatch {
         let lock = try FileLock(path: pending)
         lock.lock()
         defer { unlink(pending) }
-        let record = try RunStore(repository).create(clone: clone) { id in
+        let record = try RunStore(repository).create(clone: clone, attachments: attachments) { id in
             var record = try make(id)
             record.setExtra(RunRecord.dispatchLockKey, PathName.lastComponent(of: pending))
             return record
