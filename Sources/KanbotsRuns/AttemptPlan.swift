@@ -1,4 +1,4 @@
-import Foundation
+import KanbotsCore
 import KanbotsStore
 
 /// How many attempts of a card, and the agents and models they take in
@@ -44,7 +44,7 @@ public struct AttemptPlan: Sendable, Equatable {
     private static func names(_ value: String?, option: String) throws -> [String?] {
         guard let value else { return [nil] }
         let items = value.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .map { $0.trimmingSpaces() }
         guard !items.contains(where: \.isEmpty) else {
             throw KanbotsError.invalidArgument(
                 "--\(option) '\(value)' has an empty name; give names separated by commas, e.g. claude,codex")
