@@ -78,7 +78,9 @@ for k in range(want):
     if m: ids.append(m.group(1))
     elif codes[k] != 0: problems.append(f"dispatch {k} exit {codes[k]}: {text.strip().splitlines()[-1] if text.strip() else ''}")
 branches = [l for l in git("for-each-ref", "--format=%(refname)", "refs/heads/kanbots/").split()]
-worktrees = [l.split(" ", 1)[1] for l in git("worktree", "list", "--porcelain").splitlines() if l.startswith("worktree ")][1:]
+# The runs' worktrees only: the warm pool's entries (.kanbots/pool/) are worktrees too.
+worktrees = [l.split(" ", 1)[1] for l in git("worktree", "list", "--porcelain").splitlines()
+             if l.startswith("worktree ") and "/.kanbots/worktrees/" in l]
 with_files = sum(1 for w in worktrees if os.path.exists(os.path.join(w, "README.md")))
 bodies = git("for-each-ref", "--format=%(refname:lstrip=3)%00%(contents:body)%00", "refs/kanbots/runs/").split("\0")
 records = {}
