@@ -19,7 +19,7 @@ struct QueueRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/api/inbox") { _, _ in
-            try await api.read { repository in try Inbox.load(repository).items.map(InboxItemJSON.init) }
+            try await api.read { repository in try Inbox.load(repository).items }
         }
         router.get("/api/review") { _, _ in
             try await api.read { repository in ReviewQueueJSON(try ReviewQueue.load(repository)) }

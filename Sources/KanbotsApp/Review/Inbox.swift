@@ -10,7 +10,7 @@ import KanbotsStore
 /// budget. Derived from the board each time, so it cannot drift: an item
 /// goes away when what it asks for is done. Empty means nothing needs you.
 public struct Inbox {
-    public enum Kind: String, Sendable, CaseIterable {
+    public enum Kind: String, Sendable, CaseIterable, Encodable {
         case decision
         /// In review, and landing it needs a human: it is ready (nothing lands
         /// by itself yet), high risk, out of scope, its checks failed (on its
@@ -20,7 +20,9 @@ public struct Inbox {
         case budgetReached = "budget_reached"
     }
 
-    public struct Item: Sendable {
+    /// One item; also what `inbox --json` and `GET /api/inbox` print, field for
+    /// field (docs/json.md): the run as its id text, absent fields left out.
+    public struct Item: Sendable, Encodable {
         public var kind: Kind
         public var run: RunID?
         public var card: Int?
@@ -123,28 +125,5 @@ extension Inbox {
         let result = try BoardQuery(repository).load()
         return Inbox(board: result.board, readiness: result.readiness, sessions: result.sessions,
                      checked: !Settings(repository).checkCommands.isEmpty)
-    }
-}
-
-/// One inbox item as `inbox --json` prints it (docs/json.md).
-public struct InboxItemJSON: Encodable {
-    public var kind: String
-    public var run: String?
-    public var card: Int?
-    public var session: String?
-    public var subject: String
-    public var why: String
-    public var next: String
-    public var since: Date
-
-    public init(_ item: Inbox.Item) {
-        kind = item.kind.rawValue
-        run = item.run?.description
-        card = item.card
-        session = item.session
-        subject = item.subject
-        why = item.why
-        next = item.next
-        since = item.since
     }
 }

@@ -24,7 +24,7 @@ struct InboxCommand: ParsableCommand {
     func run() throws {
         let inbox = try Inbox.load(try openRepository())
         if json {
-            try printJSON(inbox.items.map(InboxItemJSON.init))
+            try printJSON(inbox.items)
             return
         }
         guard !inbox.items.isEmpty else {
