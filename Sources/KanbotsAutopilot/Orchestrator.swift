@@ -230,14 +230,8 @@ public final class Orchestrator {
     /// existed, so it is stopped and superseded here, as that landing would
     /// have done. A landing after `record` was written settles it itself.
     func supersede(_ record: RunRecord, landed: String) throws {
-        _ = try? Stopper(repository: repository).stop(record, timeout: 15)
-        let updated = try RunStore(repository).update(record.id) { current in
-            guard current.isSupersedable else { return false }
-            current.state = .superseded
-            current.reason = nil
-            current.setExtra(RunRecord.AttemptKey.supersededBy, landed)
-            return true
-        }
+        _ = try? Stopper(repository: repository).stop(record, timeout: Stopper.defaultTimeout)
+        let updated = try RunStore(repository).update(record.id) { $0.supersede(by: landed) }
         guard updated.state == .superseded else { return }
         try store.update(id, event: "run \(record.id) stopped and superseded: run \(landed), another attempt of its card, "
                              + "landed while it was dispatched") { _ in true }

@@ -18,9 +18,6 @@ public struct Attempts {
         public var superseded: [RunID] = []
     }
 
-    /// How long to wait for each running attempt to end: `git kanbots stop`'s default.
-    public static let stopTimeout: TimeInterval = 15
-
     /// Stops the other attempts of `landed`'s card that are still running,
     /// then supersedes them all. Its card is done: a running attempt could
     /// only spend more, and, left to finish, it would come back In review
@@ -35,7 +32,7 @@ public struct Attempts {
         for record in try RunIndex(repository).records().records
         where record.card == landed.card && record.id != landed.id && record.branch != landed.branch
             && record.state.isActive && record.id.clone == clone {
-            if let ended = try? stopper.stop(record, timeout: Self.stopTimeout), ended.state.isFinished {
+            if let ended = try? stopper.stop(record, timeout: Stopper.defaultTimeout), ended.state.isFinished {
                 settled.stopped.append(record.id)
             }
         }
@@ -54,14 +51,7 @@ public struct Attempts {
         for record in try RunIndex(repository).records().records
         where record.card == landed.card && record.id != landed.id && record.branch != landed.branch
             && record.isSupersedable {
-            let updated = try store.update(record.id) { current in
-                // It may have changed since it was listed (a reply, a discard).
-                guard current.isSupersedable else { return false }
-                current.state = .superseded
-                current.reason = nil
-                current.setExtra(RunRecord.AttemptKey.supersededBy, landed.id.description)
-                return true
-            }
+            let updated = try store.update(record.id) { $0.supersede(by: landed.id.description) }
             if updated.state == .superseded { superseded.append(record.id) }
         }
         return superseded.sorted()

@@ -10,6 +10,10 @@ public struct Stopper {
 
     public init(repository: KanbotsRepository) { self.repository = repository }
 
+    /// How long `stop` waits for a run to end by default: its supervisor's
+    /// grace to end the agent (3 s), record the end and push a remote one.
+    public static let defaultTimeout: TimeInterval = 15
+
     public func stop(_ record: RunRecord, timeout: TimeInterval) throws -> RunRecord {
         if record.executor.isRemote { return try stopRemote(record, timeout: timeout) }
         let store = RunStore(repository)

@@ -23,7 +23,7 @@ struct Actions: Sendable {
     struct Empty: Decodable {}
 
     /// Seconds an action waits for a run to stop, as `stop` does.
-    static let stopTimeout: TimeInterval = 15
+    static let stopTimeout = RunActions.defaultStopTimeout
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/api/cards") { request, context in

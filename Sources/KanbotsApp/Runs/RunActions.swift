@@ -12,6 +12,9 @@ public struct RunActions {
 
     public init(_ repository: KanbotsRepository) { self.repository = repository }
 
+    /// How long a stop waits for each run to end unless told otherwise.
+    public static let defaultStopTimeout = Stopper.defaultTimeout
+
     // MARK: Dispatch
 
     public struct Dispatched {

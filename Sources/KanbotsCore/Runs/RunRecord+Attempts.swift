@@ -35,6 +35,17 @@ extension RunRecord {
         setExtra(AttemptKey.mergeChecksFailed, "\(tip) \(baseTip) \(what.isEmpty ? "the checks" : what)")
     }
 
+    /// Records this attempt `superseded` by `landed`, the attempt of its card
+    /// that landed; false (nothing changed) when it is not supersedable,
+    /// as it may have become since it was listed (a reply, a discard).
+    public mutating func supersede(by landed: String) -> Bool {
+        guard isSupersedable else { return false }
+        state = .superseded
+        reason = nil
+        setExtra(AttemptKey.supersededBy, landed)
+        return true
+    }
+
     /// Whether landing another attempt of this run's card supersedes this
     /// one: it ended with its work still open (not landed, dropped or
     /// already superseded). Active attempts are stopped first (landing settles them).

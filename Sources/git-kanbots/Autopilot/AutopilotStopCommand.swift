@@ -17,7 +17,7 @@ struct AutopilotStopCommand: ParsableCommand {
 
     @Argument(help: "Session id (default: the newest).") var session: String?
     @Flag(help: "Also stop every run of the session that is still going.") var kill = false
-    @Option(help: "Seconds to wait for the orchestrator and each run to end.") var timeout: Double = 15
+    @Option(help: "Seconds to wait for the orchestrator and each run to end.") var timeout: Double = RunActions.defaultStopTimeout
 
     func run() throws {
         let (session, stopped) = try AutopilotActions(try openRepository()).stop(self.session, killRuns: kill, timeout: timeout)

@@ -17,7 +17,7 @@ struct StopCommand: ParsableCommand {
 
     @Argument(help: "The run id.") var runID: String?
     @Flag(help: "Stop every active run of this repository on this machine.") var all = false
-    @Option(help: "Seconds to wait for each run to end.") var timeout: Double = 15
+    @Option(help: "Seconds to wait for each run to end.") var timeout: Double = RunActions.defaultStopTimeout
 
     func validate() throws {
         if all == (runID != nil) { throw ValidationError("give a run id or --all") }
